@@ -1,0 +1,31 @@
+# Thin wrapper over the CMake presets; every target installs missing Debian packages first.
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build demo test test-asan bench clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake --preset release -DDRIFT_BUILD_TESTS=OFF >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+demo: build
+	@echo "== drift check -c config/example/drift.yaml =="
+	-build/drift check -c config/example/drift.yaml
+
+test: deps
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+	ctest --preset debug -j $(JOBS)
+
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+bench: build
+	bench/run
+
+clean:
+	rm -rf build build-debug build-asan

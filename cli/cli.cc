@@ -1,0 +1,315 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "core/parse.h"
+#include "core/crypto.h"
+#include "core/strings.h"
+#include "outputs/sink.h"
+#include "pipeline/program.h"
+#include "rules/engine.h"
+
+namespace drift {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFindings = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnknown = 3;
+
+void PrintDiagnostics(const Diagnostics& diags, std::ostream& err) {
+  for (const auto& d : diags.Sorted()) err << d.ToString() << "\n";
+}
+
+std::string YamlSingleQuoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+std::string DatePlusDays(std::chrono::sys_days today, int days) {
+  std::chrono::year_month_day ymd{today + std::chrono::days(days)};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+void SuggestWaivers(const CheckReport& r, std::chrono::sys_days today, std::ostream& out) {
+  // One entry per (service, path, rule), naming the envs it silences.
+  struct Entry {
+    std::string service, path, rule;
+    std::vector<std::string> envs;
+  };
+  std::vector<Entry> entries;
+  for (const auto& f : r.findings) {
+    Entry* e = nullptr;
+    for (auto& x : entries)
+      if (x.service == f.service && x.path == f.path && x.rule == f.rule) e = &x;
+    if (!e) {
+      entries.push_back(Entry{f.service, f.path, f.rule, {}});
+      e = &entries.back();
+    }
+    if (std::find(e->envs.begin(), e->envs.end(), f.env) == e->envs.end()) e->envs.push_back(f.env);
+  }
+  out << "# " << entries.size() << " waiver" << (entries.size() == 1 ? "" : "s") << " for "
+      << r.findings.size() << " finding" << (r.findings.size() == 1 ? "" : "s")
+      << ". Paste under `rules:` (before the rule they silence), then fill in reason and ticket.\n";
+  std::string expires = DatePlusDays(today, 30);
+  for (const auto& e : entries) {
+    out << "  - ignore: " << YamlSingleQuoted(e.path) << "\n";
+    out << "    services: [" << e.service << "]\n";
+    out << "    envs: [" << Join(e.envs, ", ") << "]\n";
+    out << "    reason: TODO  # silences rule " << e.rule << "\n";
+    out << "    ticket: TODO\n";
+    out << "    expires: " << expires << "\n";
+  }
+}
+
+int Check(const std::string& config_path, const std::string& format, const std::string& fail_on,
+          const std::vector<std::string>& services, const std::vector<std::string>& envs,
+          const std::string& output, bool suggest, bool tty, std::ostream& out,
+          std::ostream& err) {
+  Diagnostics diags;
+  auto program = LoadProgram(config_path, diags);
+  if (!program) {
+    PrintDiagnostics(diags, err);
+    return kExitUsage;
+  }
+  for (const auto& d : diags.Sorted()) err << d.ToString() << "\n";  // warnings
+  for (const auto& w : program->warnings) err << "drift: warning: " << w << "\n";
+  const Config& c = program->config;
+  bool bad = false;
+  for (const auto& s : services) {
+    if (!c.service(s)) {
+      err << "drift: unknown service '" << s << "' (not in " << c.path << ")\n";
+      bad = true;
+    }
+  }
+  for (const auto& e : envs) {
+    if (c.env_index(e) < 0) {
+      err << "drift: unknown environment '" << e << "' (not in " << c.path << ")\n";
+      bad = true;
+    }
+  }
+  if (bad) return kExitUsage;
+
+  SinkOptions so;
+  so.color = tty && output.empty() && !std::getenv("NO_COLOR");
+  so.config_path = c.path;
+  auto sink = MakeSink(format, so);
+  CheckOptions co;
+  co.services = services;
+  co.envs = envs;
+  CheckReport report = RunCheck(*program, co);
+  for (const auto& e : report.errors)
+    err << "drift: cannot collect service " << e.service << ", source " << e.source << ", env "
+        << e.env << ": " << e.message << "\n";
+
+  std::ofstream file;
+  std::ostream* dest = &out;
+  if (!output.empty()) {
+    file.open(output, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      err << "drift: cannot write " << output << "\n";
+      return kExitUsage;
+    }
+    dest = &file;
+  }
+  if (suggest) SuggestWaivers(report, program->today, *dest);
+  else sink->Write(report, *dest);
+  dest->flush();
+
+  if (fail_on != "never") {
+    Severity threshold = *ParseSeverity(fail_on);
+    for (const auto& f : report.findings)
+      if (f.severity >= threshold) return kExitFindings;
+  }
+  return report.errors.empty() ? kExitOk : kExitUnknown;
+}
+
+int Validate(const std::string& config_path, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  LoadOptions lo;
+  lo.check_secret_refs = true;
+  lo.create_key = false;
+  auto program = LoadProgram(config_path, diags, lo);
+  PrintDiagnostics(diags, err);
+  if (!program) {
+    size_t n = diags.error_count();
+    err << config_path << ": " << n << (n == 1 ? " error" : " errors") << "\n";
+    return kExitUsage;
+  }
+  const Config& c = program->config;
+  size_t sources = 0;
+  for (const auto& s : c.services) sources += s.sources.size();
+  size_t match_rules = 0, ignores = 0;
+  for (const auto& r : c.rules) (r.ignore ? ignores : match_rules)++;
+  out << c.path << ": ok — " << c.environments.size() << " environments (baseline " << c.baseline
+      << "), " << c.services.size() << " services, " << sources << " sources ("
+      << program->targets.size() << " per env), " << match_rules << " rules, " << ignores
+      << " ignores";
+  size_t expired = program->rules->expired_waivers(program->today);
+  if (expired) out << " (" << expired << " expired)";
+  out << "\n";
+  return kExitOk;
+}
+
+Result<Document> ReadDoc(const std::string& path, const std::string& format) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return MakeError("cannot read " + path + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  ParseOptions po;
+  po.origin = path;
+  if (!format.empty()) {
+    auto fm = ParseFormatName(format);
+    if (!fm.ok()) return fm.error();
+    po.format = *fm;
+  }
+  return ParseDocument(ss.str(), po);
+}
+
+int Diff(const std::string& a_path, const std::string& b_path, const std::string& format,
+         const std::vector<std::string>& normalize, const std::string& env_a,
+         const std::string& env_b, const std::string& format_a, const std::string& format_b,
+         std::ostream& out, std::ostream& err) {
+  // Normalizers as drift.yaml spells them: names, or name:argument for list_key.
+  std::string yaml = "[";
+  for (size_t i = 0; i < normalize.size(); ++i) {
+    const std::string& n = normalize[i];
+    auto colon = n.find(':');
+    if (i) yaml += ", ";
+    if (colon == std::string::npos) yaml += JsonQuote(n);
+    else yaml += "{" + JsonQuote(n.substr(0, colon)) + ": " + JsonQuote(n.substr(colon + 1)) + "}";
+  }
+  yaml += "]";
+  Diagnostics diags;
+  YamlReader reader("--normalize", diags);
+  NormalizerList norms = MakeNormalizers(YAML::Load(yaml), reader);
+  if (diags.has_errors()) {
+    for (const auto& d : diags.Sorted()) err << "drift: " << d.message << "\n";
+    return kExitUsage;
+  }
+  auto a = ReadDoc(a_path, format_a);
+  auto b = ReadDoc(b_path, format_b);
+  if (!a.ok() || !b.ok()) {
+    if (!a.ok()) err << a.error().ToString() << "\n";
+    if (!b.ok()) err << b.error().ToString() << "\n";
+    return kExitUsage;
+  }
+  Redactor redactor(RandomBytes(32));
+  auto diffs = DiffDocuments(*a, *b, norms, EnvNames{env_a, {}}, EnvNames{env_b, {}}, redactor);
+  if (format == "json") {
+    nlohmann::ordered_json j;
+    j["differences"] = nlohmann::ordered_json::array();
+    for (const auto& f : diffs) {
+      nlohmann::ordered_json d;
+      d["path"] = f.path;
+      d["kind"] = FindingKindName(f.kind);
+      if (f.baseline_value) d["a"] = *f.baseline_value;
+      if (f.value) d["b"] = *f.value;
+      j["differences"].push_back(d);
+    }
+    j["summary"] = {{"differences", diffs.size()}};
+    out << DumpJson(j, 2) << "\n";
+  } else {
+    for (const auto& f : diffs) {
+      std::string path = f.path.empty() ? "(root)" : f.path;
+      auto text = [](const std::optional<nlohmann::ordered_json>& v) {
+        return v ? Shorten(DumpJson(*v), 120) : std::string("(absent)");
+      };
+      switch (f.kind) {
+        case FindingKind::kMissing: out << "- " << path << ": " << text(f.baseline_value); break;
+        case FindingKind::kExtra: out << "+ " << path << ": " << text(f.value); break;
+        case FindingKind::kType:
+          out << "! " << path << ": " << text(f.baseline_value) << " → " << text(f.value)
+              << " (type)";
+          break;
+        default: out << "~ " << path << ": " << text(f.baseline_value) << " → " << text(f.value);
+      }
+      out << "\n";
+    }
+    out << diffs.size() << (diffs.size() == 1 ? " difference" : " differences") << "\n";
+  }
+  return diffs.empty() ? kExitOk : kExitFindings;
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool tty) {
+  CLI::App app{"drift — catch configuration drift between environments", "drift"};
+  app.require_subcommand(1);
+  std::string config = "drift.yaml";
+
+  auto* check = app.add_subcommand("check", "collect every source once, evaluate rules, print findings");
+  std::string format = "table", fail_on = "warning", output;
+  std::vector<std::string> services, envs;
+  bool suggest = false;
+  check->add_option("-c,--config", config, "config file")->capture_default_str();
+  check->add_option("--format", format, "output format")
+      ->check(CLI::IsMember({"table", "json", "junit", "markdown", "sarif"}))
+      ->capture_default_str();
+  check->add_option("--fail-on", fail_on, "exit 1 on findings at or above this severity")
+      ->check(CLI::IsMember({"info", "warning", "critical", "never"}))
+      ->capture_default_str();
+  check->add_option("--service", services, "only this service (repeatable)");
+  check->add_option("--env", envs, "only findings in this env (repeatable)");
+  check->add_option("-o,--output", output, "write the report to FILE");
+  check->add_flag("--suggest-waivers", suggest, "print ignore entries that would silence the findings");
+
+  auto* validate = app.add_subcommand("validate", "check the config only");
+  validate->add_option("-c,--config", config, "config file")->capture_default_str();
+
+  auto* diff = app.add_subcommand("diff", "structural diff of two files (yaml/json/env/ini)");
+  std::string a, b, diff_format = "table", env_a = "a", env_b = "b", format_a, format_b;
+  std::vector<std::string> normalize;
+  diff->add_option("A", a, "first file")->required();
+  diff->add_option("B", b, "second file")->required();
+  diff->add_option("--format", diff_format, "output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  diff->add_option("--normalize", normalize,
+                   "normalizer (repeatable): env_tokens, lowercase, trim, sort_lists, numbers, "
+                   "list_key:FIELD");
+  diff->add_option("--env-a", env_a, "env name of A (for env_tokens)");
+  diff->add_option("--env-b", env_b, "env name of B (for env_tokens)");
+  diff->add_option("--format-a", format_a, "format of A (default: by extension)");
+  diff->add_option("--format-b", format_b, "format of B (default: by extension)");
+
+  auto* version = app.add_subcommand("version", "version and build info");
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    std::stringstream o, er;
+    int rc = app.exit(e, o, er);
+    out << o.str();
+    err << er.str();
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    if (*check) return Check(config, format, fail_on, services, envs, output, suggest, tty, out, err);
+    if (*validate) return Validate(config, out, err);
+    if (*diff)
+      return Diff(a, b, diff_format, normalize, env_a, env_b, format_a, format_b, out, err);
+    if (*version) {
+      out << "drift " << DRIFT_VERSION << " (C++20, g++ " << __VERSION__ << ")\n";
+      return kExitOk;
+    }
+  } catch (const std::exception& e) {
+    // Only invariant failures get here; external input is reported as values.
+    err << "drift: internal error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitUsage;
+}
+
+}  // namespace drift

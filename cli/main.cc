@@ -1,0 +1,13 @@
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/cli.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::ios::sync_with_stdio(false);
+  int rc = drift::RunCli(args, std::cout, std::cerr, isatty(STDOUT_FILENO) != 0);
+  std::cout.flush();
+  return rc;
+}

@@ -1,0 +1,46 @@
+// Every collector type, listed explicitly (no static-initialiser registration).
+#include "collectors/builtin.h"
+
+#include <vector>
+
+#include "core/strings.h"
+
+namespace drift {
+
+std::unique_ptr<Collector> MakeFileCollector(const YAML::Node&, const SourceContext&, YamlReader&);
+std::unique_ptr<Collector> MakeHttpCollector(const YAML::Node&, const SourceContext&, YamlReader&);
+std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node&, const SourceContext&, YamlReader&);
+std::unique_ptr<Collector> MakeExecCollector(const YAML::Node&, const SourceContext&, YamlReader&);
+
+namespace {
+constexpr std::string_view kFileKeys[] = {"path", "max_size"};
+constexpr std::string_view kHttpKeys[] = {"url",     "headers", "ca_file", "insecure",
+                                          "retries", "max_size", "decode"};
+constexpr std::string_view kSqlKeys[] = {"driver", "dsn", "query", "key"};
+constexpr std::string_view kExecKeys[] = {"command", "max_size"};
+
+constexpr CollectorType kTypes[] = {
+    {"file", &MakeFileCollector, kFileKeys},
+    {"http", &MakeHttpCollector, kHttpKeys},
+    {"sql", &MakeSqlCollector, kSqlKeys},
+    {"exec", &MakeExecCollector, kExecKeys},
+};
+}  // namespace
+
+std::span<const CollectorType> BuiltinCollectors() { return kTypes; }
+
+std::unique_ptr<Collector> MakeCollector(const SourceContext& ctx, YamlReader& reader) {
+  for (const auto& t : kTypes) {
+    if (t.name != ctx.source.type) continue;
+    YAML::Node spec = ctx.source.For(ctx.env);
+    std::vector<std::string_view> allowed(std::begin(kCommonSourceKeys),
+                                          std::end(kCommonSourceKeys));
+    allowed.insert(allowed.end(), t.keys.begin(), t.keys.end());
+    reader.CheckKeys(spec, allowed, std::string(t.name) + " source '" + ctx.source.name + "'");
+    return t.factory(spec, ctx, reader);
+  }
+  reader.Error(YAML::Node(), "unknown source type '" + ctx.source.type + "'");
+  return nullptr;
+}
+
+}  // namespace drift

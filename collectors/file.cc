@@ -1,0 +1,81 @@
+// type: file — a path template per env, read from disk and parsed by format or extension.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "collectors/builtin.h"
+#include "core/interpolate.h"
+
+namespace drift {
+namespace {
+
+constexpr size_t kDefaultMaxSize = 64ull << 20;
+
+std::string HumanSize(uint64_t n) {
+  if (n >= (1ull << 20) && n % (1ull << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  if (n >= (1ull << 20)) return std::to_string(n / (1ull << 20)) + "." +
+                                std::to_string((n % (1ull << 20)) * 10 / (1ull << 20)) + " MiB";
+  return std::to_string(n) + " bytes";
+}
+
+class FileCollector final : public Collector {
+ public:
+  FileCollector(std::string path, std::string dir, CommonOptions o, uint64_t max_size)
+      : path_(std::move(path)), dir_(std::move(dir)), opts_(std::move(o)), max_size_(max_size) {}
+
+  std::string describe() const override { return Absolute(path_); }
+
+  Result<Document> Collect() override {
+    auto resolved = ResolveSecretRefs(path_, dir_);
+    if (!resolved.ok()) return resolved.error();
+    std::string path = Absolute(*resolved);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+      return MakeError("cannot read " + path + ": " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return MakeError("cannot read " + path + ": is a directory");
+    if (static_cast<uint64_t>(st.st_size) > max_size_)
+      return MakeError(path + " is " + HumanSize(st.st_size) + ", over the " +
+                       HumanSize(max_size_) + " limit (max_size)");
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return MakeError("cannot read " + path + ": " + std::strerror(errno));
+    std::string bytes(static_cast<size_t>(st.st_size), '\0');
+    f.read(bytes.data(), st.st_size);
+    if (f.gcount() != st.st_size) return MakeError("cannot read " + path + ": short read");
+    return ParseSnapshot(bytes, opts_, path, FormatFromPath(path));
+  }
+
+ private:
+  std::string Absolute(const std::string& p) const {
+    if (p.starts_with("/") || dir_.empty() || dir_ == ".") return p;
+    return dir_ + "/" + p;
+  }
+  std::string path_, dir_;
+  CommonOptions opts_;
+  uint64_t max_size_;
+};
+
+}  // namespace
+
+std::unique_ptr<Collector> MakeFileCollector(const YAML::Node& spec, const SourceContext& ctx,
+                                             YamlReader& r) {
+  CommonOptions common = ReadCommonOptions(spec, ctx.config, r);
+  auto p = Get(spec, "path");
+  if (!p.IsDefined()) {
+    r.Error(spec, "a file source needs a path");
+    return nullptr;
+  }
+  auto path = r.String(p, "path");
+  uint64_t max_size = kDefaultMaxSize;
+  if (auto m = Get(spec, "max_size"); m.IsDefined()) {
+    auto v = r.Int(m, "max_size (bytes)", 1, 1ll << 40);
+    if (!v) return nullptr;
+    max_size = static_cast<uint64_t>(*v);
+  }
+  if (!path) return nullptr;
+  return std::make_unique<FileCollector>(ctx.expand(*path), ctx.config.dir, std::move(common),
+                                         max_size);
+}
+
+}  // namespace drift

@@ -1,0 +1,555 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/interpolate.h"
+#include "core/strings.h"
+#include "core/yaml_reader.h"
+
+namespace drift {
+
+std::string_view SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kWarning: return "warning";
+    case Severity::kCritical: return "critical";
+  }
+  return "warning";
+}
+
+std::optional<Severity> ParseSeverity(std::string_view s) {
+  if (s == "info") return Severity::kInfo;
+  if (s == "warning") return Severity::kWarning;
+  if (s == "critical") return Severity::kCritical;
+  return std::nullopt;
+}
+
+YAML::Node SourceConfig::For(const std::string& env) const {
+  YAML::Node out = YAML::Clone(spec);
+  auto it = overrides.find(env);
+  if (it == overrides.end() || !it->second.IsMap()) return out;
+  for (auto kv = it->second.begin(); kv != it->second.end(); ++kv) {
+    out[kv->first.Scalar()] = kv->second;
+  }
+  return out;
+}
+
+const SourceConfig* ServiceConfig::source(std::string_view n) const {
+  for (const auto& s : sources)
+    if (s.name == n) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> Config::env_names() const {
+  std::vector<std::string> out;
+  for (const auto& e : environments) out.push_back(e.name);
+  return out;
+}
+
+int Config::env_index(std::string_view name) const {
+  for (size_t i = 0; i < environments.size(); ++i)
+    if (environments[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+const ServiceConfig* Config::service(std::string_view name) const {
+  for (const auto& s : services)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string Config::Resolve(const std::string& relative) const {
+  if (relative.empty() || relative.starts_with("/") || dir.empty()) return relative;
+  return dir + "/" + relative;
+}
+
+namespace {
+
+constexpr std::string_view kTopKeys[] = {"version",  "environments", "baseline", "defaults",
+                                         "services", "rules",        "alerting", "ownership",
+                                         "server",   "state",        "secrets"};
+constexpr std::string_view kSourceTypes[] = {"file", "http", "sql", "exec"};
+
+class Loader {
+ public:
+  Loader(Config& c, YamlReader& r) : c_(c), r_(r) {}
+
+  void Run(const YAML::Node& root) {
+    if (!root.IsMap()) {
+      r_.Error(root, "drift.yaml must be a map with version, environments and services");
+      return;
+    }
+    r_.CheckKeys(root, std::vector<std::string_view>(std::begin(kTopKeys), std::end(kTopKeys)),
+                 "drift.yaml");
+    if (auto v = Get(root, "version"); v.IsDefined()) {
+      auto n = r_.Int(v, "version", 1, 1000);
+      if (n && *n != 1) r_.Error(v, "unsupported version " + std::to_string(*n) + " (expected 1)");
+    } else {
+      r_.Error(root, "missing 'version: 1'");
+    }
+    Environments(Get(root, "environments"), root);
+    Baseline(Get(root, "baseline"));
+    Defaults(Get(root, "defaults"));
+    Services(Get(root, "services"), root);
+    Rules(Get(root, "rules"));
+    Alerting(Get(root, "alerting"));
+    Simple(Get(root, "ownership"), "ownership", {{"repos", &c_.ownership_repos}}, true);
+    std::string listen;
+    Simple(Get(root, "server"), "server", {{"listen", &listen}, {"api_token", &c_.api_token}},
+           false);
+    if (!listen.empty()) {
+      c_.listen = listen;
+      auto colon = listen.rfind(':');
+      if (colon == std::string::npos || colon + 1 == listen.size())
+        r_.Error(Get(Get(root, "server"), "listen"), "server.listen must be HOST:PORT");
+    }
+    Simple(Get(root, "state"), "state", {{"path", &c_.state_path}}, true);
+    Simple(Get(root, "secrets"), "secrets", {{"fingerprint_key", &c_.fingerprint_key}}, false);
+    if (!c_.api_token.empty()) r_.CheckTemplate(Get(Get(root, "server"), "api_token"), c_.api_token);
+    if (!c_.fingerprint_key.empty())
+      r_.CheckTemplate(Get(Get(root, "secrets"), "fingerprint_key"), c_.fingerprint_key);
+  }
+
+ private:
+  bool KnownEnv(std::string_view e) const { return c_.env_index(e) >= 0; }
+  std::string EnvHint(std::string_view e) const {
+    std::vector<std::string_view> names;
+    for (auto& x : c_.environments) names.push_back(x.name);
+    return DidYouMean(e, names);
+  }
+
+  void Environments(const YAML::Node& n, const YAML::Node& root) {
+    if (!n.IsDefined()) {
+      r_.Error(root, "missing 'environments' (e.g. environments: [prod, stage])");
+      return;
+    }
+    if (!n.IsSequence() || n.size() == 0) {
+      r_.Error(n, "environments must be a non-empty list");
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& item : n) {
+      EnvironmentConfig e;
+      if (item.IsScalar()) {
+        e.name = item.Scalar();
+      } else if (item.IsMap()) {
+        r_.CheckKeys(item, {"name", "aliases"}, "environment");
+        auto name = Get(item, "name");
+        if (!name.IsDefined()) {
+          r_.Error(item, "environment needs a name");
+          continue;
+        }
+        if (auto s = r_.String(name, "environment name")) e.name = *s;
+        if (auto a = Get(item, "aliases"); a.IsDefined()) {
+          if (auto l = r_.StringList(a, "aliases")) e.aliases = *l;
+        }
+      } else {
+        r_.Error(item, "an environment is a name or {name: .., aliases: [..]}");
+        continue;
+      }
+      if (e.name.empty() || !IsIdentName(e.name)) {
+        r_.Error(item, "invalid environment name '" + e.name + "' (use letters, digits, _ and -)");
+        continue;
+      }
+      if (c_.environments.size() == 64) {
+        r_.Error(item, "at most 64 environments are supported");
+        break;
+      }
+      if (!seen.insert(ToLower(e.name)).second) {
+        r_.Error(item, "duplicate environment '" + e.name + "'");
+        continue;
+      }
+      for (auto& a : e.aliases) {
+        if (!seen.insert(ToLower(a)).second)
+          r_.Error(item, "alias '" + a + "' is already an environment name or alias");
+      }
+      c_.environments.push_back(std::move(e));
+    }
+  }
+
+  static bool IsIdentName(std::string_view s) {
+    for (char c : s)
+      if (!IsIdentChar(c)) return false;
+    return !s.empty();
+  }
+
+  void Baseline(const YAML::Node& n) {
+    if (!n.IsDefined()) {
+      if (!c_.environments.empty()) c_.baseline = c_.environments[0].name;
+      return;
+    }
+    auto s = r_.String(n, "baseline");
+    if (!s) return;
+    if (!KnownEnv(*s)) {
+      r_.Error(n, "baseline '" + *s + "' is not in environments" + EnvHint(*s));
+      return;
+    }
+    c_.baseline = *s;
+  }
+
+  void Defaults(const YAML::Node& n) {
+    if (!n.IsDefined()) return;
+    if (!r_.ExpectMap(n, "defaults")) return;
+    r_.CheckKeys(n, {"interval", "timeout", "expect", "severity", "max_concurrency", "max_per_host"},
+                 "defaults");
+    auto& d = c_.defaults;
+    if (auto v = Get(n, "interval"); v.IsDefined())
+      if (auto x = r_.Duration(v, "defaults.interval")) d.interval = *x;
+    if (auto v = Get(n, "timeout"); v.IsDefined())
+      if (auto x = r_.Duration(v, "defaults.timeout")) d.timeout = *x;
+    if (auto v = Get(n, "expect"); v.IsDefined()) {
+      d.expect = v;
+      d.expect_where = r_.Pos(v);
+    }
+    if (auto v = Get(n, "severity"); v.IsDefined()) SeverityField(v, d.severity);
+    if (auto v = Get(n, "max_concurrency"); v.IsDefined())
+      if (auto x = r_.Int(v, "defaults.max_concurrency", 1, 10000)) d.max_concurrency = int(*x);
+    if (auto v = Get(n, "max_per_host"); v.IsDefined())
+      if (auto x = r_.Int(v, "defaults.max_per_host", 1, 10000)) d.max_per_host = int(*x);
+  }
+
+  void SeverityField(const YAML::Node& v, Severity& out) {
+    auto s = r_.String(v, "severity");
+    if (!s) return;
+    auto sev = ParseSeverity(*s);
+    if (!sev) {
+      std::vector<std::string_view> names{"info", "warning", "critical"};
+      r_.Error(v, "unknown severity '" + *s + "' (expected info, warning or critical)" +
+                      DidYouMean(*s, names));
+      return;
+    }
+    out = *sev;
+  }
+
+  void Services(const YAML::Node& n, const YAML::Node& root) {
+    if (!n.IsDefined()) {
+      r_.Error(root, "missing 'services'");
+      return;
+    }
+    if (!r_.ExpectMap(n, "services")) return;
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      ServiceConfig s;
+      s.name = it->first.Scalar();
+      s.where = r_.Pos(it->first);
+      if (!IsIdentName(s.name)) {
+        r_.Error(it->first, "invalid service name '" + s.name + "' (use letters, digits, _ and -)");
+        continue;
+      }
+      if (!seen.insert(s.name).second) {
+        r_.Error(it->first, "duplicate service '" + s.name + "'");
+        continue;
+      }
+      const YAML::Node& body = it->second;
+      if (!r_.ExpectMap(body, "service '" + s.name + "'")) continue;
+      r_.CheckKeys(body, {"owner", "envs", "sources", "overrides", "repo"},
+                   "service '" + s.name + "'");
+      if (auto v = Get(body, "owner"); v.IsDefined()) {
+        if (auto o = r_.String(v, "owner")) s.owner = *o;
+        s.owner_where = r_.Pos(v);
+      }
+      if (auto v = Get(body, "repo"); v.IsDefined())
+        if (auto o = r_.String(v, "repo")) s.repo = c_.Resolve(*o);
+      if (auto v = Get(body, "envs"); v.IsDefined()) {
+        if (auto l = r_.StringList(v, "envs")) {
+          for (size_t i = 0; i < l->size(); ++i) {
+            if (!KnownEnv((*l)[i]))
+              r_.Error(v[i], "unknown environment '" + (*l)[i] + "'" + EnvHint((*l)[i]));
+          }
+          for (auto& e : c_.environments)
+            if (std::find(l->begin(), l->end(), e.name) != l->end()) s.envs.push_back(e.name);
+        }
+      } else {
+        s.envs = c_.env_names();
+      }
+      Sources(Get(body, "sources"), body, s);
+      Overrides(Get(body, "overrides"), s);
+      c_.services.push_back(std::move(s));
+    }
+  }
+
+  void Sources(const YAML::Node& n, const YAML::Node& body, ServiceConfig& s) {
+    if (!n.IsDefined()) {
+      r_.Error(body, "service '" + s.name + "' has no sources");
+      return;
+    }
+    if (!r_.ExpectMap(n, "sources")) return;
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      SourceConfig src;
+      src.name = it->first.Scalar();
+      src.where = r_.Pos(it->first);
+      if (!IsIdentName(src.name)) {
+        r_.Error(it->first, "invalid source name '" + src.name + "' (use letters, digits, _ and -)");
+        continue;
+      }
+      if (!seen.insert(src.name).second) {
+        r_.Error(it->first, "duplicate source '" + src.name + "'");
+        continue;
+      }
+      src.spec = it->second;
+      if (!r_.ExpectMap(src.spec, "source '" + src.name + "'")) continue;
+      auto type = Get(src.spec, "type");
+      if (!type.IsDefined()) {
+        r_.Error(it->first, "source '" + src.name + "' needs a type (file, http, sql or exec)");
+        continue;
+      }
+      auto t = r_.String(type, "type");
+      if (!t) continue;
+      bool known = false;
+      for (auto k : kSourceTypes) known = known || k == *t;
+      if (!known) {
+        std::vector<std::string_view> types(std::begin(kSourceTypes), std::end(kSourceTypes));
+        r_.Error(type, "unknown source type '" + *t + "' (expected file, http, sql or exec)" +
+                           DidYouMean(*t, types));
+        continue;
+      }
+      src.type = *t;
+      CheckTemplates(src.spec);
+      s.sources.push_back(std::move(src));
+    }
+  }
+
+  // Every string in a source may use {env}-style placeholders and ${env:}/${file:} secrets.
+  void CheckTemplates(const YAML::Node& n) {
+    if (n.IsScalar()) {
+      r_.CheckTemplate(n, n.Scalar());
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) CheckTemplates(item);
+    } else if (n.IsMap()) {
+      for (auto it = n.begin(); it != n.end(); ++it) CheckTemplates(it->second);
+    }
+  }
+
+  void Overrides(const YAML::Node& n, ServiceConfig& s) {
+    if (!n.IsDefined()) return;
+    if (!r_.ExpectMap(n, "overrides")) return;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string env = it->first.Scalar();
+      if (!KnownEnv(env)) {
+        r_.Error(it->first, "unknown environment '" + env + "' in overrides" + EnvHint(env));
+        continue;
+      }
+      if (!r_.ExpectMap(it->second, "overrides." + env)) continue;
+      for (auto so = it->second.begin(); so != it->second.end(); ++so) {
+        std::string sname = so->first.Scalar();
+        SourceConfig* src = nullptr;
+        for (auto& x : s.sources)
+          if (x.name == sname) src = &x;
+        if (!src) {
+          std::vector<std::string_view> names;
+          for (auto& x : s.sources) names.push_back(x.name);
+          r_.Error(so->first, "unknown source '" + sname + "' in overrides of service '" + s.name +
+                                  "'" + DidYouMean(sname, names));
+          continue;
+        }
+        if (!r_.ExpectMap(so->second, "override of source '" + sname + "'")) continue;
+        if (Has(so->second, "type"))
+          r_.Error(Get(so->second, "type"), "an override cannot change a source's type");
+        CheckTemplates(so->second);
+        src->overrides[env] = so->second;
+      }
+    }
+  }
+
+  void Rules(const YAML::Node& n) {
+    if (!n.IsDefined()) return;
+    if (!n.IsSequence()) {
+      r_.Error(n, "rules must be a list");
+      return;
+    }
+    std::set<std::string> names;
+    for (const auto& item : n) {
+      if (!r_.ExpectMap(item, "a rule")) continue;
+      RuleConfig rule;
+      rule.where = r_.Pos(item);
+      r_.CheckKeys(item,
+                   {"name", "match", "ignore", "expect", "severity", "services", "envs",
+                    "normalize", "redact", "owner", "runbook", "description", "reason", "ticket",
+                    "expires"},
+                   "rule");
+      auto match = Get(item, "match");
+      auto ignore = Get(item, "ignore");
+      if (match.IsDefined() == ignore.IsDefined()) {
+        r_.Error(item, "a rule needs exactly one of 'match' or 'ignore'");
+        continue;
+      }
+      rule.ignore = ignore.IsDefined();
+      const YAML::Node& sel = rule.ignore ? ignore : match;
+      if (auto s = r_.String(sel, rule.ignore ? "ignore" : "match")) rule.selector = *s;
+      rule.selector_where = r_.Pos(sel);
+      if (auto v = Get(item, "name"); v.IsDefined()) {
+        if (auto s = r_.String(v, "name")) {
+          rule.name = *s;
+          if (rule.name == "default")
+            r_.Error(v, "'default' is reserved for paths no rule matches");
+          else if (!names.insert(rule.name).second)
+            r_.Error(v, "duplicate rule name '" + rule.name + "'");
+        }
+      } else if (!rule.ignore) {
+        r_.Error(item, "a match rule needs a name (it labels findings, alerts and finding ids)");
+      }
+      if (auto v = Get(item, "expect"); v.IsDefined()) {
+        if (rule.ignore) r_.Error(v, "an ignore entry takes no 'expect'");
+        rule.expect = v;
+      }
+      if (auto v = Get(item, "normalize"); v.IsDefined()) rule.normalize = v;
+      if (auto v = Get(item, "severity"); v.IsDefined()) {
+        Severity sev = Severity::kWarning;
+        SeverityField(v, sev);
+        rule.severity = sev;
+      }
+      if (auto v = Get(item, "services"); v.IsDefined()) {
+        if (auto l = r_.StringList(v, "services", true)) {
+          rule.services = *l;
+          std::vector<std::string_view> known;
+          for (auto& s : c_.services) known.push_back(s.name);
+          for (size_t i = 0; i < l->size(); ++i) {
+            if (!c_.service((*l)[i]))
+              r_.Error(v.IsSequence() ? v[i] : v,
+                       "unknown service '" + (*l)[i] + "'" + DidYouMean((*l)[i], known));
+          }
+        }
+      }
+      if (auto v = Get(item, "envs"); v.IsDefined()) {
+        if (auto l = r_.StringList(v, "envs", true)) {
+          rule.envs = *l;
+          for (size_t i = 0; i < l->size(); ++i) {
+            if (!KnownEnv((*l)[i]))
+              r_.Error(v.IsSequence() ? v[i] : v,
+                       "unknown environment '" + (*l)[i] + "'" + EnvHint((*l)[i]));
+          }
+        }
+      }
+      if (auto v = Get(item, "redact"); v.IsDefined())
+        if (auto b = r_.Bool(v, "redact")) rule.redact = *b;
+      auto str = [&](const char* key, std::string& out) {
+        if (auto v = Get(item, key); v.IsDefined())
+          if (auto s = r_.String(v, key)) out = *s;
+      };
+      str("owner", rule.owner);
+      str("runbook", rule.runbook);
+      str("description", rule.description);
+      str("reason", rule.reason);
+      str("ticket", rule.ticket);
+      if (auto v = Get(item, "expires"); v.IsDefined()) {
+        if (!rule.ignore) r_.Error(v, "'expires' applies to ignore entries (waivers)");
+        if (auto s = r_.String(v, "expires")) {
+          rule.expires_text = *s;
+          if (auto d = ParseDate(*s)) rule.expires = *d;
+          else r_.Error(v, "expires must be a date YYYY-MM-DD, got '" + *s + "'");
+        }
+      }
+      c_.rules.push_back(std::move(rule));
+    }
+  }
+
+  static std::optional<std::chrono::sys_days> ParseDate(const std::string& s) {
+    int y, m, d;
+    char extra;
+    if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
+      return std::nullopt;
+    std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(unsigned(m)),
+                                    std::chrono::day(unsigned(d))};
+    if (!ymd.ok()) return std::nullopt;
+    return std::chrono::sys_days(ymd);
+  }
+
+  void Alerting(const YAML::Node& n) {
+    if (!n.IsDefined()) return;
+    if (!r_.ExpectMap(n, "alerting")) return;
+    r_.CheckKeys(n, {"alertmanager", "resend_interval"}, "alerting");
+    if (auto am = Get(n, "alertmanager"); am.IsDefined() && r_.ExpectMap(am, "alertmanager")) {
+      r_.CheckKeys(am, {"url", "headers", "timeout"}, "alerting.alertmanager");
+      if (auto u = Get(am, "url"); u.IsDefined()) {
+        if (auto s = r_.String(u, "url")) {
+          c_.alerting.alertmanager_url = *s;
+          if (!s->starts_with("http://") && !s->starts_with("https://"))
+            r_.Error(u, "alertmanager url must start with http:// or https://");
+        }
+      } else {
+        r_.Error(am, "alerting.alertmanager needs a url");
+      }
+      if (auto h = Get(am, "headers"); h.IsDefined() && r_.ExpectMap(h, "headers")) {
+        for (auto it = h.begin(); it != h.end(); ++it)
+          if (auto s = r_.String(it->second, "header value")) {
+            c_.alerting.headers[it->first.Scalar()] = *s;
+            r_.CheckTemplate(it->second, *s);
+          }
+      }
+      if (auto t = Get(am, "timeout"); t.IsDefined())
+        if (auto d = r_.Duration(t, "timeout")) c_.alerting.timeout = *d;
+    }
+    if (auto v = Get(n, "resend_interval"); v.IsDefined())
+      if (auto d = r_.Duration(v, "resend_interval")) c_.alerting.resend_interval = *d;
+  }
+
+  // A section of plain string fields; `path_like` fields are resolved against the config dir.
+  void Simple(const YAML::Node& n, std::string_view section,
+              std::initializer_list<std::pair<std::string_view, std::string*>> fields,
+              bool path_like) {
+    if (!n.IsDefined()) return;
+    if (!r_.ExpectMap(n, section)) return;
+    std::vector<std::string_view> allowed;
+    for (auto& [k, _] : fields) allowed.push_back(k);
+    r_.CheckKeys(n, allowed, section);
+    for (auto& [k, out] : fields) {
+      if (auto v = Get(n, k); v.IsDefined())
+        if (auto s = r_.String(v, std::string(section) + "." + std::string(k)))
+          *out = path_like ? c_.Resolve(*s) : *s;
+    }
+  }
+
+  Config& c_;
+  YamlReader& r_;
+};
+
+std::string DirOf(const std::string& path) {
+  auto p = std::filesystem::path(path).parent_path().string();
+  return p.empty() ? "." : p;
+}
+
+}  // namespace
+
+std::optional<Config> LoadConfigFromString(const std::string& text, const std::string& path,
+                                           Diagnostics& diags) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    diags.Error(Position{path, static_cast<uint32_t>(e.mark.line + 1),
+                         static_cast<uint32_t>(e.mark.column + 1)},
+                "YAML parse error: " + e.msg);
+    return std::nullopt;
+  }
+  Config c;
+  c.path = path;
+  c.dir = DirOf(path);
+  YamlReader reader(path, diags);
+  try {
+    Loader(c, reader).Run(root);
+  } catch (const YAML::Exception& e) {  // yaml-cpp is contained here: report, do not crash
+    diags.Error(Position{path, static_cast<uint32_t>(e.mark.line + 1),
+                         static_cast<uint32_t>(e.mark.column + 1)},
+                e.msg);
+  }
+  return c;
+}
+
+std::optional<Config> LoadConfig(const std::string& path, Diagnostics& diags) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    diags.Error(Position{path, 0, 0}, "cannot read config file: " + std::string(std::strerror(errno)));
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return LoadConfigFromString(ss.str(), path, diags);
+}
+
+}  // namespace drift

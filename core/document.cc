@@ -1,0 +1,255 @@
+#include "core/document.h"
+
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "core/strings.h"
+
+namespace drift {
+
+std::string_view TypeName(Type t) {
+  switch (t) {
+    case Type::kNull: return "null";
+    case Type::kBool: return "bool";
+    case Type::kInt: return "int";
+    case Type::kFloat: return "float";
+    case Type::kString: return "string";
+    case Type::kMap: return "map";
+    case Type::kList: return "list";
+  }
+  return "?";
+}
+
+namespace {
+uint64_t HashBytes(std::string_view s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char ch : s) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+}  // namespace
+
+NodeId Document::push(Node n, uint32_t line, uint32_t col) {
+  n.line = line;
+  n.column = static_cast<uint16_t>(col > 65535 ? 65535 : col);
+  nodes_.push_back(n);
+  return static_cast<NodeId>(nodes_.size() - 1);
+}
+
+NodeId Document::add_null(uint32_t line, uint32_t col) { return push(Node{}, line, col); }
+
+NodeId Document::add_bool(bool v, uint32_t line, uint32_t col) {
+  Node n;
+  n.type = Type::kBool;
+  n.b = v;
+  return push(n, line, col);
+}
+
+NodeId Document::add_int(int64_t v, uint32_t line, uint32_t col) {
+  Node n;
+  n.type = Type::kInt;
+  n.i = v;
+  return push(n, line, col);
+}
+
+NodeId Document::add_float(double v, uint32_t line, uint32_t col) {
+  Node n;
+  n.type = Type::kFloat;
+  n.f = v;
+  return push(n, line, col);
+}
+
+NodeId Document::add_string(std::string_view v, uint32_t line, uint32_t col) {
+  Node n;
+  n.type = Type::kString;
+  n.s.offset = static_cast<uint32_t>(chars_.size());
+  n.s.length = static_cast<uint32_t>(v.size());
+  chars_.append(v);
+  return push(n, line, col);
+}
+
+NodeId Document::add_container(Type t, std::span<const Entry> children, uint32_t line,
+                               uint32_t col) {
+  NodeId id = reserve_container(t, line, col);
+  set_children(id, children);
+  return id;
+}
+
+NodeId Document::reserve_container(Type t, uint32_t line, uint32_t col) {
+  Node n;
+  n.type = t;
+  n.c.first = 0;
+  n.c.count = 0;
+  return push(n, line, col);
+}
+
+void Document::set_children(NodeId id, std::span<const Entry> children) {
+  nodes_[id].c.first = static_cast<uint32_t>(entries_.size());
+  nodes_[id].c.count = static_cast<uint32_t>(children.size());
+  entries_.insert(entries_.end(), children.begin(), children.end());
+}
+
+void Document::grow_key_index() {
+  size_t cap = key_index_.empty() ? 64 : key_index_.size() * 2;
+  key_index_.assign(cap, kNoKey);
+  for (KeyId k = 0; k < keys_.size(); ++k) {
+    size_t slot = HashBytes(key(k)) & (cap - 1);
+    while (key_index_[slot] != kNoKey) slot = (slot + 1) & (cap - 1);
+    key_index_[slot] = k;
+  }
+}
+
+KeyId Document::intern(std::string_view k) {
+  if ((keys_.size() + 1) * 2 > key_index_.size()) grow_key_index();
+  size_t mask = key_index_.size() - 1;
+  size_t slot = HashBytes(k) & mask;
+  while (key_index_[slot] != kNoKey) {
+    if (key(key_index_[slot]) == k) return key_index_[slot];
+    slot = (slot + 1) & mask;
+  }
+  KeyId id = static_cast<KeyId>(keys_.size());
+  keys_.emplace_back(static_cast<uint32_t>(key_chars_.size()), static_cast<uint32_t>(k.size()));
+  key_chars_.append(k);
+  key_index_[slot] = id;
+  return id;
+}
+
+NodeId Document::find(NodeId map, std::string_view k) const {
+  if (type(map) != Type::kMap) return kNoNode;
+  for (const Entry& e : children(map)) {
+    if (key(e.key) == k) return e.value;
+  }
+  return kNoNode;
+}
+
+std::string Document::scalar_text(NodeId id) const {
+  const Node& n = nodes_[id];
+  switch (n.type) {
+    case Type::kNull: return "null";
+    case Type::kBool: return n.b ? "true" : "false";
+    case Type::kInt: return std::to_string(n.i);
+    case Type::kFloat: return FormatDouble(n.f);
+    case Type::kString: return std::string(str(id));
+    case Type::kMap:
+    case Type::kList: return DumpJson(ToJson(*this, id));
+  }
+  return {};
+}
+
+NodeId Document::copy_from(const Document& other, NodeId id) {
+  const Node& n = other.node(id);
+  switch (n.type) {
+    case Type::kNull: return add_null(n.line, n.column);
+    case Type::kBool: return add_bool(n.b, n.line, n.column);
+    case Type::kInt: return add_int(n.i, n.line, n.column);
+    case Type::kFloat: return add_float(n.f, n.line, n.column);
+    case Type::kString: return add_string(other.str(id), n.line, n.column);
+    case Type::kMap:
+    case Type::kList: {
+      std::vector<Entry> kids;
+      kids.reserve(n.c.count);
+      for (const Entry& e : other.children(id)) {
+        KeyId k = e.key == kNoKey ? kNoKey : intern(other.key(e.key));
+        kids.push_back(Entry{k, copy_from(other, e.value)});
+      }
+      return add_container(n.type, kids, n.line, n.column);
+    }
+  }
+  return kNoNode;
+}
+
+bool DeepEqual(const Document& a, NodeId x, const Document& b, NodeId y) {
+  const Node& n = a.node(x);
+  const Node& m = b.node(y);
+  if (n.type != m.type) {
+    if (n.type == Type::kInt && m.type == Type::kFloat) return static_cast<double>(n.i) == m.f;
+    if (n.type == Type::kFloat && m.type == Type::kInt) return n.f == static_cast<double>(m.i);
+    return false;
+  }
+  switch (n.type) {
+    case Type::kNull: return true;
+    case Type::kBool: return n.b == m.b;
+    case Type::kInt: return n.i == m.i;
+    case Type::kFloat: return n.f == m.f || (std::isnan(n.f) && std::isnan(m.f));
+    case Type::kString: return a.str(x) == b.str(y);
+    case Type::kList: {
+      auto ca = a.children(x);
+      auto cb = b.children(y);
+      if (ca.size() != cb.size()) return false;
+      for (size_t i = 0; i < ca.size(); ++i) {
+        if (!DeepEqual(a, ca[i].value, b, cb[i].value)) return false;
+      }
+      return true;
+    }
+    case Type::kMap: {
+      auto ca = a.children(x);
+      auto cb = b.children(y);
+      if (ca.size() != cb.size()) return false;
+      // Key order does not matter for equality; same order is the common case.
+      for (size_t i = 0; i < ca.size(); ++i) {
+        NodeId other = kNoNode;
+        if (a.key(ca[i].key) == b.key(cb[i].key)) {
+          other = cb[i].value;
+        } else {
+          other = b.find(y, a.key(ca[i].key));
+          if (other == kNoNode) return false;
+        }
+        if (!DeepEqual(a, ca[i].value, b, other)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+nlohmann::ordered_json ToJson(const Document& d, NodeId id) {
+  const Node& n = d.node(id);
+  switch (n.type) {
+    case Type::kNull: return nullptr;
+    case Type::kBool: return n.b;
+    case Type::kInt: return n.i;
+    case Type::kFloat:
+      if (!std::isfinite(n.f)) return FormatDouble(n.f);  // JSON has no inf/nan
+      return n.f;
+    case Type::kString: return std::string(d.str(id));
+    case Type::kList: {
+      auto out = nlohmann::ordered_json::array();
+      for (const Entry& e : d.children(id)) out.push_back(ToJson(d, e.value));
+      return out;
+    }
+    case Type::kMap: {
+      auto out = nlohmann::ordered_json::object();
+      for (const Entry& e : d.children(id)) out[std::string(d.key(e.key))] = ToJson(d, e.value);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+std::string DumpJson(const nlohmann::ordered_json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+uint64_t ContentHash(const Document& d, NodeId id) {
+  const Node& n = d.node(id);
+  uint64_t h = HashBytes(std::string_view(reinterpret_cast<const char*>(&n.type), 1));
+  switch (n.type) {
+    case Type::kNull: return h;
+    case Type::kBool: return HashBytes(n.b ? "t" : "f", h);
+    case Type::kInt: return HashBytes(std::to_string(n.i), h);
+    case Type::kFloat: return HashBytes(FormatDouble(n.f), h);
+    case Type::kString: return HashBytes(d.str(id), h);
+    case Type::kList:
+    case Type::kMap:
+      for (const Entry& e : d.children(id)) {
+        if (e.key != kNoKey) h = HashBytes(d.key(e.key), h) * 31;
+        h = (h ^ ContentHash(d, e.value)) * 1099511628211ull;
+      }
+      return h;
+  }
+  return h;
+}
+
+}  // namespace drift

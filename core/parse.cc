@@ -1,0 +1,484 @@
+#include "core/parse.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "core/strings.h"
+
+namespace drift {
+
+std::string_view FormatName(Format f) {
+  switch (f) {
+    case Format::kAuto: return "auto";
+    case Format::kYaml: return "yaml";
+    case Format::kJson: return "json";
+    case Format::kEnv: return "env";
+    case Format::kIni: return "ini";
+  }
+  return "auto";
+}
+
+Result<Format> ParseFormatName(std::string_view name) {
+  if (name == "yaml" || name == "yml") return Format::kYaml;
+  if (name == "json") return Format::kJson;
+  if (name == "env" || name == "dotenv") return Format::kEnv;
+  if (name == "ini") return Format::kIni;
+  if (name == "auto") return Format::kAuto;
+  return MakeError("unknown format '" + std::string(name) + "' (expected yaml, json, env, ini or auto)");
+}
+
+Format FormatFromPath(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  auto dot = base.find_last_of('.');
+  std::string ext = dot == std::string_view::npos ? "" : ToLower(base.substr(dot + 1));
+  if (ext == "yaml" || ext == "yml") return Format::kYaml;
+  if (ext == "json") return Format::kJson;
+  if (ext == "env" || base == ".env" || base.starts_with(".env.")) return Format::kEnv;
+  if (ext == "ini" || ext == "cfg" || ext == "conf") return Format::kIni;
+  return Format::kAuto;
+}
+
+Format FormatFromContentType(std::string_view ct) {
+  std::string t = ToLower(ct.substr(0, ct.find(';')));
+  t = std::string(Trim(t));
+  if (t == "application/json" || t.ends_with("+json")) return Format::kJson;
+  if (t == "application/yaml" || t == "application/x-yaml" || t == "text/yaml" ||
+      t == "text/x-yaml" || t.ends_with("+yaml"))
+    return Format::kYaml;
+  return Format::kAuto;
+}
+
+Format SniffFormat(std::string_view text) {
+  std::string_view t = Trim(text);
+  if (!t.empty() && (t[0] == '{' || t[0] == '[')) return Format::kJson;
+  return Format::kYaml;
+}
+
+Position PositionOf(std::string_view text, size_t offset, const std::string& file) {
+  offset = std::min(offset, text.size());
+  uint32_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return Position{file, line, static_cast<uint32_t>(offset - line_start + 1)};
+}
+
+Result<Document> ParseDocument(std::string_view text, const ParseOptions& options) {
+  Format f = options.format == Format::kAuto ? FormatFromPath(options.origin) : options.format;
+  if (f == Format::kAuto) f = SniffFormat(text);
+  switch (f) {
+    case Format::kJson: return ParseJson(text, options);
+    case Format::kEnv: return ParseDotenv(text, options);
+    case Format::kIni: return ParseIni(text, options);
+    default: return ParseYaml(text, options);
+  }
+}
+
+// ---------------------------------------------------------------- JSON
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+class JsonBuilder {
+ public:
+  JsonBuilder(std::string_view text, const char* base, const ParseOptions& o)
+      : text_(text), base_(base), opts_(o) {}
+
+  Document doc;
+  simdjson::error_code error = simdjson::SUCCESS;
+  bool too_deep = false;
+
+  // Line/column of a pointer into the padded copy; positions only move forward.
+  void Locate(const char* p, uint32_t& line, uint32_t& col) {
+    size_t off = p ? static_cast<size_t>(p - base_) : cursor_;
+    if (off > text_.size()) off = text_.size();
+    if (off < cursor_) {  // should not happen; recount from the start
+      cursor_ = 0;
+      line_ = 1;
+      line_start_ = 0;
+    }
+    while (cursor_ < off) {
+      const void* nl = std::memchr(text_.data() + cursor_, '\n', off - cursor_);
+      if (!nl) {
+        cursor_ = off;
+        break;
+      }
+      size_t at = static_cast<const char*>(nl) - text_.data();
+      ++line_;
+      line_start_ = at + 1;
+      cursor_ = at + 1;
+    }
+    line = line_;
+    col = static_cast<uint32_t>(off - line_start_ + 1);
+  }
+
+  template <typename V>
+  NodeId Value(V& v, uint32_t depth) {
+    if (error) return kNoNode;
+    if (depth > opts_.max_depth) {
+      too_deep = true;
+      error = simdjson::DEPTH_ERROR;
+      return kNoNode;
+    }
+    const char* loc = nullptr;
+    if (auto r = v.current_location(); !r.error()) loc = r.value_unsafe();
+    uint32_t line, col;
+    Locate(loc, line, col);
+    od::json_type t;
+    if ((error = v.type().get(t))) return kNoNode;
+    switch (t) {
+      case od::json_type::object: {
+        od::object obj;
+        if ((error = v.get_object().get(obj))) return kNoNode;
+        NodeId id = doc.reserve_container(Type::kMap, line, col);
+        size_t start = pending_.size();
+        for (auto field : obj) {
+          std::string_view key;
+          if ((error = field.unescaped_key().get(key))) return kNoNode;
+          KeyId k = doc.intern(key);
+          od::value fv;
+          if ((error = field.value().get(fv))) return kNoNode;
+          NodeId child = Value(fv, depth + 1);
+          if (error) return kNoNode;
+          pending_.push_back(Entry{k, child});
+        }
+        Dedupe(start);
+        doc.set_children(id, std::span<const Entry>(pending_).subspan(start));
+        pending_.resize(start);
+        return id;
+      }
+      case od::json_type::array: {
+        od::array arr;
+        if ((error = v.get_array().get(arr))) return kNoNode;
+        NodeId id = doc.reserve_container(Type::kList, line, col);
+        size_t start = pending_.size();
+        for (auto item : arr) {
+          od::value iv;
+          if ((error = item.get(iv))) return kNoNode;
+          NodeId child = Value(iv, depth + 1);
+          if (error) return kNoNode;
+          pending_.push_back(Entry{kNoKey, child});
+        }
+        doc.set_children(id, std::span<const Entry>(pending_).subspan(start));
+        pending_.resize(start);
+        return id;
+      }
+      case od::json_type::string: {
+        std::string_view s;
+        if ((error = v.get_string().get(s))) return kNoNode;
+        return doc.add_string(s, line, col);
+      }
+      case od::json_type::boolean: {
+        bool b;
+        if ((error = v.get_bool().get(b))) return kNoNode;
+        return doc.add_bool(b, line, col);
+      }
+      case od::json_type::null: {
+        bool is_null = false;
+        if ((error = v.is_null().get(is_null))) return kNoNode;
+        if (!is_null) {
+          error = simdjson::N_ATOM_ERROR;
+          return kNoNode;
+        }
+        return doc.add_null(line, col);
+      }
+      case od::json_type::number: {
+        od::number_type nt;
+        if ((error = v.get_number_type().get(nt))) return kNoNode;
+        if (nt == od::number_type::signed_integer) {
+          int64_t i;
+          if ((error = v.get_int64().get(i))) return kNoNode;
+          return doc.add_int(i, line, col);
+        }
+        if (nt == od::number_type::unsigned_integer) {
+          uint64_t u;
+          if ((error = v.get_uint64().get(u))) return kNoNode;
+          return doc.add_float(static_cast<double>(u), line, col);
+        }
+        double d;
+        if ((error = v.get_double().get(d))) return kNoNode;
+        return doc.add_float(d, line, col);
+      }
+    }
+    error = simdjson::INCORRECT_TYPE;
+    return kNoNode;
+  }
+
+ private:
+  // Duplicate keys: the last one wins, at the first one's place.
+  void Dedupe(size_t start) {
+    size_t n = pending_.size() - start;
+    if (n < 2) return;
+    if (seen_.size() < doc.key_count()) seen_.resize(doc.key_count() * 2, 0);
+    ++gen_;
+    bool dup = false;
+    for (size_t i = start; i < pending_.size(); ++i) {
+      if (seen_[pending_[i].key] == gen_) dup = true;
+      seen_[pending_[i].key] = gen_;
+    }
+    if (!dup) return;
+    std::vector<Entry> out;
+    std::unordered_map<KeyId, size_t> at;
+    for (size_t i = start; i < pending_.size(); ++i) {
+      auto [it, fresh] = at.emplace(pending_[i].key, out.size());
+      if (fresh) out.push_back(pending_[i]);
+      else out[it->second].value = pending_[i].value;
+    }
+    pending_.resize(start);
+    pending_.insert(pending_.end(), out.begin(), out.end());
+  }
+
+  std::string_view text_;
+  const char* base_;
+  const ParseOptions& opts_;
+  std::vector<Entry> pending_;
+  std::vector<uint32_t> seen_;
+  uint32_t gen_ = 0;
+  size_t cursor_ = 0;
+  uint32_t line_ = 1;
+  size_t line_start_ = 0;
+};
+
+// simdjson says what is wrong but not where; on the (rare) error path nlohmann finds the
+// byte. Its message may quote the input, so only the position is taken from it.
+Error JsonError(std::string_view text, const ParseOptions& o, std::string cause) {
+  size_t byte = 0;
+  try {
+    auto parsed = nlohmann::json::parse(text.begin(), text.end());
+    (void)parsed;
+  } catch (const nlohmann::json::parse_error& e) {
+    byte = e.byte > 0 ? e.byte - 1 : 0;
+  } catch (const std::exception&) {
+  }
+  return MakeError("JSON parse error: " + cause, PositionOf(text, byte, o.origin));
+}
+
+}  // namespace
+
+Result<Document> ParseJson(std::string_view text, const ParseOptions& options) {
+  simdjson::padded_string padded(text.data(), text.size());
+  od::parser parser;
+  od::document d;
+  auto err = parser.iterate(padded).get(d);
+  if (err) return JsonError(text, options, simdjson::error_message(err));
+  JsonBuilder b(text, padded.data(), options);
+  b.doc.set_origin(options.origin);
+  bool scalar = false;
+  if ((err = d.is_scalar().get(scalar)))
+    return JsonError(text, options, simdjson::error_message(err));
+  NodeId root = kNoNode;
+  if (scalar) {
+    od::json_type t;
+    if ((err = d.type().get(t))) return JsonError(text, options, simdjson::error_message(err));
+    switch (t) {
+      case od::json_type::string: {
+        std::string_view s;
+        if (!(err = d.get_string().get(s))) root = b.doc.add_string(s, 1, 1);
+        break;
+      }
+      case od::json_type::boolean: {
+        bool v;
+        if (!(err = d.get_bool().get(v))) root = b.doc.add_bool(v, 1, 1);
+        break;
+      }
+      case od::json_type::null: root = b.doc.add_null(1, 1); break;
+      default: {
+        int64_t i;
+        if (!d.get_int64().get(i)) {
+          root = b.doc.add_int(i, 1, 1);
+        } else {
+          double v;
+          if (!(err = d.get_double().get(v))) root = b.doc.add_float(v, 1, 1);
+        }
+      }
+    }
+    if (err) return JsonError(text, options, simdjson::error_message(err));
+  } else {
+    od::value v;
+    if ((err = d.get_value().get(v))) return JsonError(text, options, simdjson::error_message(err));
+    root = b.Value(v, 0);
+    if (b.too_deep)
+      return MakeError("nesting deeper than " + std::to_string(options.max_depth) + " levels",
+                       Position{options.origin, 0, 0});
+    if (b.error) return JsonError(text, options, simdjson::error_message(b.error));
+  }
+  // After the root value the iterator must be out of bounds; anything else is trailing text.
+  if (!scalar) {
+    if (auto loc = d.current_location(); !loc.error())
+      return JsonError(text, options, "unexpected content after the document");
+  }
+  b.doc.set_root(root);
+  return std::move(b.doc);
+}
+
+// ---------------------------------------------------------------- dotenv
+
+Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options) {
+  Document doc;
+  doc.set_origin(options.origin);
+  std::vector<Entry> entries;
+  std::unordered_map<KeyId, size_t> index;
+  uint32_t lineno = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view raw = text.substr(pos, nl - pos);
+    size_t line_start = pos;
+    pos = nl + 1;
+    ++lineno;
+    std::string_view line = Trim(raw);
+    if (line.empty() || line[0] == '#') {
+      if (nl == text.size()) break;
+      continue;
+    }
+    if (line.starts_with("export ") || line.starts_with("export\t")) line = Trim(line.substr(7));
+    size_t eq = line.find('=');
+    uint32_t col = static_cast<uint32_t>(line.data() - text.data() - line_start + 1);
+    if (eq == std::string_view::npos)
+      return MakeError("expected KEY=value", Position{options.origin, lineno, col});
+    std::string_view key = Trim(line.substr(0, eq));
+    if (key.empty())
+      return MakeError("empty variable name before '='", Position{options.origin, lineno, col});
+    for (char c : key) {
+      if (!(IsIdentChar(c) || c == '.'))
+        return MakeError("invalid variable name '" + std::string(key) + "'",
+                         Position{options.origin, lineno, col});
+    }
+    std::string_view rest = Trim(line.substr(eq + 1));
+    uint32_t vcol = static_cast<uint32_t>(rest.data() - text.data() - line_start + 1);
+    std::string value;
+    if (!rest.empty() && (rest[0] == '"' || rest[0] == '\'')) {
+      char q = rest[0];
+      // A quoted value may span lines (PEM keys in .env files).
+      size_t i = 1;
+      std::string_view all = text.substr(rest.data() - text.data());
+      bool closed = false;
+      for (; i < all.size(); ++i) {
+        char c = all[i];
+        if (c == q) {
+          closed = true;
+          break;
+        }
+        if (c == '\n') ++lineno;
+        if (q == '"' && c == '\\' && i + 1 < all.size()) {
+          char n = all[++i];
+          switch (n) {
+            case 'n': value += '\n'; break;
+            case 't': value += '\t'; break;
+            case 'r': value += '\r'; break;
+            default: value += n;
+          }
+          continue;
+        }
+        value += c;
+      }
+      if (!closed)
+        return MakeError(std::string("unterminated ") + (q == '"' ? "double" : "single") +
+                             "-quoted value",
+                         Position{options.origin, lineno, vcol});
+      size_t end = (all.data() - text.data()) + i + 1;
+      std::string_view tail = Trim(text.substr(end, text.find('\n', end) - end));
+      if (!tail.empty() && tail[0] != '#')
+        return MakeError("unexpected text after the closing quote",
+                         Position{options.origin, lineno, vcol});
+      nl = text.find('\n', end);
+      if (nl == std::string_view::npos) nl = text.size();
+      pos = nl + 1;
+    } else {
+      // An unquoted value ends at " #" (an inline comment).
+      size_t hash = rest.find(" #");
+      if (hash == std::string_view::npos) hash = rest.find("\t#");
+      value = std::string(Trim(rest.substr(0, hash)));
+    }
+    KeyId k = doc.intern(key);
+    NodeId v = doc.add_string(value, lineno, vcol);
+    auto [it, fresh] = index.emplace(k, entries.size());
+    if (fresh) entries.push_back(Entry{k, v});
+    else entries[it->second].value = v;
+    if (nl >= text.size()) break;
+  }
+  doc.set_root(doc.add_container(Type::kMap, entries, 1, 1));
+  return doc;
+}
+
+// ---------------------------------------------------------------- ini
+
+Result<Document> ParseIni(std::string_view text, const ParseOptions& options) {
+  Document doc;
+  doc.set_origin(options.origin);
+  struct Section {
+    KeyId key;
+    uint32_t line, col;
+    std::vector<Entry> entries;
+    std::unordered_map<KeyId, size_t> index;
+  };
+  std::vector<Section> sections;
+  Section top{kNoKey, 1, 1, {}, {}};
+  std::unordered_map<KeyId, size_t> section_index;
+  size_t cur_index = SIZE_MAX;  // SIZE_MAX: keys before any section
+  uint32_t lineno = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view raw = text.substr(pos, nl - pos);
+    size_t line_start = pos;
+    pos = nl + 1;
+    ++lineno;
+    std::string_view line = Trim(raw);
+    uint32_t col = line.empty() ? 1 : static_cast<uint32_t>(line.data() - text.data() - line_start + 1);
+    if (line.empty() || line[0] == '#' || line[0] == ';') {
+      if (nl >= text.size()) break;
+      continue;
+    }
+    if (line[0] == '[') {
+      size_t close = line.find(']');
+      if (close == std::string_view::npos)
+        return MakeError("section header without ']'", Position{options.origin, lineno, col});
+      std::string_view name = Trim(line.substr(1, close - 1));
+      if (name.empty())
+        return MakeError("empty section name", Position{options.origin, lineno, col});
+      KeyId k = doc.intern(name);
+      auto [it, fresh] = section_index.emplace(k, sections.size());
+      if (fresh) sections.push_back(Section{k, lineno, col, {}, {}});
+      cur_index = it->second;
+      if (nl >= text.size()) break;
+      continue;
+    }
+    size_t sep = line.find_first_of("=:");
+    if (sep == std::string_view::npos)
+      return MakeError("expected 'key = value' or '[section]'",
+                       Position{options.origin, lineno, col});
+    std::string_view key = Trim(line.substr(0, sep));
+    if (key.empty()) return MakeError("empty key", Position{options.origin, lineno, col});
+    std::string_view value = Trim(line.substr(sep + 1));
+    if (value.size() >= 2 && (value[0] == '"' || value[0] == '\'') && value.back() == value[0])
+      value = value.substr(1, value.size() - 2);
+    uint32_t vcol = static_cast<uint32_t>(col + sep + 1);
+    KeyId k = doc.intern(key);
+    NodeId v = doc.add_string(value, lineno, vcol);
+    Section& cur = cur_index == SIZE_MAX ? top : sections[cur_index];
+    auto [it, fresh] = cur.index.emplace(k, cur.entries.size());
+    if (fresh) cur.entries.push_back(Entry{k, v});
+    else cur.entries[it->second].value = v;
+    if (nl >= text.size()) break;
+  }
+  std::vector<Entry> root = top.entries;
+  for (auto& s : sections) {
+    NodeId id = doc.add_container(Type::kMap, s.entries, s.line, s.col);
+    root.push_back(Entry{s.key, id});
+  }
+  doc.set_root(doc.add_container(Type::kMap, root, 1, 1));
+  return doc;
+}
+
+}  // namespace drift

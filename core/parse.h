@@ -1,0 +1,43 @@
+// Parsers from snapshot text into a Document: YAML (libyaml events), JSON (simdjson),
+// dotenv and ini. Errors carry file:line:col and the cause; a parser never throws.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/document.h"
+#include "core/result.h"
+
+namespace drift {
+
+enum class Format { kAuto, kYaml, kJson, kEnv, kIni };
+
+std::string_view FormatName(Format f);
+// "yaml", "json", "env", "ini", "auto"; anything else is an error.
+Result<Format> ParseFormatName(std::string_view name);
+// By file extension (.yaml/.yml/.json/.env/.ini/.cfg/.conf); kAuto when unknown.
+Format FormatFromPath(std::string_view path);
+// By HTTP Content-Type; kAuto when unknown.
+Format FormatFromContentType(std::string_view content_type);
+// When nothing else says: JSON if the text starts with { or [, else YAML.
+Format SniffFormat(std::string_view text);
+
+struct ParseOptions {
+  Format format = Format::kAuto;
+  std::string origin;        // file path or URL, used in errors and kept in the Document
+  bool yaml_1_1 = false;     // yes/no/on/off are booleans (Ansible, PyYAML)
+  uint32_t max_depth = 512;  // deeper nesting is an error, not a stack overflow
+  // Nodes that YAML aliases may add on top of the document's own (alias bombs fail).
+  size_t max_alias_nodes = 1'000'000;
+};
+
+Result<Document> ParseDocument(std::string_view text, const ParseOptions& options);
+Result<Document> ParseYaml(std::string_view text, const ParseOptions& options);
+Result<Document> ParseJson(std::string_view text, const ParseOptions& options);
+Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options);
+Result<Document> ParseIni(std::string_view text, const ParseOptions& options);
+
+// 1-based line and column of a byte offset in text.
+Position PositionOf(std::string_view text, size_t offset, const std::string& file);
+
+}  // namespace drift

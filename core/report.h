@@ -1,0 +1,34 @@
+// The result of one check: what every output format renders (SPEC §5 `check --format json`).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/finding.h"
+
+namespace drift {
+
+struct CollectError {
+  std::string service, source, env, message;
+  bool operator==(const CollectError&) const = default;
+};
+
+struct CheckReport {
+  std::string checked_at;  // RFC 3339 UTC
+  std::string baseline;
+  std::vector<std::string> environments;
+  std::vector<Finding> findings;  // sorted (SortFindings)
+  std::vector<CollectError> errors;
+  size_t sources = 0;  // (service, source, env) collections attempted
+  size_t sources_failed = 0;
+  size_t count(Severity s) const {
+    size_t n = 0;
+    for (const auto& f : findings) n += f.severity == s ? 1 : 0;
+    return n;
+  }
+};
+
+std::string FormatTime(std::chrono::system_clock::time_point t);  // 2026-11-27T18:00:00Z
+
+}  // namespace drift

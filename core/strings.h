@@ -1,0 +1,29 @@
+// Small string helpers shared by every module.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace drift {
+
+// Shortest text that reads back as the same double ("1.5", "1e+20", ".inf", ".nan").
+std::string FormatDouble(double v);
+std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
+std::string_view Trim(std::string_view s);
+bool IsIdentChar(char c);  // [A-Za-z0-9_-]
+// `*` matches any run of characters (including none) within s.
+bool GlobMatch(std::string_view pattern, std::string_view s);
+size_t EditDistance(std::string_view a, std::string_view b);
+// " (did you mean 'x'?)" for the closest candidate within a small distance, else "".
+std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates);
+std::string JsonQuote(std::string_view s);  // "..." with JSON escaping
+std::string Join(std::span<const std::string> parts, std::string_view sep);
+// Shortens s to at most max characters (UTF-8 safe), ending in "…" when cut.
+std::string Shorten(std::string_view s, size_t max);
+// Keeps both ends ("registry.exa…lms:v2.15.0"): the end of a URL or image tag matters.
+std::string ShortenMiddle(std::string_view s, size_t max);
+
+}  // namespace drift

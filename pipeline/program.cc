@@ -1,0 +1,184 @@
+#include "pipeline/program.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "collectors/builtin.h"
+#include "core/interpolate.h"
+#include "core/yaml_reader.h"
+
+namespace drift {
+
+namespace {
+
+void CheckSecretRefs(const YAML::Node& n, const Placeholders& ph, const Config& config,
+                     YamlReader& r) {
+  if (n.IsScalar()) {
+    for (const auto& ref : SecretRefs(ExpandPlaceholders(n.Scalar(), ph))) {
+      if (ref.is_file) {
+        std::string p = config.Resolve(ref.name);
+        if (!std::filesystem::exists(p))
+          r.Warning(n, "secret file " + p + " does not exist here (env " + ph.env + ")");
+      } else if (!std::getenv(ref.name.c_str())) {
+        r.Warning(n, "environment variable " + ref.name + " is not set here (env " + ph.env + ")");
+      }
+    }
+  } else if (n.IsSequence() || n.IsMap()) {
+    for (auto it = n.begin(); it != n.end(); ++it)
+      CheckSecretRefs(n.IsMap() ? it->second : *it, ph, config, r);
+  }
+}
+
+std::string KeyFilePath(const Config& c) {
+  std::string dir = c.dir;
+  if (!c.state_path.empty()) {
+    auto parent = std::filesystem::path(c.state_path).parent_path().string();
+    dir = parent.empty() ? "." : parent;
+  }
+  return dir + "/drift-fingerprint.key";
+}
+
+}  // namespace
+
+std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags,
+                                     const LoadOptions& options) {
+  auto config = LoadConfig(path, diags);
+  if (!config) return nullptr;
+  auto program = std::make_unique<Program>();
+  program->config = std::move(*config);
+  program->today = options.today;
+  const Config& c = program->config;
+  program->rules = CompileRules(c, diags, options.today);
+  YamlReader reader(c.path, diags);
+  for (const auto& svc : c.services) {
+    program->owners.push_back(svc.owner);
+    for (const auto& src : svc.sources) {
+      if (src.type.empty()) continue;
+      for (const auto& env : svc.envs) {
+        SourceContext ctx{c, svc, src, env};
+        auto collector = MakeCollector(ctx, reader);
+        if (options.check_secret_refs)
+          CheckSecretRefs(src.For(env), Placeholders{env, svc.name, src.name}, c, reader);
+        if (collector)
+          program->targets.push_back(Target{&svc, &src, c.env_index(env), std::move(collector)});
+      }
+    }
+  }
+  if (diags.has_errors()) return nullptr;
+
+  std::string key;
+  if (!c.fingerprint_key.empty()) {
+    auto k = ResolveSecretRefs(c.fingerprint_key, c.dir);
+    if (!k.ok()) {
+      diags.Error(Position{c.path, 0, 0}, "secrets.fingerprint_key: " + k.error().message);
+      return nullptr;
+    }
+    key = *k;
+  } else if (options.create_key) {
+    std::string warning;
+    auto k = LoadFingerprintKey("", KeyFilePath(c), warning);
+    if (!warning.empty()) program->warnings.push_back(warning);
+    key = *k;
+  } else {
+    key = "validate-only";
+  }
+  program->redactor = std::make_unique<Redactor>(key);
+  return program;
+}
+
+CheckReport RunCheck(const Program& p, const CheckOptions& options) {
+  const Config& c = p.config;
+  CheckReport report;
+  report.checked_at = FormatTime(options.now);
+  report.baseline = c.baseline;
+  report.environments = c.env_names();
+  Evaluator evaluator(c, *p.rules, *p.redactor, p.today);
+
+  auto wanted = [](const std::vector<std::string>& filter, const std::string& name) {
+    return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
+  };
+  std::vector<const Target*> todo;
+  for (const auto& t : p.targets) {
+    if (!wanted(options.services, t.service->name)) continue;
+    int base = evaluator.BaselineFor(*t.service);
+    if (!wanted(options.envs, c.environments[t.env].name) && t.env != base) continue;
+    todo.push_back(&t);
+  }
+
+  // Collect concurrently: every target is independent.
+  std::vector<std::optional<Result<Document>>> results(todo.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < todo.size();) results[i] = todo[i]->collector->Collect();
+  };
+  size_t threads = std::min<size_t>(todo.size(), static_cast<size_t>(c.defaults.max_concurrency));
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  report.sources = todo.size();
+
+  // Group snapshots by (service, source) and evaluate each group.
+  struct Group {
+    const ServiceConfig* service;
+    size_t service_index;
+    const SourceConfig* source;
+    std::vector<const Document*> docs;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    const Target& t = *todo[i];
+    auto& r = *results[i];
+    if (!r.ok()) {
+      report.errors.push_back(CollectError{t.service->name, t.source->name,
+                                           c.environments[t.env].name, r.error().ToString()});
+      continue;
+    }
+    Group* g = nullptr;
+    for (auto& x : groups)
+      if (x.service == t.service && x.source == t.source) g = &x;
+    if (!g) {
+      size_t si = static_cast<size_t>(t.service - c.services.data());
+      groups.push_back(Group{t.service, si, t.source,
+                             std::vector<const Document*>(c.environments.size(), nullptr)});
+      g = &groups.back();
+    }
+    g->docs[t.env] = &r.value();
+  }
+  report.sources_failed = report.errors.size();
+
+  std::vector<std::vector<Finding>> per_group(groups.size());
+  next = 0;
+  auto evaluate = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < groups.size();) {
+      const Group& g = groups[i];
+      per_group[i] = evaluator.Evaluate(*g.service, p.owners[g.service_index], g.source->name,
+                                        g.docs);
+    }
+  };
+  size_t eval_threads = std::min<size_t>(groups.size(), std::max(1u, std::thread::hardware_concurrency()));
+  pool.clear();
+  for (size_t i = 1; i < eval_threads; ++i) pool.emplace_back(evaluate);
+  evaluate();
+  for (auto& t : pool) t.join();
+
+  for (auto& fs : per_group) {
+    for (auto& f : fs) {
+      if (!wanted(options.envs, f.env)) continue;
+      f.first_seen = report.checked_at;
+      report.findings.push_back(std::move(f));
+    }
+  }
+  SortFindings(report.findings, report.environments);
+  std::stable_sort(report.errors.begin(), report.errors.end(),
+                   [&](const CollectError& a, const CollectError& b) {
+                     return std::tie(a.service, a.source) < std::tie(b.service, b.source) ||
+                            (std::tie(a.service, a.source) == std::tie(b.service, b.source) &&
+                             c.env_index(a.env) < c.env_index(b.env));
+                   });
+  return report;
+}
+
+}  // namespace drift

@@ -1,0 +1,59 @@
+// Wires config, collectors and rules into something that runs: `drift check`, `validate`
+// and the daemon all start from a Program. A Program is immutable once loaded; RunCheck may
+// be called from several threads.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "core/config.h"
+#include "core/diagnostics.h"
+#include "core/report.h"
+#include "rules/engine.h"
+#include "rules/redact.h"
+#include "rules/ruleset.h"
+
+namespace drift {
+
+struct Target {
+  const ServiceConfig* service;
+  const SourceConfig* source;
+  int env;  // index into config.environments
+  std::unique_ptr<Collector> collector;
+};
+
+struct Program {
+  Config config;
+  std::shared_ptr<const RuleSet> rules;
+  std::unique_ptr<Redactor> redactor;
+  std::vector<Target> targets;      // every (service, source, env) the services run in
+  std::vector<std::string> owners;  // resolved owner per service (config.services order)
+  std::chrono::sys_days today;
+  std::vector<std::string> warnings;  // non-fatal problems found while loading
+};
+
+struct LoadOptions {
+  std::chrono::sys_days today = Today();
+  // Warn about ${env:X}/${file:P} that do not resolve here (drift validate).
+  bool check_secret_refs = false;
+  // Create the fingerprint key file when missing (not for validate).
+  bool create_key = true;
+};
+
+// Loads drift.yaml and builds everything; nullptr when diags has errors.
+std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags,
+                                     const LoadOptions& options = {});
+
+struct CheckOptions {
+  std::vector<std::string> services;  // empty = all
+  std::vector<std::string> envs;      // empty = all (the baseline is collected regardless)
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+};
+
+// Collects every selected (service, source, env) once, concurrently, and evaluates the rules.
+CheckReport RunCheck(const Program& program, const CheckOptions& options);
+
+}  // namespace drift

@@ -1,0 +1,502 @@
+#include "rules/engine.h"
+
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/path.h"
+
+namespace drift {
+
+namespace {
+
+struct PathStep {
+  StepView::Kind kind;
+  std::string_view key;  // key, or keyed field
+  int64_t index = 0;
+  std::string_view value;  // keyed value
+};
+
+std::string FormatSteps(const std::vector<PathStep>& steps) {
+  std::string out;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& s = steps[i];
+    switch (s.kind) {
+      case StepView::Kind::kKey: AppendKey(out, s.key, i == 0); break;
+      case StepView::Kind::kIndex: AppendIndex(out, s.index); break;
+      case StepView::Kind::kKeyed: AppendKeyed(out, s.key, s.value); break;
+    }
+  }
+  return out;
+}
+
+bool SameContainerType(const Document& a, NodeId x, const Document& b, NodeId y) {
+  return a.is_container(x) && a.type(x) == b.type(y);
+}
+
+// Key -> child of one map, built only for maps whose keys differ between envs.
+class MapIndex {
+ public:
+  MapIndex(const Document& d, NodeId map) : d_(d), map_(map) {
+    auto kids = d.children(map);
+    if (kids.size() > 8) {
+      index_.reserve(kids.size());
+      for (const Entry& e : kids) index_.emplace(d.key(e.key), e.value);
+    }
+  }
+  NodeId Find(std::string_view k) const {
+    if (index_.empty()) return d_.find(map_, k);
+    auto it = index_.find(k);
+    return it == index_.end() ? kNoNode : it->second;
+  }
+
+ private:
+  const Document& d_;
+  NodeId map_;
+  std::unordered_map<std::string_view, NodeId> index_;
+};
+
+}  // namespace
+
+class Walker final : public JudgeContext {
+ public:
+  Walker(const Evaluator& ev, const ServiceConfig* service, const std::string& owner,
+         const std::string& source, std::span<const Document* const> docs, int baseline)
+      : ev_(ev), service_(service), owner_(owner), source_(source), baseline_(baseline) {
+    for (const Document* d : docs) roots_.push_back(Side{d, d ? d->root() : kNoNode});
+    env_count_ = static_cast<int>(docs.size());
+    if (baseline_ >= 0 && !roots_[baseline_].collected()) baseline_ = -1;
+    if (service_) {
+      for (size_t i = 0; i < ev_.rules_.rules.size(); ++i) {
+        const auto& r = ev_.rules_.rules[i];
+        if (!r.applies_to_service(service_->name)) continue;
+        if (r.ignore && r.expired(ev_.today_)) continue;
+        active_.push_back(&r);
+      }
+    }
+  }
+
+  // Overrides for `drift diff`: env names used in messages and env_tokens.
+  std::vector<EnvNames> names_override;
+
+  std::vector<Finding> Run() {
+    EnvSet undecided = 0;
+    for (int e = 0; e < env_count_; ++e)
+      if (roots_[e].collected()) undecided |= EnvSet{1} << e;
+    std::vector<Selector::State> states;
+    for (const auto* r : active_) states.push_back(r->selector.Start());
+    if (!source_.empty()) {
+      path_.push_back(PathStep{StepView::Kind::kKey, source_, 0, {}});
+      StepView step{StepView::Kind::kKey, source_, 0, {}, nullptr, nullptr};
+      for (size_t i = 0; i < active_.size(); ++i) states[i] = active_[i]->selector.Step(states[i], step);
+    }
+    Walk(roots_, undecided, states);
+    LiteralPresence();
+    return std::move(out_);
+  }
+
+  // --- JudgeContext ---
+  int env_count() const override { return env_count_; }
+  int baseline() const override { return baseline_; }
+  const std::string& env_name(int env) const override { return names(env).name; }
+
+  Side side(int env) override {
+    Side raw = sides_[env];
+    if (rule_->normalizers.empty() || !raw.present()) return raw;
+    auto& slot = normalized_[env];
+    if (!slot) slot = Normalize(*raw.doc, raw.node, rule_->normalizers, names(env));
+    return Side{&slot->doc, slot->root};
+  }
+
+  void Report(int env, FindingKind kind, Side baseline_value, Side value, int with_env) override {
+    Finding f;
+    f.service = service_ ? service_->name : "";
+    f.source = source_;
+    f.path = FormatSteps(path_);
+    f.env = env_name(env);
+    if (with_env >= 0) f.with_env = env_name(with_env);
+    f.rule = rule_->name;
+    f.kind = kind;
+    f.severity = rule_->severity;
+    f.owner = rule_->owner.empty() ? owner_ : rule_->owner;
+    f.runbook = rule_->runbook;
+    f.description = rule_->description;
+    bool secret = rule_->redact || SecretPath();
+    Side rb = ToRaw(baseline_value), rv = ToRaw(value);
+    if (rb.present()) f.baseline_value = Value(rb, secret, f.redacted);
+    if (rv.present()) {
+      f.value = Value(rv, secret, f.redacted);
+      const Node& n = rv.doc->node(rv.node);
+      f.file = rv.doc->origin();
+      f.line = n.line;
+      f.column = n.column;
+    } else if (sides_[env].collected()) {
+      f.file = sides_[env].doc->origin();
+    }
+    f.id = FindingId(f.service, f.source, f.path, f.env, f.rule);
+    out_.push_back(std::move(f));
+  }
+
+  void DiffEqual(int env) override { Diff(side(baseline_), side(env), env); }
+
+ private:
+  const EnvNames& names(int env) const {
+    return names_override.empty() ? ev_.env_names_[env] : names_override[env];
+  }
+
+  bool SecretPath() const {
+    for (size_t i = source_.empty() ? 0 : 1; i < path_.size(); ++i) {
+      if (path_[i].kind == StepView::Kind::kKey && IsSecretKey(path_[i].key)) return true;
+    }
+    return false;
+  }
+
+  nlohmann::ordered_json Value(Side s, bool secret, bool& redacted) const {
+    if (secret) {
+      redacted = true;
+      return ev_.redactor_.Fingerprint(*s.doc, s.node);
+    }
+    return ev_.redactor_.ToJson(*s.doc, s.node, redacted);
+  }
+
+  Side ToRaw(Side s) const {
+    if (!s.present()) return s;
+    for (const auto& [env, norm] : normalized_) {
+      if (norm && &norm->doc == s.doc) return Side{norm->raw, norm->origin[s.node]};
+    }
+    return s;
+  }
+
+  void Apply(const CompiledRule& rule, std::span<const Side> sides, EnvSet envs) {
+    rule_ = &rule;
+    sides_.assign(sides.begin(), sides.end());
+    normalized_.clear();
+    rule.expect->Judge(*this, envs);
+  }
+
+  struct FieldCtx {
+    std::span<const Side> sides;
+    int64_t index;
+  };
+  static std::optional<std::string> FieldOf(const void* ctx, std::string_view field) {
+    auto* c = static_cast<const FieldCtx*>(ctx);
+    for (const Side& s : c->sides) {
+      if (!s.present() || s.doc->type(s.node) != Type::kList) continue;
+      auto kids = s.doc->children(s.node);
+      if (c->index >= static_cast<int64_t>(kids.size())) continue;
+      NodeId f = s.doc->find(kids[c->index].value, field);
+      if (f != kNoNode && !s.doc->is_container(f)) return s.doc->scalar_text(f);
+    }
+    return std::nullopt;
+  }
+
+  void Walk(std::span<const Side> sides, EnvSet undecided, std::span<const Selector::State> states) {
+    // 1. The first matching rule decides the node for each env it applies to.
+    for (size_t i = 0; i < active_.size() && undecided; ++i) {
+      const CompiledRule& r = *active_[i];
+      if (!r.selector.Accepts(states[i])) continue;
+      EnvSet g = undecided & r.envs;
+      if (!g) continue;
+      undecided &= ~g;
+      if (!r.ignore) Apply(r, sides, g);
+    }
+    if (!undecided) return;
+    const CompiledRule& def = ev_.rules_.defaults;
+    // 2. No rule can match below: the default judges the whole subtree at once.
+    bool alive = false;
+    for (size_t i = 0; i < active_.size() && !alive; ++i)
+      alive = states[i] != 0 && (active_[i]->envs & undecided);
+    if (!alive && def.expect->judges_subtrees()) {
+      Apply(def, sides, undecided);
+      return;
+    }
+    // 3. Containers are descended into; leaves (and one-sided nodes) get the default.
+    int base = baseline_;
+    Side b = base >= 0 ? sides[base] : Side{};
+    EnvSet descend = 0, leaf = 0;
+    for (int e = 0; e < env_count_; ++e) {
+      if (!Contains(undecided, e)) continue;
+      Side s = sides[e];
+      if (!s.collected()) continue;
+      bool container = s.present() && s.doc->is_container(s.node);
+      bool comparable = container && (e == base || base < 0 ||
+                                      (b.present() && SameContainerType(*b.doc, b.node, *s.doc, s.node)));
+      if (container && comparable) descend |= EnvSet{1} << e;
+      else leaf |= EnvSet{1} << e;
+    }
+    if (leaf) Apply(def, sides, leaf);
+    if (!descend) return;
+
+    // Children over the union of the descending envs and the baseline.
+    EnvSet members = descend;
+    if (base >= 0 && b.present() && b.doc->is_container(b.node)) members |= EnvSet{1} << base;
+    Type t = Type::kNull;
+    for (int e = 0; e < env_count_; ++e)
+      if (Contains(descend, e)) t = sides[e].doc->type(sides[e].node);
+    std::vector<Side> child(env_count_);
+    std::vector<Selector::State> child_states(states.size());
+    auto visit = [&](const StepView& step) {
+      for (size_t i = 0; i < active_.size(); ++i)
+        child_states[i] = states[i] ? active_[i]->selector.Step(states[i], step) : 0;
+      path_.push_back(PathStep{step.kind, step.key, step.index, step.value});
+      Walk(child, descend, child_states);
+      path_.pop_back();
+    };
+    if (t == Type::kList) {
+      size_t n = 0;
+      for (int e = 0; e < env_count_; ++e)
+        if (Contains(members, e)) n = std::max(n, sides[e].doc->children(sides[e].node).size());
+      for (size_t i = 0; i < n; ++i) {
+        for (int e = 0; e < env_count_; ++e) {
+          child[e] = Side{sides[e].doc, kNoNode};
+          if (Contains(members, e)) {
+            auto kids = sides[e].doc->children(sides[e].node);
+            if (i < kids.size()) child[e].node = kids[i].value;
+          }
+        }
+        FieldCtx fc{sides, static_cast<int64_t>(i)};
+        visit(StepView{StepView::Kind::kIndex, {}, static_cast<int64_t>(i), {}, &fc, &FieldOf});
+      }
+      return;
+    }
+    // Maps: the common case is the same keys in the same order everywhere.
+    int first = -1;
+    bool same = true;
+    for (int e = 0; e < env_count_ && same; ++e) {
+      if (!Contains(members, e)) continue;
+      if (first < 0) {
+        first = e;
+        continue;
+      }
+      auto a = sides[first].doc->children(sides[first].node);
+      auto c = sides[e].doc->children(sides[e].node);
+      if (a.size() != c.size()) same = false;
+      for (size_t i = 0; same && i < a.size(); ++i)
+        same = sides[first].doc->key(a[i].key) == sides[e].doc->key(c[i].key);
+    }
+    if (same) {
+      auto a = sides[first].doc->children(sides[first].node);
+      for (size_t i = 0; i < a.size(); ++i) {
+        for (int e = 0; e < env_count_; ++e) {
+          child[e] = Side{sides[e].doc, kNoNode};
+          if (Contains(members, e)) child[e].node = sides[e].doc->children(sides[e].node)[i].value;
+        }
+        visit(StepView{StepView::Kind::kKey, sides[first].doc->key(a[i].key), 0, {}, nullptr,
+                       nullptr});
+      }
+      return;
+    }
+    std::vector<std::optional<MapIndex>> idx(env_count_);
+    std::vector<std::string_view> keys;
+    std::unordered_set<std::string_view> seen;
+    std::vector<int> order;  // baseline first, then the others in env order
+    if (base >= 0 && Contains(members, base)) order.push_back(base);
+    for (int e = 0; e < env_count_; ++e)
+      if (e != base && Contains(members, e)) order.push_back(e);
+    for (int e : order) {
+      idx[e].emplace(*sides[e].doc, sides[e].node);
+      for (const Entry& en : sides[e].doc->children(sides[e].node)) {
+        std::string_view k = sides[e].doc->key(en.key);
+        if (seen.insert(k).second) keys.push_back(k);
+      }
+    }
+    for (std::string_view k : keys) {
+      for (int e = 0; e < env_count_; ++e) {
+        child[e] = Side{sides[e].doc, kNoNode};
+        if (idx[e]) child[e].node = idx[e]->Find(k);
+      }
+      visit(StepView{StepView::Kind::kKey, k, 0, {}, nullptr, nullptr});
+    }
+  }
+
+  // `equal` below a decided node: report at the deepest differing paths.
+  void Diff(Side a, Side b, int env) {
+    if (!a.present() && !b.present()) return;
+    if (!a.present()) return Report(env, FindingKind::kExtra, a, b, -1);
+    if (!b.present()) return Report(env, FindingKind::kMissing, a, b, -1);
+    const Document& da = *a.doc;
+    const Document& db = *b.doc;
+    Type ta = da.type(a.node), tb = db.type(b.node);
+    bool num_a = ta == Type::kInt || ta == Type::kFloat;
+    bool num_b = tb == Type::kInt || tb == Type::kFloat;
+    if (ta != tb && !(num_a && num_b)) return Report(env, FindingKind::kType, a, b, -1);
+    if (ta == Type::kList) {
+      auto ka = da.children(a.node), kb = db.children(b.node);
+      size_t n = std::max(ka.size(), kb.size());
+      for (size_t i = 0; i < n; ++i) {
+        path_.push_back(PathStep{StepView::Kind::kIndex, {}, static_cast<int64_t>(i), {}});
+        Diff(Side{&da, i < ka.size() ? ka[i].value : kNoNode},
+             Side{&db, i < kb.size() ? kb[i].value : kNoNode}, env);
+        path_.pop_back();
+      }
+      return;
+    }
+    if (ta == Type::kMap) {
+      bool keyed = (da.node(a.node).flags & kKeyedList) && (db.node(b.node).flags & kKeyedList);
+      std::string_view field = keyed ? da.keyed_field(a.node) : std::string_view{};
+      if (keyed && field != db.keyed_field(b.node)) keyed = false;
+      auto push = [&](std::string_view k) {
+        if (keyed) path_.push_back(PathStep{StepView::Kind::kKeyed, field, 0, k});
+        else path_.push_back(PathStep{StepView::Kind::kKey, k, 0, {}});
+      };
+      auto ka = da.children(a.node), kb = db.children(b.node);
+      bool same = ka.size() == kb.size();
+      for (size_t i = 0; same && i < ka.size(); ++i) same = da.key(ka[i].key) == db.key(kb[i].key);
+      if (same) {
+        for (size_t i = 0; i < ka.size(); ++i) {
+          push(da.key(ka[i].key));
+          Diff(Side{&da, ka[i].value}, Side{&db, kb[i].value}, env);
+          path_.pop_back();
+        }
+        return;
+      }
+      MapIndex ia(da, a.node), ib(db, b.node);
+      for (const Entry& e : ka) {
+        push(da.key(e.key));
+        Diff(Side{&da, e.value}, Side{&db, ib.Find(da.key(e.key))}, env);
+        path_.pop_back();
+      }
+      for (const Entry& e : kb) {
+        if (ia.Find(db.key(e.key)) != kNoNode) continue;
+        push(db.key(e.key));
+        Diff(Side{&da, kNoNode}, Side{&db, e.value}, env);
+        path_.pop_back();
+      }
+      return;
+    }
+    if (!DeepEqual(da, a.node, db, b.node)) Report(env, FindingKind::kChanged, a, b, -1);
+  }
+
+  // A `present` rule whose selector has no wildcard is checked even when the path is in no
+  // env (the walk never visits it then).
+  void LiteralPresence() {
+    if (source_.empty()) return;
+    for (size_t ri = 0; ri < active_.size(); ++ri) {
+      const CompiledRule& r = *active_[ri];
+      if (r.ignore || !r.selector.literal() || r.expect->name() != "present") continue;
+      const Path& p = r.selector.path();
+      if (p.empty() || p[0].kind != PathSegment::Kind::kKey || p[0].key != source_) continue;
+      bool anywhere = false;
+      for (const Side& s : roots_)
+        if (s.collected() && Resolve(*s.doc, p) != kNoNode) anywhere = true;
+      if (anywhere) continue;
+      // Envs for which an earlier rule decides the path or one of its ancestors are skipped.
+      EnvSet envs = 0;
+      for (int e = 0; e < env_count_; ++e)
+        if (roots_[e].collected() && Contains(r.envs, e)) envs |= EnvSet{1} << e;
+      for (size_t ei = 0; ei < ri; ++ei) {
+        const CompiledRule& earlier = *active_[ei];
+        Selector::State st = earlier.selector.Start();
+        for (const auto& seg : p) {
+          StepView step{seg.kind == PathSegment::Kind::kIndex ? StepView::Kind::kIndex
+                                                              : StepView::Kind::kKey,
+                        seg.key, seg.index, {}, nullptr, nullptr};
+          if (seg.kind == PathSegment::Kind::kKeyed) {
+            step.kind = StepView::Kind::kKeyed;
+            step.value = seg.value;
+          }
+          st = earlier.selector.Step(st, step);
+          if (earlier.selector.Accepts(st)) envs &= ~earlier.envs;
+        }
+      }
+      if (!envs) continue;
+      path_.clear();
+      for (const auto& seg : p) {
+        path_.push_back(PathStep{seg.kind == PathSegment::Kind::kIndex   ? StepView::Kind::kIndex
+                                 : seg.kind == PathSegment::Kind::kKeyed ? StepView::Kind::kKeyed
+                                                                         : StepView::Kind::kKey,
+                                 seg.key, seg.index, seg.value});
+      }
+      std::vector<Side> absent;
+      for (const Side& s : roots_) absent.push_back(Side{s.doc, kNoNode});
+      Apply(r, absent, envs);
+    }
+  }
+
+  static NodeId Resolve(const Document& d, const Path& p) {
+    NodeId n = d.root();
+    for (size_t i = 1; i < p.size() && n != kNoNode; ++i) {
+      const auto& seg = p[i];
+      if (seg.kind == PathSegment::Kind::kKey) {
+        n = d.find(n, seg.key);
+      } else if (seg.kind == PathSegment::Kind::kIndex) {
+        if (d.type(n) != Type::kList) return kNoNode;
+        auto kids = d.children(n);
+        n = seg.index >= 0 && seg.index < static_cast<int64_t>(kids.size()) ? kids[seg.index].value
+                                                                            : kNoNode;
+      } else {
+        if (d.type(n) != Type::kList) return kNoNode;
+        NodeId found = kNoNode;
+        for (const Entry& e : d.children(n)) {
+          NodeId f = d.find(e.value, seg.key);
+          if (f != kNoNode && !d.is_container(f) && d.scalar_text(f) == seg.value) found = e.value;
+        }
+        n = found;
+      }
+    }
+    return n;
+  }
+
+  const Evaluator& ev_;
+  const ServiceConfig* service_;
+  const std::string& owner_;
+  std::string source_;
+  int baseline_;
+  int env_count_ = 0;
+  std::vector<Side> roots_;
+  std::vector<const CompiledRule*> active_;
+  std::vector<PathStep> path_;
+  std::vector<Finding> out_;
+  // The rule being applied and its envs' sides.
+  const CompiledRule* rule_ = nullptr;
+  std::vector<Side> sides_;
+  std::unordered_map<int, std::optional<NormalizedTree>> normalized_;
+};
+
+Evaluator::Evaluator(const Config& config, const RuleSet& rules, const Redactor& redactor,
+                     std::chrono::sys_days today)
+    : config_(config), rules_(rules), redactor_(redactor), today_(today) {
+  for (const auto& e : config.environments) env_names_.push_back(EnvNames{e.name, e.aliases});
+}
+
+int Evaluator::BaselineFor(const ServiceConfig& service) const {
+  auto runs = [&](const std::string& env) {
+    return std::find(service.envs.begin(), service.envs.end(), env) != service.envs.end();
+  };
+  if (runs(config_.baseline)) return config_.env_index(config_.baseline);
+  for (size_t i = 0; i < config_.environments.size(); ++i)
+    if (runs(config_.environments[i].name)) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std::string& owner,
+                                         const std::string& source,
+                                         std::span<const Document* const> docs) const {
+  Walker w(*this, &service, owner, source, docs, BaselineFor(service));
+  return w.Run();
+}
+
+std::vector<Finding> DiffDocuments(const Document& a, const Document& b,
+                                   const NormalizerList& normalizers, const EnvNames& env_a,
+                                   const EnvNames& env_b, const Redactor& redactor) {
+  static const Config kEmptyConfig;
+  RuleSet rules;
+  rules.defaults.name = "default";
+  rules.defaults.expect = MakeEqual();
+  // A rule on the root applies the normalizers to the whole documents.
+  CompiledRule all;
+  all.name = "default";
+  all.expect = rules.defaults.expect;
+  all.normalizers = normalizers;
+  all.selector = *Selector::Compile("**");
+  if (!normalizers.empty()) rules.rules.push_back(std::move(all));
+  Evaluator ev(kEmptyConfig, rules, redactor, Today());
+  const Document* docs[2] = {&a, &b};
+  ServiceConfig svc;
+  std::string owner;
+  Walker w(ev, &svc, owner, "", docs, 0);
+  w.names_override = {env_a, env_b};
+  return w.Run();
+}
+
+}  // namespace drift

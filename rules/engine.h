@@ -1,0 +1,54 @@
+// Rule evaluation (SPEC §4): walks a source's snapshots top-down over the union of every
+// env's tree; the first rule whose selector and scope accept a node decides it and its
+// subtree for that env. Const and stateless between calls: one Evaluator may evaluate many
+// sources from several threads at once.
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/document.h"
+#include "core/finding.h"
+#include "rules/redact.h"
+#include "rules/ruleset.h"
+
+namespace drift {
+
+class Evaluator {
+ public:
+  Evaluator(const Config& config, const RuleSet& rules, const Redactor& redactor,
+            std::chrono::sys_days today);
+
+  // docs[i] is env i's snapshot (of `config.environments`), or nullptr when the env was not
+  // collected or the service does not run there. `owner` is the service's resolved owner.
+  std::vector<Finding> Evaluate(const ServiceConfig& service, const std::string& owner,
+                                const std::string& source,
+                                std::span<const Document* const> docs) const;
+
+  const Config& config() const { return config_; }
+  const RuleSet& rules() const { return rules_; }
+  const Redactor& redactor() const { return redactor_; }
+  std::chrono::sys_days today() const { return today_; }
+  // The service's baseline env index: the config's baseline when the service runs there,
+  // else the first env the service runs in.
+  int BaselineFor(const ServiceConfig& service) const;
+
+ private:
+  const Config& config_;
+  const RuleSet& rules_;
+  const Redactor& redactor_;
+  std::chrono::sys_days today_;
+  std::vector<EnvNames> env_names_;
+  friend class Walker;
+};
+
+// A structural diff of two documents with the `equal` semantics (for `drift diff`): paths
+// are relative to the root. Normalizers apply to both sides; env_tokens uses env_a/env_b.
+std::vector<Finding> DiffDocuments(const Document& a, const Document& b,
+                                   const NormalizerList& normalizers, const EnvNames& env_a,
+                                   const EnvNames& env_b, const Redactor& redactor);
+
+}  // namespace drift

@@ -1,0 +1,64 @@
+// The expectation extension point (SPEC §4): what must hold for the node a rule decides.
+// An Expectation is immutable once built and judged from any thread; the JudgeContext it is
+// handed belongs to one evaluation and is not thread-safe.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/document.h"
+#include "core/yaml_reader.h"
+#include "core/finding.h"
+
+namespace drift {
+
+// One env's value at the node being judged.
+struct Side {
+  const Document* doc = nullptr;  // nullptr: the env was not collected (unknown, never drift)
+  NodeId node = kNoNode;          // kNoNode: the path does not exist in this env
+  bool collected() const { return doc != nullptr; }
+  bool present() const { return doc != nullptr && node != kNoNode; }
+};
+
+using EnvSet = uint64_t;  // bit i: env i of `environments`
+inline bool Contains(EnvSet s, int e) { return (s >> e) & 1; }
+
+class JudgeContext {
+ public:
+  virtual ~JudgeContext() = default;
+  virtual int env_count() const = 0;
+  // The env others are compared with, or -1 when it was not collected for this service.
+  virtual int baseline() const = 0;
+  virtual const std::string& env_name(int env) const = 0;
+  // The env's value, normalized when the rule has normalizers.
+  virtual Side side(int env) = 0;
+  // Records a finding at the current path (values are mapped back to raw and redacted).
+  virtual void Report(int env, FindingKind kind, Side baseline_value, Side value,
+                      int with_env = -1) = 0;
+  // Diffs side(baseline) against side(env) leaf by leaf, reporting changed/missing/extra/type
+  // at the deepest differing paths.
+  virtual void DiffEqual(int env) = 0;
+};
+
+class Expectation {
+ public:
+  virtual ~Expectation() = default;
+  // Judges the node for the envs this rule decides there.
+  virtual void Judge(JudgeContext& ctx, EnvSet envs) const = 0;
+  // Whether judging a whole subtree at its root means the same as judging every leaf
+  // (lets the engine skip walking subtrees no rule can reach).
+  virtual bool judges_subtrees() const { return true; }
+  // Only some expectations compare with the baseline; the baseline never gets their findings.
+  virtual std::string_view name() const = 0;
+};
+
+// Parses `expect:`; nullptr (with an error in the reader) when invalid. `envs` are the
+// config's env names in order ({env} in `matches` is compiled once per env).
+std::unique_ptr<Expectation> MakeExpectation(const YAML::Node& node, YamlReader& reader,
+                                             const std::vector<std::string>& envs);
+std::unique_ptr<Expectation> MakeEqual();
+
+}  // namespace drift

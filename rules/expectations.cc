@@ -1,0 +1,365 @@
+// The built-in expectations: equal, differ, present, absent, matches, one_of, within,
+// semver_skew. Each is one small class behind the Expectation interface.
+#include <charconv>
+#include <cmath>
+#include <regex>
+
+#include "core/strings.h"
+#include "rules/expectation.h"
+
+namespace drift {
+namespace {
+
+class Equal final : public Expectation {
+ public:
+  void Judge(JudgeContext& ctx, EnvSet envs) const override {
+    if (ctx.baseline() < 0) return;  // unknown baseline: nothing to compare with
+    for (int e = 0; e < ctx.env_count(); ++e) {
+      if (!Contains(envs, e) || e == ctx.baseline()) continue;
+      if (!ctx.side(e).collected()) continue;
+      ctx.DiffEqual(e);
+    }
+  }
+  std::string_view name() const override { return "equal"; }
+};
+
+class Differ final : public Expectation {
+ public:
+  void Judge(JudgeContext& ctx, EnvSet envs) const override {
+    for (int j = 0; j < ctx.env_count(); ++j) {
+      if (!Contains(envs, j)) continue;
+      Side b = ctx.side(j);
+      if (!b.present()) continue;
+      for (int i = 0; i < j; ++i) {
+        if (!Contains(envs, i)) continue;
+        Side a = ctx.side(i);
+        if (a.present() && DeepEqual(*a.doc, a.node, *b.doc, b.node))
+          ctx.Report(j, FindingKind::kSame, a, b, i);
+      }
+    }
+  }
+  bool judges_subtrees() const override { return false; }
+  std::string_view name() const override { return "differ"; }
+};
+
+class Present final : public Expectation {
+ public:
+  void Judge(JudgeContext& ctx, EnvSet envs) const override {
+    int base = ctx.baseline();
+    Side bs = base >= 0 ? ctx.side(base) : Side{};
+    for (int e = 0; e < ctx.env_count(); ++e) {
+      if (!Contains(envs, e)) continue;
+      Side s = ctx.side(e);
+      if (s.collected() && !s.present()) ctx.Report(e, FindingKind::kMissing, bs, Side{});
+    }
+  }
+  std::string_view name() const override { return "present"; }
+};
+
+class Absent final : public Expectation {
+ public:
+  void Judge(JudgeContext& ctx, EnvSet envs) const override {
+    for (int e = 0; e < ctx.env_count(); ++e) {
+      if (!Contains(envs, e)) continue;
+      Side s = ctx.side(e);
+      if (s.present()) ctx.Report(e, FindingKind::kExtra, Side{}, s);
+    }
+  }
+  std::string_view name() const override { return "absent"; }
+};
+
+// Base for expectations that judge each env's value on its own (matches, one_of).
+class PerValue : public Expectation {
+ public:
+  void Judge(JudgeContext& ctx, EnvSet envs) const override {
+    int base = ctx.baseline();
+    for (int e = 0; e < ctx.env_count(); ++e) {
+      if (!Contains(envs, e)) continue;
+      Side s = ctx.side(e);
+      if (!s.present()) continue;
+      if (!Holds(e, *s.doc, s.node))
+        ctx.Report(e, FindingKind::kPattern, base >= 0 && base != e ? ctx.side(base) : Side{}, s);
+    }
+  }
+  bool judges_subtrees() const override { return false; }
+
+ protected:
+  virtual bool Holds(int env, const Document& d, NodeId n) const = 0;
+};
+
+class Matches final : public PerValue {
+ public:
+  explicit Matches(std::vector<std::regex> per_env) : per_env_(std::move(per_env)) {}
+  std::string_view name() const override { return "matches"; }
+
+ protected:
+  bool Holds(int env, const Document& d, NodeId n) const override {
+    if (d.is_container(n)) return false;
+    return std::regex_match(d.scalar_text(n), per_env_[env]);
+  }
+
+ private:
+  std::vector<std::regex> per_env_;
+};
+
+class OneOf final : public PerValue {
+ public:
+  explicit OneOf(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
+  std::string_view name() const override { return "one_of"; }
+
+ protected:
+  bool Holds(int, const Document& d, NodeId n) const override {
+    if (d.is_container(n)) return false;
+    std::string t = d.scalar_text(n);
+    for (const auto& a : allowed_)
+      if (a == t) return true;
+    return false;
+  }
+
+ private:
+  std::vector<std::string> allowed_;
+};
+
+// Base for expectations that compare each env with the baseline (within, semver_skew):
+// missing/extra as `equal` reports them, the values' comparison left to Compare.
+class VersusBaseline : public Expectation {
+ public:
+  void Judge(JudgeContext& ctx, EnvSet envs) const override {
+    int base = ctx.baseline();
+    if (base < 0) return;
+    Side b = ctx.side(base);
+    for (int e = 0; e < ctx.env_count(); ++e) {
+      if (!Contains(envs, e) || e == base) continue;
+      Side s = ctx.side(e);
+      if (!s.collected()) continue;
+      if (b.present() && !s.present()) ctx.Report(e, FindingKind::kMissing, b, s);
+      else if (!b.present() && s.present()) ctx.Report(e, FindingKind::kExtra, b, s);
+      else if (b.present() && s.present()) {
+        if (auto kind = Compare(*b.doc, b.node, *s.doc, s.node)) ctx.Report(e, *kind, b, s);
+      }
+    }
+  }
+  bool judges_subtrees() const override { return false; }
+
+ protected:
+  virtual std::optional<FindingKind> Compare(const Document& bd, NodeId bn, const Document& ed,
+                                             NodeId en) const = 0;
+};
+
+std::optional<double> AsNumber(const Document& d, NodeId n) {
+  switch (d.type(n)) {
+    case Type::kInt: return static_cast<double>(d.node(n).i);
+    case Type::kFloat: return d.node(n).f;
+    case Type::kString: {
+      std::string_view t = Trim(d.str(n));
+      double v;
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      if (!t.empty() && ec == std::errc() && p == t.data() + t.size()) return v;
+      return std::nullopt;
+    }
+    default: return std::nullopt;
+  }
+}
+
+class Within final : public VersusBaseline {
+ public:
+  Within(double amount, bool percent) : amount_(amount), percent_(percent) {}
+  std::string_view name() const override { return "within"; }
+
+ protected:
+  std::optional<FindingKind> Compare(const Document& bd, NodeId bn, const Document& ed,
+                                     NodeId en) const override {
+    auto b = AsNumber(bd, bn);
+    auto v = AsNumber(ed, en);
+    if (!b || !v) return FindingKind::kType;
+    double limit = percent_ ? std::fabs(*b) * amount_ / 100.0 : amount_;
+    // A tiny tolerance so that 10% of 0.3 is not lost to binary rounding.
+    if (std::fabs(*v - *b) > limit * (1 + 1e-12) + 1e-12) return FindingKind::kChanged;
+    return std::nullopt;
+  }
+
+ private:
+  double amount_;
+  bool percent_;
+};
+
+struct Version {
+  long long major = 0, minor = 0, patch = 0;
+};
+
+// The first MAJOR.MINOR[.PATCH] in the string (image tags, "v1.4.2-build7", "release-2.3").
+std::optional<Version> FindVersion(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) continue;
+    if (i > 0 && (std::isdigit(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '.')) continue;
+    long long parts[3] = {0, 0, 0};
+    int count = 0;
+    size_t j = i;
+    while (count < 3) {
+      size_t start = j;
+      long long v = 0;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j])) && j - start < 18)
+        v = v * 10 + (s[j++] - '0');
+      if (j == start) break;
+      parts[count++] = v;
+      if (j < s.size() && s[j] == '.' && j + 1 < s.size() &&
+          std::isdigit(static_cast<unsigned char>(s[j + 1])))
+        ++j;
+      else
+        break;
+    }
+    if (count >= 2) return Version{parts[0], parts[1], parts[2]};
+  }
+  return std::nullopt;
+}
+
+class SemverSkew final : public VersusBaseline {
+ public:
+  SemverSkew(long long max_major, long long max_minor, long long max_patch)
+      : max_{max_major, max_minor, max_patch} {}
+  std::string_view name() const override { return "semver_skew"; }
+
+ protected:
+  std::optional<FindingKind> Compare(const Document& bd, NodeId bn, const Document& ed,
+                                     NodeId en) const override {
+    std::string bt = bd.scalar_text(bn), et = ed.scalar_text(en);
+    auto b = FindVersion(bt), v = FindVersion(et);
+    if (!b || !v) {
+      // No version to compare: fall back to plain equality.
+      if (DeepEqual(bd, bn, ed, en)) return std::nullopt;
+      return FindingKind::kChanged;
+    }
+    if (b->major != v->major)
+      return std::llabs(b->major - v->major) <= max_[0] ? std::nullopt
+                                                         : std::optional(FindingKind::kSkew);
+    if (b->minor != v->minor)
+      return std::llabs(b->minor - v->minor) <= max_[1] ? std::nullopt
+                                                         : std::optional(FindingKind::kSkew);
+    if (b->patch != v->patch)
+      return std::llabs(b->patch - v->patch) <= max_[2] ? std::nullopt
+                                                         : std::optional(FindingKind::kSkew);
+    return std::nullopt;
+  }
+
+ private:
+  long long max_[3];
+};
+
+std::string RegexEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string ReplaceAll(std::string s, std::string_view from, std::string_view to) {
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<Expectation> MakeEqual() { return std::make_unique<Equal>(); }
+
+std::unique_ptr<Expectation> MakeExpectation(const YAML::Node& node, YamlReader& r,
+                                             const std::vector<std::string>& envs) {
+  static const std::vector<std::string_view> kNames = {
+      "equal", "differ", "present", "absent", "matches", "one_of", "within", "semver_skew"};
+  if (node.IsScalar()) {
+    const std::string& n = node.Scalar();
+    if (n == "equal") return std::make_unique<Equal>();
+    if (n == "differ") return std::make_unique<Differ>();
+    if (n == "present") return std::make_unique<Present>();
+    if (n == "absent") return std::make_unique<Absent>();
+    if (n == "matches" || n == "one_of" || n == "within" || n == "semver_skew") {
+      r.Error(node, "expect: " + n + " needs an argument, e.g. {" + n + ": ...}");
+      return nullptr;
+    }
+    r.Error(node, "unknown expectation '" + n + "'" + DidYouMean(n, kNames));
+    return nullptr;
+  }
+  if (!node.IsMap() || node.size() != 1) {
+    r.Error(node, "expect must be a name (equal, differ, present, absent) or a one-key map");
+    return nullptr;
+  }
+  auto it = node.begin();
+  std::string name = it->first.Scalar();
+  const YAML::Node& arg = it->second;
+  if (name == "matches") {
+    auto pat = r.String(arg, "matches");
+    if (!pat) return nullptr;
+    std::vector<std::regex> per_env;
+    try {
+      for (const auto& e : envs) per_env.emplace_back(ReplaceAll(*pat, "{env}", RegexEscape(e)));
+      if (envs.empty()) per_env.emplace_back(*pat);
+    } catch (const std::regex_error& e) {
+      r.Error(arg, "invalid regex '" + *pat + "': " + e.what());
+      return nullptr;
+    }
+    return std::make_unique<Matches>(std::move(per_env));
+  }
+  if (name == "one_of") {
+    auto l = r.StringList(arg, "one_of");
+    if (!l) return nullptr;
+    if (l->empty()) {
+      r.Error(arg, "one_of needs at least one value");
+      return nullptr;
+    }
+    return std::make_unique<OneOf>(std::move(*l));
+  }
+  if (name == "within") {
+    auto s = r.String(arg, "within");
+    if (!s) return nullptr;
+    std::string t(Trim(*s));
+    bool percent = !t.empty() && t.back() == '%';
+    if (percent) t.pop_back();
+    double v;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || p != t.data() + t.size() || v < 0 || !std::isfinite(v)) {
+      r.Error(arg, "within must be a non-negative number or percentage (e.g. 5 or 10%), got '" +
+                       *s + "'");
+      return nullptr;
+    }
+    return std::make_unique<Within>(v, percent);
+  }
+  if (name == "semver_skew") {
+    if (!r.ExpectMap(arg, "semver_skew")) return nullptr;
+    r.CheckKeys(arg, {"max_major", "max_minor", "max_patch"}, "semver_skew");
+    // Levels above the most specific one given default to 0; levels below to unlimited.
+    constexpr long long kAny = std::numeric_limits<long long>::max();
+    std::optional<long long> lim[3];
+    const char* keys[3] = {"max_major", "max_minor", "max_patch"};
+    bool ok = true;
+    for (int i = 0; i < 3; ++i) {
+      if (auto v = Get(arg, keys[i]); v.IsDefined()) {
+        lim[i] = r.Int(v, keys[i], 0, 1'000'000);
+        ok = ok && lim[i].has_value();
+      }
+    }
+    if (!ok) return nullptr;
+    int deepest = -1;
+    for (int i = 0; i < 3; ++i)
+      if (lim[i]) deepest = i;
+    if (deepest < 0) {
+      r.Error(arg, "semver_skew needs at least one of max_major, max_minor, max_patch");
+      return nullptr;
+    }
+    long long out[3];
+    for (int i = 0; i < 3; ++i) out[i] = lim[i] ? *lim[i] : (i < deepest ? 0 : kAny);
+    return std::make_unique<SemverSkew>(out[0], out[1], out[2]);
+  }
+  if (name == "equal" || name == "differ" || name == "present" || name == "absent") {
+    r.Error(it->first, "expect: " + name + " takes no arguments");
+    return nullptr;
+  }
+  r.Error(it->first, "unknown expectation '" + name + "'" + DidYouMean(name, kNames));
+  return nullptr;
+}
+
+}  // namespace drift

@@ -1,0 +1,61 @@
+// The normalizer extension point (SPEC §4): applied to both sides before comparing, in the
+// order written. Scalar hooks rewrite each scalar; list hooks reorder or re-key each list
+// after its items were normalized. Implementations are immutable: thread-safe.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/document.h"
+#include "core/yaml_reader.h"
+
+namespace drift {
+
+struct EnvNames {
+  std::string name;
+  std::vector<std::string> aliases;
+};
+
+struct ScalarValue {
+  Type type = Type::kNull;
+  std::string s;
+  int64_t i = 0;
+  double f = 0;
+  bool b = false;
+};
+
+class Normalizer {
+ public:
+  virtual ~Normalizer() = default;
+  virtual void Scalar(ScalarValue& v, const EnvNames& env) const {
+    (void)v;
+    (void)env;
+  }
+  // items: the list's children in `doc`, already normalized. Setting keyed_field turns the
+  // list into a map keyed by that field (entries' keys must then be set).
+  virtual void List(Document& doc, std::vector<Entry>& items, std::string& keyed_field) const {
+    (void)doc;
+    (void)items;
+    (void)keyed_field;
+  }
+};
+
+using NormalizerList = std::vector<std::shared_ptr<const Normalizer>>;
+
+// Parses a `normalize:` list; problems go to the reader. Each factory checks its own keys.
+NormalizerList MakeNormalizers(const YAML::Node& node, YamlReader& reader);
+
+// A normalized copy of a subtree; origin[n] is the raw node each new node came from.
+struct NormalizedTree {
+  Document doc;
+  std::vector<NodeId> origin;
+  const Document* raw = nullptr;
+  NodeId root = kNoNode;
+};
+NormalizedTree Normalize(const Document& raw, NodeId node, const NormalizerList& normalizers,
+                         const EnvNames& env);
+
+}  // namespace drift
