@@ -36,7 +36,11 @@ std::unique_ptr<Collector> MakeCollector(const SourceContext& ctx, YamlReader& r
     std::vector<std::string_view> allowed(std::begin(kCommonSourceKeys),
                                           std::end(kCommonSourceKeys));
     allowed.insert(allowed.end(), t.keys.begin(), t.keys.end());
-    reader.CheckKeys(spec, allowed, std::string(t.name) + " source '" + ctx.source.name + "'");
+    // Keys are checked on the nodes as written (a merged node has no positions).
+    std::string where = std::string(t.name) + " source '" + ctx.source.name + "'";
+    reader.CheckKeys(ctx.source.spec, allowed, where);
+    if (auto o = ctx.source.overrides.find(ctx.env); o != ctx.source.overrides.end())
+      reader.CheckKeys(o->second, allowed, where);
     return t.factory(spec, ctx, reader);
   }
   reader.Error(YAML::Node(), "unknown source type '" + ctx.source.type + "'");

@@ -30,12 +30,13 @@ std::optional<Severity> ParseSeverity(std::string_view s) {
 }
 
 YAML::Node SourceConfig::For(const std::string& env) const {
-  YAML::Node out = YAML::Clone(spec);
   auto it = overrides.find(env);
-  if (it == overrides.end() || !it->second.IsMap()) return out;
-  for (auto kv = it->second.begin(); kv != it->second.end(); ++kv) {
+  // Without overrides the node as written is used, so errors keep their positions.
+  if (it == overrides.end() || !it->second.IsMap() || !spec.IsMap()) return spec;
+  YAML::Node out(YAML::NodeType::Map);
+  for (auto kv = spec.begin(); kv != spec.end(); ++kv) out[kv->first.Scalar()] = kv->second;
+  for (auto kv = it->second.begin(); kv != it->second.end(); ++kv)
     out[kv->first.Scalar()] = kv->second;
-  }
   return out;
 }
 

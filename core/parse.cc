@@ -358,6 +358,7 @@ Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options)
     std::string value;
     if (!rest.empty() && (rest[0] == '"' || rest[0] == '\'')) {
       char q = rest[0];
+      uint32_t start_line = lineno;
       // A quoted value may span lines (PEM keys in .env files).
       size_t i = 1;
       std::string_view all = text.substr(rest.data() - text.data());
@@ -384,7 +385,7 @@ Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options)
       if (!closed)
         return MakeError(std::string("unterminated ") + (q == '"' ? "double" : "single") +
                              "-quoted value",
-                         Position{options.origin, lineno, vcol});
+                         Position{options.origin, start_line, vcol});
       size_t end = (all.data() - text.data()) + i + 1;
       std::string_view tail = Trim(text.substr(end, text.find('\n', end) - end));
       if (!tail.empty() && tail[0] != '#')

@@ -90,7 +90,11 @@ class TableSink final : public Sink {
       case FindingKind::kSame:
         return "same as " + f.with_env + ": " + ValueText(f.value, w);
       case FindingKind::kPattern: return ValueText(f.value, w) + " does not match";
-      default: return ValueText(f.baseline_value, w) + " → " + ValueText(f.value, w);
+      default:
+        if (f.kind == FindingKind::kChanged && f.value && f.baseline_value &&
+            *f.value == *f.baseline_value)
+          return ValueText(f.value, w) + " in both, but different after normalizing";
+        return ValueText(f.baseline_value, w) + " → " + ValueText(f.value, w);
     }
   }
   SinkOptions o_;

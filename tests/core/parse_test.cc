@@ -1,0 +1,202 @@
+#include <nlohmann/json.hpp>
+
+#include "core/parse.h"
+#include "tests/testing.h"
+
+namespace drift {
+namespace {
+
+using testing::Json;
+using testing::Yaml;
+
+std::string AsJson(const Document& d) { return DumpJson(ToJson(d, d.root())); }
+
+Error YamlError(const std::string& text, ParseOptions o = {}) {
+  o.origin = "bad.yaml";
+  auto d = ParseYaml(text, o);
+  REQUIRE_FALSE(d.ok());
+  return d.error();
+}
+
+TEST_CASE("yaml: plain scalars resolve with the YAML 1.2 core schema") {
+  Document d = Yaml(
+      "a: 1\nb: -2\nc: 1.5\nd: true\ne: False\nf: null\ng: ~\nh:\ni: yes\nj: '1'\nk: \"true\"\n"
+      "l: 0x1F\nm: 0o17\nn: 1e3\no: .inf\np: 012\nq: v1.2\nr: 99999999999999999999\n");
+  CHECK(AsJson(d) ==
+        R"({"a":1,"b":-2,"c":1.5,"d":true,"e":false,"f":null,"g":null,"h":null,"i":"yes",)"
+        R"("j":"1","k":"true","l":31,"m":15,"n":1000.0,"o":".inf","p":12,"q":"v1.2",)"
+        R"("r":1e+20})");
+  CHECK(d.type(d.find(d.root(), "o")) == Type::kFloat);
+}
+
+TEST_CASE("yaml: a source may ask for YAML 1.1 booleans") {
+  ParseOptions o;
+  o.yaml_1_1 = true;
+  auto d = ParseYaml("a: yes\nb: off\nc: On\nd: y\ne: 010\n", o);
+  REQUIRE(d.ok());
+  CHECK(AsJson(*d) == R"({"a":true,"b":false,"c":true,"d":"y","e":8})");
+}
+
+TEST_CASE("yaml: positions are 1-based line and column") {
+  Document d = Yaml("top:\n  inner:\n    - x\n    - {k: 5}\n");
+  NodeId inner = d.find(d.find(d.root(), "top"), "inner");
+  NodeId second = d.children(inner)[1].value;
+  NodeId k = d.find(second, "k");
+  CHECK(d.node(k).line == 4);
+  CHECK(d.node(k).column == 11);
+}
+
+TEST_CASE("yaml: multi-document streams become a list") {
+  CHECK(AsJson(Yaml("a: 1\n---\nb: 2\n")) == R"([{"a":1},{"b":2}])");
+  CHECK(AsJson(Yaml("a: 1\n")) == R"({"a":1})");
+  CHECK(AsJson(Yaml("")) == "null");
+}
+
+TEST_CASE("yaml: anchors, aliases and merge keys") {
+  Document d = Yaml(
+      "base: &b {x: 1, y: 2}\n"
+      "other: &o {z: 3}\n"
+      "a: {<<: *b, y: 20}\n"
+      "c:\n  <<: [*b, *o]\n  w: 0\n"
+      "list: [*b, *b]\n");
+  CHECK(AsJson(d) ==
+        R"({"base":{"x":1,"y":2},"other":{"z":3},"a":{"x":1,"y":20},)"
+        R"("c":{"x":1,"y":2,"z":3,"w":0},"list":[{"x":1,"y":2},{"x":1,"y":2}]})");
+}
+
+TEST_CASE("yaml: duplicate keys keep the last value at the first place") {
+  CHECK(AsJson(Yaml("a: 1\nb: 2\na: 3\n")) == R"({"a":3,"b":2})");
+}
+
+TEST_CASE("yaml: tags") {
+  CHECK(AsJson(Yaml("a: !Ref vpc\nb: !GetAtt vpc\nc: !!str 12\nd: !!float 3\n"
+                    "e: !reference {x: 1}\nf: !!int \"7\"\n")) ==
+        R"({"a":"!Ref vpc","b":"!GetAtt vpc","c":"12","d":3.0,"e":{"x":1},"f":7})");
+  Error e = YamlError("a: !!int nope\n");
+  CHECK(e.ToString() == "bad.yaml:1:4: 'nope' is not a valid !!int");
+}
+
+TEST_CASE("yaml: an alias bomb is an error, not an OOM") {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; ++c, ++prev) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+    bomb += "]\n";
+  }
+  Error e = YamlError(bomb);
+  CHECK(e.message.find("alias bomb") != std::string::npos);
+  CHECK(e.where.line > 1);
+}
+
+TEST_CASE("yaml: nesting deeper than the limit is an error") {
+  ParseOptions o;
+  o.max_depth = 50;
+  Error e = YamlError(std::string(60, '[') + std::string(60, ']'), o);
+  CHECK(e.message == "nesting deeper than 50 levels");
+  CHECK(e.where.line == 1);
+  CHECK(e.where.column == 51);
+}
+
+TEST_CASE("yaml: malformed input names file, line, column and cause") {
+  Error e = YamlError("a: 1\nb: [1, 2\nc: 3\n");
+  CHECK(e.where.file == "bad.yaml");
+  CHECK(e.where.line == 3);
+  CHECK(e.message.starts_with("YAML parse error: "));
+  Error e2 = YamlError("a: b: c\n");
+  CHECK(e2.ToString() ==
+        "bad.yaml:1:5: YAML parse error: mapping values are not allowed in this context");
+  Error e3 = YamlError("x: *nowhere\n");
+  CHECK(e3.ToString() == "bad.yaml:1:4: YAML alias *nowhere refers to no anchor");
+}
+
+TEST_CASE("yaml and json: every truncation of a valid document parses or errors, never crashes") {
+  std::string y = "a: {b: [1, 2, {c: \"x\\ny\"}], d: &r 'q'}\ne: *r\nf: !T 3\n";
+  for (size_t i = 0; i <= y.size(); ++i) (void)ParseYaml(y.substr(0, i), {});
+  std::string j = R"({"a": {"b": [1, 2.5, {"c": "x\ny"}], "d": null}, "e": true})";
+  for (size_t i = 0; i <= j.size(); ++i) {
+    auto r = ParseJson(j.substr(0, i), {});
+    if (i < j.size()) CHECK_FALSE(r.ok());
+  }
+}
+
+TEST_CASE("json: types, order and positions") {
+  Document d = Json("{\n  \"b\": 1,\n  \"a\": [true, null, 2.5, \"s\"],\n  \"big\": 18446744073709551615\n}");
+  CHECK(AsJson(d) == R"({"b":1,"a":[true,null,2.5,"s"],"big":1.8446744073709552e+19})");
+  NodeId a = d.find(d.root(), "a");
+  CHECK(d.node(a).line == 3);
+  CHECK(d.node(a).column == 8);
+  CHECK(d.node(d.children(a)[3].value).line == 3);
+}
+
+TEST_CASE("json: errors carry line and column") {
+  ParseOptions o;
+  o.origin = "x.json";
+  auto r = ParseJson("{\n  \"a\": 1,\n  \"b\": tru\n}", o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().where.file == "x.json");
+  CHECK(r.error().where.line == 3);
+  CHECK(r.error().message.starts_with("JSON parse error: "));
+  auto r2 = ParseJson("{\"a\": 1} {\"b\": 2}", o);
+  REQUIRE_FALSE(r2.ok());
+  CHECK(r2.error().message.find("after the document") != std::string::npos);
+  // The message never quotes the input (it could be a secret).
+  auto r3 = ParseJson("{\"password\": hunter2}", o);
+  REQUIRE_FALSE(r3.ok());
+  CHECK(r3.error().ToString().find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("json: scalar documents and duplicate keys") {
+  CHECK(AsJson(Json("42")) == "42");
+  CHECK(AsJson(Json("\"s\"")) == R"("s")");
+  CHECK(AsJson(Json(R"({"a": 1, "b": 2, "a": 3})")) == R"({"a":3,"b":2})");
+}
+
+TEST_CASE("dotenv") {
+  ParseOptions o;
+  o.origin = ".env";
+  auto d = ParseDotenv(
+      "# comment\nexport A=1\nB = two words # note\nC=\"quoted # not a comment\\n\"\nD='single'\n"
+      "E=\nF=\"multi\nline\"\nG=x#y\n",
+      o);
+  REQUIRE(d.ok());
+  CHECK(AsJson(*d) == R"({"A":"1","B":"two words","C":"quoted # not a comment\n","D":"single",)"
+                      R"("E":"","F":"multi\nline","G":"x#y"})");
+  auto bad = ParseDotenv("A=1\nnot a pair\n", o);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().ToString() == ".env:2:1: expected KEY=value");
+  auto open = ParseDotenv("A=\"never closed\n", o);
+  REQUIRE_FALSE(open.ok());
+  CHECK(open.error().ToString() == ".env:1:3: unterminated double-quoted value");
+}
+
+TEST_CASE("ini") {
+  ParseOptions o;
+  o.origin = "x.ini";
+  auto d = ParseIni("top = 1\n; c\n[s1]\na = x\nb: \"y z\"\n\n[s2]\n# c\nc=3\n[s1]\nd = 4\n", o);
+  REQUIRE(d.ok());
+  CHECK(AsJson(*d) == R"({"top":"1","s1":{"a":"x","b":"y z","d":"4"},"s2":{"c":"3"}})");
+  auto bad = ParseIni("[s1\n", o);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().ToString() == "x.ini:1:1: section header without ']'");
+  auto bad2 = ParseIni("[s]\njust words\n", o);
+  REQUIRE_FALSE(bad2.ok());
+  CHECK(bad2.error().ToString() == "x.ini:2:1: expected 'key = value' or '[section]'");
+}
+
+TEST_CASE("formats by extension, content type and sniffing") {
+  CHECK(FormatFromPath("/a/b.yml") == Format::kYaml);
+  CHECK(FormatFromPath("x.JSON") == Format::kJson);
+  CHECK(FormatFromPath("/srv/.env") == Format::kEnv);
+  CHECK(FormatFromPath("app.env") == Format::kEnv);
+  CHECK(FormatFromPath("a.cfg") == Format::kIni);
+  CHECK(FormatFromPath("noext") == Format::kAuto);
+  CHECK(FormatFromContentType("application/json; charset=utf-8") == Format::kJson);
+  CHECK(FormatFromContentType("application/vnd.api+json") == Format::kJson);
+  CHECK(FormatFromContentType("text/html") == Format::kAuto);
+  CHECK(SniffFormat("  {\"a\":1}") == Format::kJson);
+  CHECK(SniffFormat("a: 1") == Format::kYaml);
+}
+
+}  // namespace
+}  // namespace drift
