@@ -1,0 +1,301 @@
+#include "rules/engine.h"
+
+#include "outputs/sink.h"
+
+#include "tests/rules/rules_testing.h"
+
+namespace drift {
+namespace {
+
+using testing::RulesFixture;
+using testing::V;
+
+TEST_CASE("equal (default): deepest paths, missing/extra subtrees once, type changes") {
+  RulesFixture fx("  []\n");
+  auto got = fx.Brief({"a: {b: 1, c: [1, 2]}\nm: {x: 1, y: 2}\nt: true\nn: 5\n",
+                       "a: {b: 2, c: [1]}\nt: \"true\"\nn: 5.0\nextra: {deep: {er: 1}}\n",
+                       "a: {b: 1, c: [1, 2, 3]}\nm: {x: 1, y: 2}\nt: true\nn: 6\nm2: []\n"});
+  CHECK(got == V{"s.a.b stage changed default warning",
+                 "s.a.c[1] stage missing default warning",
+                 "s.a.c[2] sandbox extra default warning",
+                 "s.extra stage extra default warning",
+                 "s.m stage missing default warning",
+                 "s.m2 sandbox extra default warning",
+                 "s.n sandbox changed default warning",
+                 "s.t stage type default warning"});
+}
+
+TEST_CASE("values, owner, ids and positions of findings") {
+  RulesFixture fx("  []\n");
+  auto f = fx.Eval({"a: {b: 1}\n", "a:\n  b: 2\n", std::nullopt});
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].service == "svc");
+  CHECK(f[0].source == "s");
+  CHECK(f[0].owner == "team-a");
+  CHECK(*f[0].baseline_value == 1);
+  CHECK(*f[0].value == 2);
+  CHECK_FALSE(f[0].redacted);
+  CHECK(f[0].file == "stage.yml");
+  CHECK(f[0].line == 2);
+  CHECK(f[0].column == 6);
+  CHECK(f[0].id == FindingId("svc", "s", "s.a.b", "stage", "default"));
+  CHECK(f[0].id.size() == 16);
+  // sha256("svc\x1fs\x1fs.a.b\x1fstage\x1f" "default")[:16], computed independently.
+  CHECK(FindingId("lms", "settings", "settings.FEATURES.ENABLE_DISCUSSIONS", "stage", "default") ==
+        "d2be90ad4dc7464a");
+}
+
+TEST_CASE("a source not collected in an env is unknown, never drift") {
+  RulesFixture fx("  []\n");
+  CHECK(fx.Brief({"a: 1\n", std::nullopt, "a: 2\n"}) == V{"s.a sandbox changed default warning"});
+  // Without the baseline nothing can be compared with it.
+  CHECK(fx.Brief({std::nullopt, "a: 1\n", "a: 2\n"}).empty());
+}
+
+TEST_CASE("the first rule in file order decides a node and its subtree") {
+  RulesFixture fx(R"(  - name: first
+    match: "s.a.**"
+    severity: critical
+  - name: second
+    match: "s.a.b"
+    severity: info
+  - ignore: "s.skip"
+)");
+  CHECK(fx.Brief({"a: {b: 1, c: 1}\nskip: {x: 1}\n", "a: {b: 2, c: 2}\nskip: {x: 2}\n",
+                  std::nullopt}) ==
+        V{"s.a.b stage changed first critical", "s.a.c stage changed first critical"});
+}
+
+TEST_CASE("envs: and services: scope a rule") {
+  RulesFixture fx(R"(  - name: stage-only
+    match: "s.x"
+    envs: [stage]
+    severity: critical
+  - name: other-service
+    match: "s.y"
+    services: [svc]
+    severity: info
+)",
+                  "[prod, stage, sandbox]",
+                  "  other:\n    sources:\n      s: {type: file, path: z.yml}\n");
+  CHECK(fx.Brief({"x: 1\ny: 1\n", "x: 2\ny: 2\n", "x: 3\ny: 3\n"}) ==
+        V{"s.x stage changed stage-only critical", "s.x sandbox changed default warning",
+          "s.y stage changed other-service info", "s.y sandbox changed other-service info"});
+}
+
+TEST_CASE("differ: one finding per equal pair, env is the later one") {
+  RulesFixture fx(R"(  - name: secrets-never-shared
+    match: "*.**.SECRET_KEY"
+    expect: differ
+    severity: critical
+)");
+  auto f = fx.Eval({"SECRET_KEY: p1\n", "SECRET_KEY: shared\n", "SECRET_KEY: shared\n"});
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].path == "s.SECRET_KEY");
+  CHECK(f[0].env == "sandbox");
+  CHECK(f[0].with_env == "stage");
+  CHECK(f[0].kind == FindingKind::kSame);
+  CHECK(f[0].redacted);
+  // Both values are the same fingerprint; the secret itself is nowhere.
+  CHECK(f[0].value->get<std::string>().starts_with("hmac:"));
+  CHECK(*f[0].value == *f[0].baseline_value);
+  CHECK(f[0].value->get<std::string>().size() == 17);
+  CHECK(fx.Brief({"SECRET_KEY: a\n", "SECRET_KEY: a\n", "SECRET_KEY: a\n"}) ==
+        V{"s.SECRET_KEY stage same secrets-never-shared critical with=prod",
+          "s.SECRET_KEY sandbox same secrets-never-shared critical with=prod",
+          "s.SECRET_KEY sandbox same secrets-never-shared critical with=stage"});
+}
+
+TEST_CASE("present and absent; a literal present path is checked even when in no env") {
+  RulesFixture fx(R"(  - name: must-have
+    match: "s.needed"
+    expect: present
+  - name: must-have-deep
+    match: "s.nowhere.at.all"
+    expect: present
+    severity: critical
+  - name: never
+    match: "s.debug_*"
+    expect: absent
+)");
+  CHECK(fx.Brief({"needed: 1\n", "other: 1\n", "needed: 1\ndebug_x: 1\n"}) ==
+        V{"s.debug_x sandbox extra never warning", "s.needed stage missing must-have warning",
+          "s.nowhere.at.all prod missing must-have-deep critical",
+          "s.nowhere.at.all stage missing must-have-deep critical",
+          "s.nowhere.at.all sandbox missing must-have-deep critical",
+          "s.other stage extra default warning"});
+}
+
+TEST_CASE("matches with {env}, and one_of") {
+  RulesFixture fx(R"(  - name: host-names-env
+    match: "s.host"
+    expect: {matches: "db-{env}\\.internal"}
+  - name: level
+    match: "s.level"
+    expect: {one_of: [INFO, WARNING, 3]}
+)");
+  CHECK(fx.Brief({"host: db-prod.internal\nlevel: INFO\n", "host: db-prod.internal\nlevel: 3\n",
+                  "host: db-sandbox.internal.x\nlevel: {a: 1}\n"}) ==
+        V{"s.host stage pattern host-names-env warning", "s.host sandbox pattern host-names-env warning",
+          "s.level sandbox pattern level warning"});
+}
+
+TEST_CASE("within: percent and absolute, numeric strings, non-numbers are a type finding") {
+  RulesFixture fx(R"(  - name: pct
+    match: "s.p"
+    expect: {within: 10%}
+  - name: abs
+    match: "s.a"
+    expect: {within: 5}
+)");
+  CHECK(fx.Brief({"p: 100\na: 10\n", "p: \"109.5\"\na: 15\n", "p: 111\na: many\n"}) ==
+        V{"s.a sandbox type abs warning", "s.p sandbox changed pct warning"});
+}
+
+TEST_CASE("semver_skew: versions inside strings, v prefixes, build suffixes, both directions") {
+  RulesFixture fx(R"(  - name: skew
+    match: "s.*.image"
+    expect: {semver_skew: {max_minor: 1}}
+)");
+  CHECK(fx.Brief({"a: {image: \"reg/lms:v2.14.3\"}\nb: {image: \"nginx:1.25.3-alpine\"}\n"
+                  "c: {image: \"x:1.0.0\"}\n",
+                  "a: {image: \"reg/lms:v2.15.9+build.7\"}\nb: {image: \"nginx:1.23.0\"}\n"
+                  "c: {image: \"x:2.0.0\"}\n",
+                  "a: {image: \"reg/lms:2.13.0\"}\nb: {image: \"nginx:latest\"}\n"
+                  "c: {image: \"x:1.0.99\"}\n"}) ==
+        V{"s.b.image stage skew skew warning", "s.b.image sandbox changed skew warning",
+          "s.c.image stage skew skew warning"});
+}
+
+TEST_CASE("normalizers: env_tokens with aliases, whole tokens only") {
+  RulesFixture fx(R"(  - name: hosts
+    match: "s.**.*_URL"
+    normalize: [env_tokens]
+)",
+                  "[prod, {name: stage, aliases: [stg, staging]}, sandbox]");
+  CHECK(fx.Brief({"A_URL: https://lms.prod.example.org\nB_URL: https://Products.prod.io\n"
+                  "C_URL: https://x.prod.io\nD_URL: https://x.prod.io\n",
+                  "A_URL: https://lms.STG.example.org\nB_URL: https://Products.staging.io\n"
+                  "C_URL: https://x.prod.io\nD_URL: https://x.stageprod.io\n",
+                  "A_URL: https://lms.sandbox.example.org\nB_URL: https://{env}ucts.sandbox.io\n"
+                  "C_URL: https://x.sandbox.io\nD_URL: https://x.sandbox.io\n"}) ==
+        V{"s.B_URL sandbox changed hosts warning", "s.C_URL stage changed hosts warning",
+          "s.D_URL stage changed hosts warning"});
+  // Findings show raw values.
+  auto f = fx.Eval({"C_URL: https://x.prod.io\n", "C_URL: https://x.prod.io\n", std::nullopt});
+  REQUIRE(f.size() == 1);
+  CHECK(*f[0].value == "https://x.prod.io");
+}
+
+TEST_CASE("normalizers: lowercase, trim, replace, numbers") {
+  RulesFixture fx(R"(  - name: n
+    match: "s.**"
+    normalize: [trim, lowercase, {replace: {pattern: "-v[0-9]+$", with: ""}}, numbers]
+)");
+  CHECK(fx.Brief({"a: Hello\nb: \"5\"\nc: bucket-v1\nd: x\n",
+                  "a: \"  hello \"\nb: 5\nc: bucket-v2\nd: y\n", std::nullopt}) ==
+        V{"s.d stage changed n warning"});
+}
+
+TEST_CASE("lists by index, sort_lists and list_key") {
+  std::string prod = "l: [a, b, c]\nc: [{name: web, image: w:1}, {name: side, image: s:1}]\n";
+  std::string stage = "l: [c, a, b]\nc: [{name: side, image: s:2}, {name: web, image: w:1}]\n";
+  RulesFixture by_index("  []\n");
+  CHECK(by_index.Brief({prod, stage, std::nullopt}) ==
+        V{"s.c[0].image stage changed default warning", "s.c[0].name stage changed default warning",
+          "s.c[1].image stage changed default warning", "s.c[1].name stage changed default warning",
+          "s.l[0] stage changed default warning", "s.l[1] stage changed default warning",
+          "s.l[2] stage changed default warning"});
+  RulesFixture keyed(R"(  - name: sorted
+    match: "s.l"
+    normalize: [sort_lists]
+  - name: containers
+    match: "s.c"
+    normalize: [{list_key: name}]
+)");
+  auto f = keyed.Eval({prod, stage + "", std::nullopt});
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].path == "s.c[name=side].image");
+  CHECK(*f[0].baseline_value == "s:1");
+  CHECK(*f[0].value == "s:2");
+  CHECK(f[0].line == 2);  // the raw item in stage
+  // Items missing or added by key are one finding each.
+  CHECK(keyed.Brief({prod, "c: [{name: web, image: w:1}, {name: new, image: n:1}]\nl: [a, b, c]\n",
+                     std::nullopt}) ==
+        V{"s.c[name=new] stage extra containers warning",
+          "s.c[name=side] stage missing containers warning"});
+}
+
+TEST_CASE("secrets: key names and redact: true give fingerprints, never values") {
+  RulesFixture fx(R"(  - name: private
+    match: "s.internal.**"
+    redact: true
+)");
+  auto f = fx.Eval({"DB_PASSWORD: hunter2\napi_key: k1\nnested: {token: t1}\ninternal: {x: v1}\n"
+                    "creds: {a: 1}\n",
+                    "DB_PASSWORD: hunter3\napi_key: k2\nnested: {token: t2}\ninternal: {x: v2}\n",
+                    std::nullopt});
+  std::string all;
+  for (const auto& x : f) all += DumpJson(FindingJson(x));
+  for (auto secret : {"hunter2", "hunter3", "k1", "k2", "t1", "t2", "v1", "v2"})
+    CHECK_MESSAGE(all.find(secret) == std::string::npos, secret);
+  REQUIRE(f.size() == 5);
+  for (const auto& x : f)
+    if (x.path != "s.creds") CHECK(x.redacted);
+  // The same value in two envs has the same fingerprint; a different value differs.
+  CHECK(fx.redactor.Fingerprint("same") == fx.redactor.Fingerprint("same"));
+  CHECK(fx.redactor.Fingerprint("same") != fx.redactor.Fingerprint("other"));
+  CHECK(Redactor("another key").Fingerprint("same") != fx.redactor.Fingerprint("same"));
+}
+
+TEST_CASE("three envs where only stage and sandbox share a secret") {
+  RulesFixture fx(R"(  - name: never-shared
+    match: "*.**.*PASSWORD*"
+    expect: differ
+    severity: critical
+)");
+  CHECK(fx.Brief({"DB: {PASSWORD: prod-pw}\n", "DB: {PASSWORD: nonprod}\n",
+                  "DB: {PASSWORD: nonprod}\n"}) ==
+        V{"s.DB.PASSWORD sandbox same never-shared critical with=stage"});
+}
+
+TEST_CASE("waivers stop applying after their expiry date") {
+  RulesFixture fx(R"(  - ignore: "s.a"
+    reason: known
+    ticket: OPS-1
+    expires: 2026-11-27
+  - ignore: "s.b"
+    expires: 2026-11-26
+)");
+  CHECK(fx.Brief({"a: 1\nb: 1\n", "a: 2\nb: 2\n", std::nullopt}) ==
+        V{"s.b stage changed default warning"});
+  CHECK(fx.rules->expired_waivers(fx.today) == 1);
+  CHECK(fx.diags.Sorted().size() == 1);
+  CHECK(fx.diags.Sorted()[0].ToString() ==
+        "drift.yaml:14:5: warning: waiver for 's.b' expired on 2026-11-26; its findings are "
+        "reported again");
+}
+
+TEST_CASE("property: a tree diffed with itself has no findings; A vs B mirrors B vs A") {
+  std::string a = "x: {y: [1, 2, {z: q}], w: null}\nonly_a: {deep: 1}\nl: [1, 2, 3]\n";
+  std::string b = "x: {y: [1, 3, {z: q}], w: 0}\nonly_b: [1]\nl: [1]\n";
+  RulesFixture fx("  []\n", "[a, b]");
+  CHECK(fx.Brief({a, a}).empty());
+  CHECK(fx.Brief({b, b}).empty());
+  auto ab = fx.Eval({a, b});
+  auto ba = fx.Eval({b, a});
+  REQUIRE(ab.size() == ba.size());
+  auto mirror = [](FindingKind k) {
+    return k == FindingKind::kMissing ? FindingKind::kExtra
+           : k == FindingKind::kExtra ? FindingKind::kMissing
+                                      : k;
+  };
+  for (size_t i = 0; i < ab.size(); ++i) {
+    CHECK(ab[i].path == ba[i].path);
+    CHECK(ba[i].kind == mirror(ab[i].kind));
+    CHECK(ab[i].value == ba[i].baseline_value);
+  }
+}
+
+}  // namespace
+}  // namespace drift
