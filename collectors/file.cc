@@ -61,19 +61,18 @@ class FileCollector final : public Collector {
 std::unique_ptr<Collector> MakeFileCollector(const YAML::Node& spec, const SourceContext& ctx,
                                              YamlReader& r) {
   CommonOptions common = ReadCommonOptions(spec, ctx.config, r);
-  auto p = Get(spec, "path");
-  if (!p.IsDefined()) {
-    r.Error(spec, "a file source needs a path");
-    return nullptr;
-  }
-  auto path = r.String(p, "path");
+  // Check every field before giving up, so that all problems are reported at once.
+  std::optional<std::string> path;
+  if (auto p = Get(spec, "path"); p.IsDefined()) path = r.String(p, "path");
+  else r.Error(spec, "a file source needs a path");
   uint64_t max_size = kDefaultMaxSize;
+  bool ok = true;
   if (auto m = Get(spec, "max_size"); m.IsDefined()) {
     auto v = r.Int(m, "max_size (bytes)", 1, 1ll << 40);
-    if (!v) return nullptr;
-    max_size = static_cast<uint64_t>(*v);
+    if (v) max_size = static_cast<uint64_t>(*v);
+    ok = v.has_value();
   }
-  if (!path) return nullptr;
+  if (!path || !ok) return nullptr;
   return std::make_unique<FileCollector>(ctx.expand(*path), ctx.config.dir, std::move(common),
                                          max_size);
 }

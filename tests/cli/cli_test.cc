@@ -1,0 +1,258 @@
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "tests/testing.h"
+
+namespace drift {
+namespace {
+
+using testing::ReadFile;
+using testing::Run;
+using testing::SourceDir;
+using testing::TempDir;
+
+// A copy of config/example with a known fingerprint key, so output is reproducible.
+std::string CopyExample(const TempDir& dir) {
+  std::filesystem::copy(SourceDir() + "/config/example", dir.path() + "/example",
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::remove(dir.path() + "/example/drift-fingerprint.key");
+  dir.write("example/drift-fingerprint.key", "0123456789abcdef0123456789abcdef");
+  return dir.file("example/drift.yaml");
+}
+
+std::string StripTimes(std::string s) {
+  return std::regex_replace(s, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"),
+                            "2026-01-01T00:00:00Z");
+}
+
+TEST_CASE("check --format json on the example matches the golden file") {
+  TempDir dir;
+  auto r = Run({"check", "-c", CopyExample(dir), "--format", "json"});
+  CHECK(r.code == 1);
+  CHECK(r.err.empty());
+  std::string golden = ReadFile(SourceDir() + "/tests/cli/golden/example_check.json");
+  CHECK(StripTimes(r.out) == golden);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["summary"]["sources"] == 13);
+  std::set<std::string> kinds;
+  for (auto& f : j["findings"]) kinds.insert(f["kind"].get<std::string>());
+  CHECK(kinds == std::set<std::string>{"changed", "missing", "extra", "type", "same", "pattern",
+                                       "skew"});
+}
+
+const char* kConfig = R"(version: 1
+environments: [prod, stage]
+services:
+  app:
+    owner: team-app
+    sources:
+      conf: {type: file, path: "{env}.yaml"}
+rules:
+  - name: level
+    match: conf.level
+    severity: info
+  - name: key
+    match: conf.key
+    severity: critical
+)";
+
+TEST_CASE("exit codes: 0 clean, 1 findings at or above --fail-on, 2 config error, 3 unknown") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", kConfig);
+  dir.write("prod.yaml", "level: 1\nkey: a\n");
+  dir.write("stage.yaml", "level: 1\nkey: a\n");
+  CHECK(Run({"check", "-c", cfg}).code == 0);
+
+  dir.write("stage.yaml", "level: 2\nkey: a\n");  // an info finding only
+  CHECK(Run({"check", "-c", cfg}).code == 0);
+  CHECK(Run({"check", "-c", cfg, "--fail-on", "info"}).code == 1);
+  CHECK(Run({"check", "-c", cfg, "--fail-on", "critical"}).code == 0);
+
+  dir.write("stage.yaml", "level: 2\nkey: b\n");  // plus a critical one
+  CHECK(Run({"check", "-c", cfg}).code == 1);
+  CHECK(Run({"check", "-c", cfg, "--fail-on", "critical"}).code == 1);
+  CHECK(Run({"check", "-c", cfg, "--fail-on", "never"}).code == 0);
+
+  std::filesystem::remove(dir.file("stage.yaml"));  // unknown, not drift
+  auto r = Run({"check", "-c", cfg, "--format", "json"});
+  CHECK(r.code == 3);
+  CHECK(r.err == "drift: cannot collect service app, source conf, env stage: cannot read " +
+                     dir.file("stage.yaml") + ": No such file or directory\n");
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["findings"].empty());
+  CHECK(j["errors"][0]["env"] == "stage");
+  CHECK(j["summary"]["sources_failed"] == 1);
+
+  dir.write("stage.yaml", "level: [unclosed\n");  // unparseable is unknown too
+  r = Run({"check", "-c", cfg});
+  CHECK(r.code == 3);
+  CHECK(r.err.find(dir.file("stage.yaml") + ":2:1: YAML parse error") != std::string::npos);
+
+  CHECK(Run({"check", "-c", dir.file("missing.yaml")}).code == 2);
+  CHECK(Run({"check", "-c", cfg, "--format", "xml"}).code == 2);
+  CHECK(Run({"check", "-c", cfg, "--service", "nope"}).code == 2);
+  CHECK(Run({"check", "-c", cfg, "--env", "qa"}).code == 2);
+  CHECK(Run({"frobnicate"}).code == 2);
+}
+
+TEST_CASE("--service, --env and -o") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", kConfig);
+  dir.write("prod.yaml", "level: 1\nkey: a\n");
+  dir.write("stage.yaml", "level: 2\nkey: b\n");
+  auto r = Run({"check", "-c", cfg, "--env", "stage", "--service", "app", "-o",
+                dir.file("out.json"), "--format", "json"});
+  CHECK(r.code == 1);
+  CHECK(r.out.empty());
+  auto j = nlohmann::json::parse(ReadFile(dir.file("out.json")));
+  CHECK(j["findings"].size() == 2);
+  CHECK(Run({"check", "-c", cfg, "--env", "prod", "--format", "json"}).code == 0);
+}
+
+TEST_CASE("validate: three mistakes print three file:line:col errors and exit 2") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+services:
+  app:
+    sources:
+      conf: {type: flie, path: x.yaml}
+rules:
+  - name: r
+    match: "conf.x"
+    expect: {within: lots}
+  - name: r
+    match: "conf.y"
+)");
+  auto r = Run({"validate", "-c", cfg});
+  CHECK(r.code == 2);
+  CHECK(r.err == cfg + ":6:20: unknown source type 'flie' (expected file, http, sql or exec) "
+                       "(did you mean 'file'?)\n" +
+                     cfg + ":10:22: within must be a non-negative number or percentage (e.g. 5 "
+                           "or 10%), got 'lots'\n" +
+                     cfg + ":11:11: duplicate rule name 'r'\n" + cfg + ": 3 errors\n");
+  auto ok = Run({"validate", "-c", SourceDir() + "/config/example/drift.yaml"});
+  CHECK(ok.code == 0);
+  CHECK(ok.out.find(": ok — 3 environments (baseline prod), 3 services, 5 sources") !=
+        std::string::npos);
+}
+
+TEST_CASE("validate warns about secrets it cannot resolve here") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod]
+services:
+  app:
+    sources:
+      conf: {type: file, path: "${env:DRIFT_TEST_UNSET_{ENV}}"}
+)");
+  auto r = Run({"validate", "-c", cfg});
+  CHECK(r.code == 0);
+  CHECK(r.err == cfg + ":6:32: warning: environment variable DRIFT_TEST_UNSET_PROD is not set "
+                       "here (env prod)\n");
+}
+
+TEST_CASE("no output format ever prints a secret") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage, sandbox]
+services:
+  app:
+    sources:
+      conf: {type: file, path: "{env}.yaml"}
+      env: {type: file, path: "{env}.env"}
+rules:
+  - name: shared
+    match: "*.**.*PASSWORD*"
+    expect: differ
+  - name: opaque
+    match: conf.blob
+    redact: true
+)");
+  dir.write("prod.yaml", "DB_PASSWORD: s3cr3t-prod\nblob: opaque-prod\napi: {token: tok-prod}\n");
+  dir.write("stage.yaml", "DB_PASSWORD: s3cr3t-shared\nblob: opaque-stage\napi: {token: tok-stage}\n");
+  dir.write("sandbox.yaml", "DB_PASSWORD: s3cr3t-shared\nblob: opaque-sb\napi: {token: tok-sb}\n"
+                            "extra: {secret: only-sb}\n");
+  dir.write("prod.env", "API_KEY=envkey-prod\n");
+  dir.write("stage.env", "API_KEY=envkey-stage\n");
+  dir.write("sandbox.env", "API_KEY=\"unterminated-envkey-sb\n");
+  std::string all;
+  for (std::string fmt : {"table", "json", "junit", "markdown", "sarif"}) {
+    auto r = Run({"check", "-c", cfg, "--format", fmt});
+    CHECK(r.code == 1);
+    all += r.out + r.err;
+  }
+  auto w = Run({"check", "-c", cfg, "--suggest-waivers"});
+  all += w.out + w.err;
+  for (auto secret : {"s3cr3t", "opaque-", "tok-", "only-sb", "envkey"})
+    CHECK_MESSAGE(all.find(secret) == std::string::npos, secret);
+  CHECK(all.find("hmac:") != std::string::npos);
+}
+
+TEST_CASE("other formats: junit, markdown, sarif, suggest-waivers") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", kConfig);
+  dir.write("prod.yaml", "level: 1\nkey: a\n");
+  dir.write("stage.yaml", "level: 2\nkey: b\nnew: x\n");
+  auto junit = Run({"check", "-c", cfg, "--format", "junit"});
+  CHECK(junit.out.find("<testsuites name=\"drift\" tests=\"3\" failures=\"3\" errors=\"0\">") !=
+        std::string::npos);
+  CHECK(junit.out.find("<testcase classname=\"app\" name=\"key\">") != std::string::npos);
+  auto md = Run({"check", "-c", cfg, "--format", "markdown"});
+  CHECK(md.out.starts_with("### drift: 3 findings (1 critical, 1 warning, 1 info)\n"));
+  CHECK(md.out.find("| critical | app | stage | `conf.key` | changed | \"a\" | \"b\" | key | "
+                    "team-app |") != std::string::npos);
+  auto sarif = Run({"check", "-c", cfg, "--format", "sarif"});
+  auto s = nlohmann::json::parse(sarif.out);
+  CHECK(s["version"] == "2.1.0");
+  auto& results = s["runs"][0]["results"];
+  REQUIRE(results.size() == 3);
+  CHECK(results[0]["ruleId"] == "key");
+  CHECK(results[0]["level"] == "error");
+  CHECK(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        dir.file("stage.yaml"));
+  CHECK(results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2);
+  auto waivers = Run({"check", "-c", cfg, "--suggest-waivers"});
+  CHECK(waivers.code == 1);
+  CHECK(waivers.out.find("  - ignore: 'conf.key'\n    services: [app]\n    envs: [stage]\n"
+                         "    reason: TODO  # silences rule key\n    ticket: TODO\n    expires: ") !=
+        std::string::npos);
+}
+
+TEST_CASE("diff: exit codes, json and normalizers") {
+  TempDir dir;
+  std::string a = dir.write("a.yaml", "FEATURES: {ENABLE_X: true, OLD: 1}\nurl: https://lms.prod.io\n");
+  std::string b = dir.write("b.json", R"({"FEATURES": {"ENABLE_X": false, "NEW": 2}, "url": "https://lms.stage.io"})");
+  auto r = Run({"diff", a, b, "--format", "json"});
+  CHECK(r.code == 1);
+  CHECK(nlohmann::json::parse(r.out) == nlohmann::json::parse(R"({"differences": [
+    {"path": "FEATURES.ENABLE_X", "kind": "changed", "a": true, "b": false},
+    {"path": "FEATURES.OLD", "kind": "missing", "a": 1},
+    {"path": "FEATURES.NEW", "kind": "extra", "b": 2},
+    {"path": "url", "kind": "changed", "a": "https://lms.prod.io", "b": "https://lms.stage.io"}],
+    "summary": {"differences": 4}})"));
+  auto n = Run({"diff", a, b, "--format", "json", "--normalize", "env_tokens", "--env-a", "prod",
+                "--env-b", "stage"});
+  CHECK(nlohmann::json::parse(n.out)["summary"]["differences"] == 3);
+  CHECK(Run({"diff", a, a}).code == 0);
+  CHECK(Run({"diff", a, a}).out == "0 differences\n");
+  std::string l1 = dir.write("l1.json", "[1, 2]");
+  std::string l2 = dir.write("l2.json", "[1, 3]");
+  CHECK(Run({"diff", l1, l2}).out == "~ [1]: 2 → 3\n1 difference\n");
+  CHECK(Run({"diff", a, dir.file("nope.yaml")}).code == 2);
+  CHECK(Run({"diff", a, b, "--normalize", "bogus"}).code == 2);
+  std::string bad = dir.write("bad.json", "{\"a\": }");
+  auto e = Run({"diff", a, bad});
+  CHECK(e.code == 2);
+  CHECK(e.err.starts_with(bad + ":1:7: JSON parse error"));
+}
+
+TEST_CASE("version") {
+  auto r = Run({"version"});
+  CHECK(r.code == 0);
+  CHECK(r.out.starts_with("drift 0.1.0 "));
+}
+
+}  // namespace
+}  // namespace drift

@@ -1,0 +1,91 @@
+#include <nlohmann/json.hpp>
+
+#include "collectors/builtin.h"
+#include "tests/testing.h"
+
+namespace drift {
+namespace {
+
+using testing::TempDir;
+
+struct Built {
+  Diagnostics diags;
+  std::optional<Config> config;
+  std::unique_ptr<Collector> collector;
+};
+
+std::unique_ptr<Built> Build(const TempDir& dir, const std::string& source_yaml) {
+  auto b = std::make_unique<Built>();
+  std::string text = "version: 1\nenvironments: [prod, stage]\nservices:\n  svc:\n    sources:\n"
+                     "      s: " + source_yaml + "\n";
+  b->config = LoadConfigFromString(text, dir.file("drift.yaml"), b->diags);
+  REQUIRE(b->config);
+  YamlReader reader(b->config->path, b->diags);
+  const auto& svc = b->config->services[0];
+  b->collector = MakeCollector(SourceContext{*b->config, svc, svc.sources[0], "stage"}, reader);
+  return b;
+}
+
+TEST_CASE("file: path template per env, format by extension or format:, extract") {
+  TempDir dir;
+  dir.write("stage/app.yml", "a: {b: [1, 2]}\n");
+  auto b = Build(dir, "{type: file, path: \"{env}/app.yml\", extract: a.b}");
+  REQUIRE(b->collector);
+  auto doc = b->collector->Collect();
+  REQUIRE(doc.ok());
+  CHECK(DumpJson(ToJson(*doc, doc->root())) == "[1,2]");
+  CHECK(doc->origin() == dir.file("stage/app.yml"));
+
+  dir.write("stage.conf", "{\"x\": 1}");
+  auto j = Build(dir, "{type: file, path: \"{env}.conf\", format: json}");
+  auto jd = j->collector->Collect();
+  REQUIRE(jd.ok());
+  CHECK(DumpJson(ToJson(*jd, jd->root())) == "{\"x\":1}");
+}
+
+TEST_CASE("file: errors are errors of the source, with a clear cause") {
+  TempDir dir;
+  auto missing = Build(dir, "{type: file, path: \"{env}.yml\"}");
+  auto r = missing->collector->Collect();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().ToString() == "cannot read " + dir.file("stage.yml") +
+                                    ": No such file or directory");
+
+  std::filesystem::create_directories(dir.file("stage.d"));
+  auto is_dir = Build(dir, "{type: file, path: \"{env}.d\"}");
+  CHECK(is_dir->collector->Collect().error().message ==
+        "cannot read " + dir.file("stage.d") + ": is a directory");
+
+  dir.write("big.yml", std::string(2048, '#'));
+  auto big = Build(dir, "{type: file, path: big.yml, max_size: 1024}");
+  CHECK(big->collector->Collect().error().message ==
+        dir.file("big.yml") + " is 2048 bytes, over the 1024 bytes limit (max_size)");
+
+  dir.write("bad.json", "{\"a\": [1,\n 2,, 3]}");
+  auto bad = Build(dir, "{type: file, path: bad.json}");
+  auto e = bad->collector->Collect().error();
+  CHECK(e.where.file == dir.file("bad.json"));
+  CHECK(e.where.line == 2);
+
+  dir.write("stage/x.yml", "a: 1\n");
+  auto ex = Build(dir, "{type: file, path: \"{env}/x.yml\", extract: a.nope}");
+  CHECK(ex->collector->Collect().error().message == "extract path 'a.nope' is not in the document");
+
+  auto secret = Build(dir, "{type: file, path: \"${env:DRIFT_TEST_NOT_SET}\"}");
+  CHECK(secret->collector->Collect().error().message ==
+        "environment variable DRIFT_TEST_NOT_SET is not set");
+}
+
+TEST_CASE("file: the factory validates its own section") {
+  TempDir dir;
+  auto b = Build(dir, "{type: file, pth: x, max_size: big}");
+  auto errs = b->diags.Sorted();
+  REQUIRE(errs.size() == 3);
+  CHECK(errs[0].message == "unknown key 'pth' in file source 's' (did you mean 'path'?)");
+  CHECK(errs[1].message == "a file source needs a path");
+  CHECK(errs[2].message == "max_size (bytes) must be an integer");
+  CHECK(b->collector == nullptr);
+}
+
+}  // namespace
+}  // namespace drift
