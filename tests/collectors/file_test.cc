@@ -81,8 +81,8 @@ TEST_CASE("file: the factory validates its own section") {
   auto b = Build(dir, "{type: file, pth: x, max_size: big}");
   auto errs = b->diags.Sorted();
   REQUIRE(errs.size() == 3);
-  CHECK(errs[0].message == "unknown key 'pth' in file source 's' (did you mean 'path'?)");
-  CHECK(errs[1].message == "a file source needs a path");
+  CHECK(errs[0].message == "a file source needs a path");  // at the source's map
+  CHECK(errs[1].message == "unknown key 'pth' in file source 's' (did you mean 'path'?)");
   CHECK(errs[2].message == "max_size (bytes) must be an integer");
   CHECK(b->collector == nullptr);
 }
