@@ -74,7 +74,7 @@ void SuggestWaivers(const CheckReport& r, std::chrono::sys_days today, std::ostr
 
 int Check(const std::string& config_path, const std::string& format, const std::string& fail_on,
           const std::vector<std::string>& services, const std::vector<std::string>& envs,
-          const std::string& output, bool suggest, bool tty, std::ostream& out,
+          const std::string& output, bool suggest, bool timings, bool tty, std::ostream& out,
           std::ostream& err) {
   Diagnostics diags;
   auto program = LoadProgram(config_path, diags);
@@ -108,6 +108,9 @@ int Check(const std::string& config_path, const std::string& format, const std::
   co.services = services;
   co.envs = envs;
   CheckReport report = RunCheck(*program, co);
+  if (timings)
+    err << "drift: timings: collect+parse " << report.collect_seconds << " s, evaluate "
+        << report.evaluate_seconds << " s, " << report.findings.size() << " findings\n";
   for (const auto& e : report.errors)
     err << "drift: cannot collect service " << e.service << ", source " << e.source << ", env "
         << e.env << ": " << e.message << "\n";
@@ -251,7 +254,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   auto* check = app.add_subcommand("check", "collect every source once, evaluate rules, print findings");
   std::string format = "table", fail_on = "warning", output;
   std::vector<std::string> services, envs;
-  bool suggest = false;
+  bool suggest = false, timings = false;
   check->add_option("-c,--config", config, "config file")->capture_default_str();
   check->add_option("--format", format, "output format")
       ->check(CLI::IsMember({"table", "json", "junit", "markdown", "sarif"}))
@@ -263,6 +266,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   check->add_option("--env", envs, "only findings in this env (repeatable)");
   check->add_option("-o,--output", output, "write the report to FILE");
   check->add_flag("--suggest-waivers", suggest, "print ignore entries that would silence the findings");
+  check->add_flag("--timings", timings, "print collection and evaluation times to stderr");
 
   auto* validate = app.add_subcommand("validate", "check the config only");
   validate->add_option("-c,--config", config, "config file")->capture_default_str();
@@ -296,7 +300,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return rc == 0 ? kExitOk : kExitUsage;
   }
   try {
-    if (*check) return Check(config, format, fail_on, services, envs, output, suggest, tty, out, err);
+    if (*check) return Check(config, format, fail_on, services, envs, output, suggest, timings, tty, out, err);
     if (*validate) return Validate(config, out, err);
     if (*diff)
       return Diff(a, b, diff_format, normalize, env_a, env_b, format_a, format_b, out, err);

@@ -246,7 +246,7 @@ class Loader {
         r_.Error(it->first, "duplicate service '" + s.name + "'");
         continue;
       }
-      const YAML::Node& body = it->second;
+      YAML::Node body = it->second;
       if (!r_.ExpectMap(body, "service '" + s.name + "'")) continue;
       r_.CheckKeys(body, {"owner", "envs", "sources", "overrides", "repo"},
                    "service '" + s.name + "'");

@@ -107,6 +107,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     todo.push_back(&t);
   }
 
+  auto t0 = std::chrono::steady_clock::now();
   // Collect concurrently: every target is independent.
   std::vector<std::optional<Result<Document>>> results(todo.size());
   std::atomic<size_t> next{0};
@@ -119,6 +120,8 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   worker();
   for (auto& t : pool) t.join();
   report.sources = todo.size();
+  auto t1 = std::chrono::steady_clock::now();
+  report.collect_seconds = std::chrono::duration<double>(t1 - t0).count();
 
   // Group snapshots by (service, source) and evaluate each group.
   struct Group {
@@ -164,6 +167,8 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   evaluate();
   for (auto& t : pool) t.join();
 
+  report.evaluate_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   for (auto& fs : per_group) {
     for (auto& f : fs) {
       if (!wanted(options.envs, f.env)) continue;

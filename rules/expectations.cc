@@ -290,7 +290,7 @@ std::unique_ptr<Expectation> MakeExpectation(const YAML::Node& node, YamlReader&
   }
   auto it = node.begin();
   std::string name = it->first.Scalar();
-  const YAML::Node& arg = it->second;
+  YAML::Node arg = it->second;
   if (name == "matches") {
     auto pat = r.String(arg, "matches");
     if (!pat) return nullptr;

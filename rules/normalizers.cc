@@ -232,7 +232,7 @@ NormalizerList MakeNormalizers(const YAML::Node& node, YamlReader& r) {
     }
     auto it = item.begin();
     std::string name = it->first.Scalar();
-    const YAML::Node& arg = it->second;
+    YAML::Node arg = it->second;
     if (name == "list_key") {
       if (auto f = r.String(arg, "list_key")) {
         if (f->empty()) r.Error(arg, "list_key needs a field name");

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Generates realistic nested configs for drift benchmarks.
+
+services -> sections -> keys, with lists, URLs that name the env, numbers and bools.
+Stage drifts on 1% of leaves, sandbox on 5% (changed, removed and added, in equal parts).
+Writes OUT/{prod,stage,sandbox}.{yaml,json} and OUT/drift-{yaml,json}.yaml.
+"""
+import json
+import random
+import sys
+
+
+def build(leaves, env, rate, seed):
+    rnd = random.Random(seed)           # the same base document in every env
+    drift = random.Random(seed + {"prod": 1, "stage": 2, "sandbox": 3}[env])
+    doc = {}
+    count = 0
+    s = 0
+    while count < leaves:
+        svc = {}
+        for sec in range(10):
+            section = {}
+            for k in range(20):
+                if count >= leaves:
+                    break
+                kind = rnd.randrange(8)
+                if kind == 0:
+                    v = f"https://svc-{s}.{env}.example.org/api/v{rnd.randrange(5)}"
+                elif kind == 1:
+                    v = rnd.randrange(100000)
+                elif kind == 2:
+                    v = rnd.random() < 0.5
+                elif kind == 3:
+                    v = round(rnd.random() * 1000, 3)
+                elif kind == 4:
+                    v = [f"item-{rnd.randrange(1000)}" for _ in range(4)]
+                else:
+                    v = f"value-{rnd.randrange(10**9)}"
+                n = len(v) if isinstance(v, list) else 1
+                count += n
+                name = f"key_{k:03d}"
+                r = drift.random()
+                if r < rate / 3:
+                    v = f"changed-{drift.randrange(10**6)}" if not isinstance(v, list) else v[:-1] + ["changed"]
+                elif r < 2 * rate / 3:
+                    continue  # removed in this env
+                elif r < rate:
+                    section[f"added_{k:03d}"] = drift.randrange(10**6)
+                section[name] = v
+            svc[f"section_{sec:02d}"] = section
+        doc[f"service_{s:05d}"] = svc
+        s += 1
+    return doc
+
+
+def yaml_scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return v  # generated strings are plain-safe
+
+
+def write_yaml(doc, path):
+    with open(path, "w") as f:
+        w = f.write
+        for s, svc in doc.items():
+            w(f"{s}:\n")
+            for sec, section in svc.items():
+                w(f"  {sec}:\n")
+                for k, v in section.items():
+                    if isinstance(v, list):
+                        w(f"    {k}:\n")
+                        for item in v:
+                            w(f"      - {item}\n")
+                    else:
+                        w(f"    {k}: {yaml_scalar(v)}\n")
+
+
+def main():
+    out, leaves = sys.argv[1], int(sys.argv[2])
+    rates = {"prod": 0.0, "stage": 0.01, "sandbox": 0.05}
+    for env, rate in rates.items():
+        doc = build(leaves, env, rate, 42)
+        write_yaml(doc, f"{out}/{env}.yaml")
+        with open(f"{out}/{env}.json", "w") as f:
+            json.dump(doc, f, separators=(",", ":"))
+    for fmt in ("yaml", "json"):
+        with open(f"{out}/drift-{fmt}.yaml", "w") as f:
+            f.write(f"""version: 1
+environments: [prod, stage, sandbox]
+services:
+  fleet:
+    owner: team-bench
+    sources:
+      config: {{type: file, path: "{{env}}.{fmt}", max_size: 1073741824}}
+""")
+
+
+if __name__ == "__main__":
+    main()
