@@ -38,7 +38,7 @@ def build(leaves, env, rate, seed):
                     v = f"value-{rnd.randrange(10**9)}"
                 n = len(v) if isinstance(v, list) else 1
                 count += n
-                name = f"key_{k:03d}"
+                name = f"key_{k:03d}_url" if kind == 0 else f"key_{k:03d}"
                 r = drift.random()
                 if r < rate / 3:
                     v = f"changed-{drift.randrange(10**6)}" if not isinstance(v, list) else v[:-1] + ["changed"]
@@ -85,15 +85,24 @@ def main():
         write_yaml(doc, f"{out}/{env}.yaml")
         with open(f"{out}/{env}.json", "w") as f:
             json.dump(doc, f, separators=(",", ":"))
+    # drift-FMT.yaml: every leaf must equal prod, except URLs, which name their own env.
+    # plain-FMT.yaml: no rules at all (every URL leaf is then drift too).
     for fmt in ("yaml", "json"):
-        with open(f"{out}/drift-{fmt}.yaml", "w") as f:
-            f.write(f"""version: 1
+        head = f"""version: 1
 environments: [prod, stage, sandbox]
 services:
   fleet:
     owner: team-bench
     sources:
       config: {{type: file, path: "{{env}}.{fmt}", max_size: 1073741824}}
+"""
+        with open(f"{out}/plain-{fmt}.yaml", "w") as f:
+            f.write(head)
+        with open(f"{out}/drift-{fmt}.yaml", "w") as f:
+            f.write(head + """rules:
+  - name: urls-name-their-env
+    match: "config.**.*_url"
+    normalize: [env_tokens]
 """)
 
 

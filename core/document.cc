@@ -116,6 +116,24 @@ KeyId Document::intern(std::string_view k) {
   return id;
 }
 
+void Document::clear() {
+  nodes_.clear();
+  entries_.clear();
+  chars_.clear();
+  keys_.clear();
+  key_chars_.clear();
+  std::fill(key_index_.begin(), key_index_.end(), kNoKey);
+  keyed_field_.clear();
+  root_ = kNoNode;
+}
+
+void Document::shrink_to_fit() {
+  nodes_.shrink_to_fit();
+  entries_.shrink_to_fit();
+  chars_.shrink_to_fit();
+  std::vector<KeyId>().swap(key_index_);  // interning is over; find() scans maps
+}
+
 NodeId Document::find(NodeId map, std::string_view k) const {
   if (type(map) != Type::kMap) return kNoNode;
   for (const Entry& e : children(map)) {

@@ -101,6 +101,10 @@ class Document {
   NodeId reserve_container(Type t, uint32_t line, uint32_t col);
   void set_children(NodeId id, std::span<const Entry> children);
   void set_root(NodeId r) { root_ = r; }
+  // Empties the document but keeps its buffers (for documents rebuilt many times).
+  void clear();
+  // Gives back the slack of the growing vectors once a parser is done.
+  void shrink_to_fit();
   // Marks a map built from a list by list_key: its keys print as [field=key].
   void set_keyed(NodeId id, std::string_view field) {
     nodes_[id].flags |= kKeyedList;

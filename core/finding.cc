@@ -32,11 +32,23 @@ void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_o
     auto it = std::find(env_order.begin(), env_order.end(), env);
     return static_cast<size_t>(it - env_order.begin());
   };
-  std::stable_sort(f.begin(), f.end(), [&](const Finding& a, const Finding& b) {
-    size_t ra = rank(a.env), rb = rank(b.env);
-    return std::tie(a.service, a.source, a.path, ra, a.rule, a.with_env) <
-           std::tie(b.service, b.source, b.path, rb, b.rule, b.with_env);
+  // Sort indices, then move each finding once: findings are large and may be many.
+  std::vector<uint32_t> order(f.size());
+  std::vector<uint32_t> env_rank(f.size());
+  for (uint32_t i = 0; i < f.size(); ++i) {
+    order[i] = i;
+    env_rank[i] = static_cast<uint32_t>(rank(f[i].env));
+  }
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const Finding& a = f[x];
+    const Finding& b = f[y];
+    return std::tie(a.service, a.source, a.path, env_rank[x], a.rule, a.with_env) <
+           std::tie(b.service, b.source, b.path, env_rank[y], b.rule, b.with_env);
   });
+  std::vector<Finding> sorted;
+  sorted.reserve(f.size());
+  for (uint32_t i : order) sorted.push_back(std::move(f[i]));
+  f = std::move(sorted);
 }
 
 }  // namespace drift

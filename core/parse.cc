@@ -73,12 +73,12 @@ Position PositionOf(std::string_view text, size_t offset, const std::string& fil
 Result<Document> ParseDocument(std::string_view text, const ParseOptions& options) {
   Format f = options.format == Format::kAuto ? FormatFromPath(options.origin) : options.format;
   if (f == Format::kAuto) f = SniffFormat(text);
-  switch (f) {
-    case Format::kJson: return ParseJson(text, options);
-    case Format::kEnv: return ParseDotenv(text, options);
-    case Format::kIni: return ParseIni(text, options);
-    default: return ParseYaml(text, options);
-  }
+  auto doc = f == Format::kJson  ? ParseJson(text, options)
+             : f == Format::kEnv ? ParseDotenv(text, options)
+             : f == Format::kIni ? ParseIni(text, options)
+                                 : ParseYaml(text, options);
+  if (doc.ok()) doc->shrink_to_fit();
+  return doc;
 }
 
 // ---------------------------------------------------------------- JSON

@@ -55,8 +55,46 @@ nlohmann::ordered_json ReportJson(const CheckReport& r) {
 namespace {
 class JsonSink final : public Sink {
  public:
+  // Streams the findings one by one: a report can hold hundreds of thousands, and one
+  // JSON tree of them all would cost several times their size. The text is exactly what
+  // dumping ReportJson(report) with indent 2 prints.
   void Write(const CheckReport& report, std::ostream& out) const override {
-    out << DumpJson(ReportJson(report), 2) << "\n";
+    CheckReport head;
+    head.checked_at = report.checked_at;
+    head.baseline = report.baseline;
+    head.environments = report.environments;
+    head.errors = report.errors;
+    head.sources = report.sources;
+    head.sources_failed = report.sources_failed;
+    nlohmann::ordered_json j = ReportJson(head);
+    j["summary"]["findings"] = report.findings.size();
+    j["summary"]["critical"] = report.count(Severity::kCritical);
+    j["summary"]["warning"] = report.count(Severity::kWarning);
+    j["summary"]["info"] = report.count(Severity::kInfo);
+    std::string text = DumpJson(j, 2);
+    const std::string marker = "\"findings\": []";
+    size_t at = text.find(marker);
+    if (report.findings.empty() || at == std::string::npos) {
+      out << text << "\n";
+      return;
+    }
+    out << std::string_view(text).substr(0, at) << "\"findings\": [\n";
+    std::string chunk;
+    for (size_t i = 0; i < report.findings.size(); ++i) {
+      std::string item = DumpJson(FindingJson(report.findings[i]), 2);
+      chunk += "    ";
+      for (char c : item) {
+        chunk += c;
+        if (c == '\n') chunk += "    ";
+      }
+      chunk += i + 1 < report.findings.size() ? ",\n" : "\n";
+      if (chunk.size() > (1 << 16)) {
+        out << chunk;
+        chunk.clear();
+      }
+    }
+    out << chunk;
+    out << "  ]" << std::string_view(text).substr(at + marker.size()) << "\n";
   }
 };
 }  // namespace

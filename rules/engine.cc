@@ -2,7 +2,6 @@
 
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/path.h"
 
@@ -34,26 +33,44 @@ bool SameContainerType(const Document& a, NodeId x, const Document& b, NodeId y)
   return a.is_container(x) && a.type(x) == b.type(y);
 }
 
-// Key -> child of one map, built only for maps whose keys differ between envs.
-class MapIndex {
+// Finds children of one map by key, for maps whose keys differ between envs. Look-ups come
+// mostly in the map's own order, so the next position is tried first; a hash index is built
+// only for maps that are really shuffled.
+class MapCursor {
  public:
-  MapIndex(const Document& d, NodeId map) : d_(d), map_(map) {
-    auto kids = d.children(map);
-    if (kids.size() > 8) {
-      index_.reserve(kids.size());
-      for (const Entry& e : kids) index_.emplace(d.key(e.key), e.value);
+  MapCursor(const Document& d, NodeId map) : d_(d), kids_(d.children(map)) {}
+  NodeId Find(std::string_view k) {
+    for (size_t probe = 0; probe < 4 && next_ + probe < kids_.size(); ++probe) {
+      const Entry& e = kids_[next_ + probe];
+      if (d_.key(e.key) == k) {
+        next_ += probe + 1;
+        return e.value;
+      }
     }
-  }
-  NodeId Find(std::string_view k) const {
-    if (index_.empty()) return d_.find(map_, k);
+    if (kids_.size() <= 16) {
+      for (size_t i = 0; i < kids_.size(); ++i) {
+        if (d_.key(kids_[i].key) == k) {
+          next_ = i + 1;
+          return kids_[i].value;
+        }
+      }
+      return kNoNode;
+    }
+    if (index_.empty()) {
+      index_.reserve(kids_.size());
+      for (size_t i = 0; i < kids_.size(); ++i) index_.emplace(d_.key(kids_[i].key), i);
+    }
     auto it = index_.find(k);
-    return it == index_.end() ? kNoNode : it->second;
+    if (it == index_.end()) return kNoNode;
+    next_ = it->second + 1;
+    return kids_[it->second].value;
   }
 
  private:
   const Document& d_;
-  NodeId map_;
-  std::unordered_map<std::string_view, NodeId> index_;
+  std::span<const Entry> kids_;
+  size_t next_ = 0;
+  std::unordered_map<std::string_view, size_t> index_;
 };
 
 }  // namespace
@@ -103,9 +120,12 @@ class Walker final : public JudgeContext {
   Side side(int env) override {
     Side raw = sides_[env];
     if (rule_->normalizers.empty() || !raw.present()) return raw;
-    auto& slot = normalized_[env];
-    if (!slot) slot = Normalize(*raw.doc, raw.node, rule_->normalizers, names(env));
-    return Side{&slot->doc, slot->root};
+    Slot& slot = normalized_[env];
+    if (!slot.valid) {
+      NormalizeInto(slot.tree, *raw.doc, raw.node, rule_->normalizers, names(env));
+      slot.valid = true;
+    }
+    return Side{&slot.tree.doc, slot.tree.root};
   }
 
   void Report(int env, FindingKind kind, Side baseline_value, Side value, int with_env) override {
@@ -161,8 +181,8 @@ class Walker final : public JudgeContext {
 
   Side ToRaw(Side s) const {
     if (!s.present()) return s;
-    for (const auto& [env, norm] : normalized_) {
-      if (norm && &norm->doc == s.doc) return Side{norm->raw, norm->origin[s.node]};
+    for (const Slot& slot : normalized_) {
+      if (slot.valid && &slot.tree.doc == s.doc) return Side{slot.tree.raw, slot.tree.origin[s.node]};
     }
     return s;
   }
@@ -170,7 +190,8 @@ class Walker final : public JudgeContext {
   void Apply(const CompiledRule& rule, std::span<const Side> sides, EnvSet envs) {
     rule_ = &rule;
     sides_.assign(sides.begin(), sides.end());
-    normalized_.clear();
+    normalized_.resize(env_count_);
+    for (Slot& slot : normalized_) slot.valid = false;
     rule.expect->Judge(*this, envs);
   }
 
@@ -286,18 +307,23 @@ class Walker final : public JudgeContext {
       }
       return;
     }
-    std::vector<std::optional<MapIndex>> idx(env_count_);
-    std::vector<std::string_view> keys;
-    std::unordered_set<std::string_view> seen;
-    std::vector<int> order;  // baseline first, then the others in env order
-    if (base >= 0 && Contains(members, base)) order.push_back(base);
+    // Keys in the first member's order (the baseline's when it is one), then the keys only
+    // other envs have.
+    std::vector<std::optional<MapCursor>> idx(env_count_);
+    int lead = base >= 0 && Contains(members, base) ? base : first;
     for (int e = 0; e < env_count_; ++e)
-      if (e != base && Contains(members, e)) order.push_back(e);
-    for (int e : order) {
-      idx[e].emplace(*sides[e].doc, sides[e].node);
+      if (Contains(members, e)) idx[e].emplace(*sides[e].doc, sides[e].node);
+    std::vector<std::string_view> keys;
+    for (const Entry& en : sides[lead].doc->children(sides[lead].node))
+      keys.push_back(sides[lead].doc->key(en.key));
+    size_t lead_count = keys.size();
+    MapCursor lead_lookup(*sides[lead].doc, sides[lead].node);
+    for (int e = 0; e < env_count_; ++e) {
+      if (e == lead || !Contains(members, e)) continue;
       for (const Entry& en : sides[e].doc->children(sides[e].node)) {
         std::string_view k = sides[e].doc->key(en.key);
-        if (seen.insert(k).second) keys.push_back(k);
+        if (lead_lookup.Find(k) != kNoNode) continue;
+        if (std::find(keys.begin() + lead_count, keys.end(), k) == keys.end()) keys.push_back(k);
       }
     }
     for (std::string_view k : keys) {
@@ -350,7 +376,7 @@ class Walker final : public JudgeContext {
         }
         return;
       }
-      MapIndex ia(da, a.node), ib(db, b.node);
+      MapCursor ia(da, a.node), ib(db, b.node);
       for (const Entry& e : ka) {
         push(da.key(e.key));
         Diff(Side{&da, e.value}, Side{&db, ib.Find(da.key(e.key))}, env);
@@ -450,7 +476,12 @@ class Walker final : public JudgeContext {
   // The rule being applied and its envs' sides.
   const CompiledRule* rule_ = nullptr;
   std::vector<Side> sides_;
-  std::unordered_map<int, std::optional<NormalizedTree>> normalized_;
+  // Normalized copies of the current node per env; buffers are reused from node to node.
+  struct Slot {
+    NormalizedTree tree;
+    bool valid = false;
+  };
+  std::vector<Slot> normalized_;
 };
 
 Evaluator::Evaluator(const Config& config, const RuleSet& rules, const Redactor& redactor,

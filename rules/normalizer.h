@@ -17,6 +17,8 @@ namespace drift {
 struct EnvNames {
   std::string name;
   std::vector<std::string> aliases;
+  // The name and aliases lower-cased, longest first (what env_tokens replaces).
+  std::vector<std::string> tokens() const;
 };
 
 struct ScalarValue {
@@ -30,9 +32,10 @@ struct ScalarValue {
 class Normalizer {
  public:
   virtual ~Normalizer() = default;
-  virtual void Scalar(ScalarValue& v, const EnvNames& env) const {
+  // env_tokens are the env's EnvNames::tokens(), computed once per normalization.
+  virtual void Scalar(ScalarValue& v, const std::vector<std::string>& env_tokens) const {
     (void)v;
-    (void)env;
+    (void)env_tokens;
   }
   // items: the list's children in `doc`, already normalized. Setting keyed_field turns the
   // list into a map keyed by that field (entries' keys must then be set).
@@ -57,5 +60,8 @@ struct NormalizedTree {
 };
 NormalizedTree Normalize(const Document& raw, NodeId node, const NormalizerList& normalizers,
                          const EnvNames& env);
+// The same into an existing tree, reusing its buffers (the engine normalizes many leaves).
+void NormalizeInto(NormalizedTree& out, const Document& raw, NodeId node,
+                   const NormalizerList& normalizers, const EnvNames& env);
 
 }  // namespace drift

@@ -18,14 +18,8 @@ bool IsAlnum(char c) {
 // Replaces the env's own name and aliases, as whole tokens, case-insensitively, with {env}.
 class EnvTokens final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const EnvNames& env) const override {
+  void Scalar(ScalarValue& v, const std::vector<std::string>& names) const override {
     if (v.type != Type::kString) return;
-    std::vector<std::string> names;
-    names.push_back(ToLower(env.name));
-    for (const auto& a : env.aliases) names.push_back(ToLower(a));
-    // Longest first, so "staging" wins over "stag" if both are aliases.
-    std::sort(names.begin(), names.end(),
-              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
     std::string lower = ToLower(v.s);
     std::string out;
     size_t i = 0;
@@ -52,14 +46,14 @@ class EnvTokens final : public Normalizer {
 
 class Lowercase final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const EnvNames&) const override {
+  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
     if (v.type == Type::kString) v.s = ToLower(v.s);
   }
 };
 
 class TrimNorm final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const EnvNames&) const override {
+  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
     if (v.type == Type::kString) v.s = std::string(Trim(v.s));
   }
 };
@@ -67,7 +61,7 @@ class TrimNorm final : public Normalizer {
 class Replace final : public Normalizer {
  public:
   Replace(std::regex re, std::string with) : re_(std::move(re)), with_(std::move(with)) {}
-  void Scalar(ScalarValue& v, const EnvNames&) const override {
+  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
     if (v.type == Type::kString) v.s = std::regex_replace(v.s, re_, with_);
   }
 
@@ -79,7 +73,7 @@ class Replace final : public Normalizer {
 // Strings that are wholly a number become that number ("5" == 5).
 class Numbers final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const EnvNames&) const override {
+  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
     if (v.type != Type::kString) return;
     std::string_view t = Trim(v.s);
     if (t.empty()) return;
@@ -137,7 +131,7 @@ class ListKey final : public Normalizer {
 
 class Normalizing {
  public:
-  Normalizing(const Document& raw, const NormalizerList& n, const EnvNames& env,
+  Normalizing(const Document& raw, const NormalizerList& n, const std::vector<std::string>& env,
               NormalizedTree& out)
       : raw_(raw), norms_(n), env_(env), out_(out) {}
 
@@ -186,19 +180,36 @@ class Normalizing {
  private:
   const Document& raw_;
   const NormalizerList& norms_;
-  const EnvNames& env_;
+  const std::vector<std::string>& env_;
   NormalizedTree& out_;
 };
 
 }  // namespace
 
+std::vector<std::string> EnvNames::tokens() const {
+  std::vector<std::string> out{ToLower(name)};
+  for (const auto& a : aliases) out.push_back(ToLower(a));
+  // Longest first, so "staging" wins over "stag" if both are aliases.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return out;
+}
+
+void NormalizeInto(NormalizedTree& t, const Document& raw, NodeId node,
+                   const NormalizerList& normalizers, const EnvNames& env) {
+  t.doc.clear();
+  t.origin.clear();
+  t.raw = &raw;
+  std::vector<std::string> tokens = env.tokens();
+  t.root = Normalizing(raw, normalizers, tokens, t).Copy(node);
+  t.doc.set_root(t.root);
+}
+
 NormalizedTree Normalize(const Document& raw, NodeId node, const NormalizerList& normalizers,
                          const EnvNames& env) {
   NormalizedTree t;
-  t.raw = &raw;
+  NormalizeInto(t, raw, node, normalizers, env);
   t.doc.set_origin(raw.origin());
-  t.root = Normalizing(raw, normalizers, env, t).Copy(node);
-  t.doc.set_root(t.root);
   return t;
 }
 
