@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/strings.h"
 #include "outputs/sink.h"
+#include "ownership/ownership.h"
 #include "pipeline/program.h"
 #include "rules/engine.h"
 
@@ -84,6 +85,7 @@ int Check(const std::string& config_path, const std::string& format, const std::
   }
   for (const auto& d : diags.Sorted()) err << d.ToString() << "\n";  // warnings
   for (const auto& w : program->warnings) err << "drift: warning: " << w << "\n";
+  for (const auto& w : program->ownership_warnings) err << w.ToString() << "\n";
   const Config& c = program->config;
   bool bad = false;
   for (const auto& s : services) {
@@ -162,6 +164,59 @@ int Validate(const std::string& config_path, std::ostream& out, std::ostream& er
   if (expired) out << " (" << expired << " expired)";
   out << "\n";
   return kExitOk;
+}
+
+int Owners(const std::string& config_path, const std::string& only, const std::string& format,
+           bool check, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  auto config = LoadConfig(config_path, diags);
+  if (!config || diags.has_errors()) {
+    PrintDiagnostics(diags, err);
+    return kExitUsage;
+  }
+  if (!only.empty() && !config->service(only)) {
+    err << "drift: unknown service '" << only << "' (not in " << config->path << ")\n";
+    return kExitUsage;
+  }
+  Diagnostics warnings;
+  std::vector<ServiceOwnership> all;
+  for (const auto& s : config->services)
+    if (only.empty() || s.name == only) all.push_back(ResolveOwnership(*config, s, warnings));
+  PrintDiagnostics(warnings, err);
+  bool failed = false;
+  for (const auto& o : all) failed = failed || o.owner.empty() || o.disagreement;
+  if (format == "json") {
+    nlohmann::ordered_json j;
+    j["services"] = nlohmann::ordered_json::array();
+    for (const auto& o : all) {
+      nlohmann::ordered_json s;
+      s["service"] = o.service;
+      s["owner"] = o.owner;
+      s["from"] = o.from;
+      s["candidates"] = nlohmann::ordered_json::array();
+      for (const auto& c : o.candidates) s["candidates"].push_back({{"from", c.from}, {"owner", c.owner}});
+      s["disagreement"] = o.disagreement;
+      j["services"].push_back(s);
+    }
+    out << DumpJson(j, 2) << "\n";
+  } else {
+    size_t w = 7;
+    for (const auto& o : all) w = std::max(w, o.service.size());
+    for (const auto& o : all) {
+      std::string name = o.service;
+      name.resize(w, ' ');
+      out << name << "  ";
+      if (o.owner.empty()) {
+        out << "UNOWNED (no owner in drift.yaml, catalog-info.yaml, openedx.yaml or CODEOWNERS)";
+      } else {
+        out << o.owner << "  (from " << o.from << ")";
+        for (const auto& c : o.candidates) out << "  " << c.from << ": " << c.owner;
+        if (o.disagreement) out << "  DISAGREEMENT";
+      }
+      out << "\n";
+    }
+  }
+  return check && failed ? kExitFindings : kExitOk;
 }
 
 Result<Document> ReadDoc(const std::string& path, const std::string& format) {
@@ -287,6 +342,16 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   diff->add_option("--format-a", format_a, "format of A (default: by extension)");
   diff->add_option("--format-b", format_b, "format of B (default: by extension)");
 
+  auto* owners = app.add_subcommand("owners", "each service's owner and where it came from");
+  std::string owners_service, owners_format = "table";
+  bool owners_check = false;
+  owners->add_option("-c,--config", config, "config file")->capture_default_str();
+  owners->add_option("SERVICE", owners_service, "only this service");
+  owners->add_option("--format", owners_format, "output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  owners->add_flag("--check", owners_check, "exit 1 on unowned services and disagreements");
+
   auto* version = app.add_subcommand("version", "version and build info");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -304,6 +369,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     if (*validate) return Validate(config, out, err);
     if (*diff)
       return Diff(a, b, diff_format, normalize, env_a, env_b, format_a, format_b, out, err);
+    if (*owners) return Owners(config, owners_service, owners_format, owners_check, out, err);
     if (*version) {
       out << "drift " << DRIFT_VERSION << " (C++20, g++ " << __VERSION__ << ")\n";
       return kExitOk;

@@ -52,8 +52,12 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
   const Config& c = program->config;
   program->rules = CompileRules(c, diags, options.today);
   YamlReader reader(c.path, diags);
+  {
+    Diagnostics ownership_warnings;
+    program->ownership = ResolveAllOwnership(c, ownership_warnings);
+    program->ownership_warnings = ownership_warnings.Sorted();
+  }
   for (const auto& svc : c.services) {
-    program->owners.push_back(svc.owner);
     for (const auto& src : svc.sources) {
       if (src.type.empty()) continue;
       for (const auto& env : svc.envs) {
@@ -157,7 +161,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   auto evaluate = [&] {
     for (size_t i; (i = next.fetch_add(1)) < groups.size();) {
       const Group& g = groups[i];
-      per_group[i] = evaluator.Evaluate(*g.service, p.owners[g.service_index], g.source->name,
+      per_group[i] = evaluator.Evaluate(*g.service, p.ownership[g.service_index].owner, g.source->name,
                                         g.docs);
     }
   };

@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/diagnostics.h"
 #include "core/report.h"
+#include "ownership/ownership.h"
 #include "rules/engine.h"
 #include "rules/redact.h"
 #include "rules/ruleset.h"
@@ -30,7 +31,8 @@ struct Program {
   std::shared_ptr<const RuleSet> rules;
   std::unique_ptr<Redactor> redactor;
   std::vector<Target> targets;      // every (service, source, env) the services run in
-  std::vector<std::string> owners;  // resolved owner per service (config.services order)
+  std::vector<ServiceOwnership> ownership;  // per service, config.services order
+  std::vector<Diagnostic> ownership_warnings;
   std::chrono::sys_days today;
   std::vector<std::string> warnings;  // non-fatal problems found while loading
 };
