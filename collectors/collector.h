@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,13 +20,26 @@
 
 namespace drift {
 
+class Runtime;
+
 class Collector {
  public:
+  using Done = std::function<void(Result<Document>)>;
   virtual ~Collector() = default;
-  // One snapshot, parsed. Errors never contain secret values.
-  virtual Result<Document> Collect() = 0;
+  // Starts one collection on the runtime's io thread; `done` is called exactly once, from any
+  // thread, with the parsed snapshot or an error (which never contains a secret value).
+  virtual void Start(Runtime& runtime, Done done) = 0;
   // What the collector reads, for messages ("/srv/lms.yml", "https://…"); no secrets.
   virtual std::string describe() const = 0;
+  // True when every value of the snapshot is secret (decode: base64 sources).
+  virtual bool redact_all() const { return false; }
+};
+
+// Collectors that block (file, exec, sql): Collect() runs on the runtime's worker pool.
+class BlockingCollector : public Collector {
+ public:
+  void Start(Runtime& runtime, Done done) final;
+  virtual Result<Document> Collect() = 0;
 };
 
 // What a factory is told about the source it builds a collector for.

@@ -83,3 +83,73 @@ Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
 }
 
 }  // namespace drift
+
+namespace drift {
+
+namespace {
+std::optional<std::string> DecodeBase64(std::string_view in) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+  };
+  std::string out;
+  uint32_t buf = 0;
+  int bits = 0;
+  size_t pad = 0;
+  for (char c : in) {
+    if (c == '\n' || c == '\r' || c == ' ') continue;
+    if (c == '=') {
+      ++pad;
+      continue;
+    }
+    if (pad) return std::nullopt;  // data after padding
+    int v = val(c);
+    if (v < 0) return std::nullopt;
+    buf = (buf << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buf >> bits) & 0xFF);
+    }
+  }
+  if (pad > 2) return std::nullopt;
+  return out;
+}
+
+NodeId CopyDecoded(const Document& in, NodeId id, Document& out, std::string& bad) {
+  const Node& n = in.node(id);
+  if (n.type == Type::kString) {
+    auto d = DecodeBase64(in.str(id));
+    if (!d) {
+      if (bad.empty()) bad = "a value at line " + std::to_string(n.line);
+      return out.add_string(in.str(id), n.line, n.column);
+    }
+    return out.add_string(*d, n.line, n.column);
+  }
+  if (n.type == Type::kMap || n.type == Type::kList) {
+    std::vector<Entry> kids;
+    for (const Entry& e : in.children(id)) {
+      KeyId k = e.key == kNoKey ? kNoKey : out.intern(in.key(e.key));
+      kids.push_back(Entry{k, CopyDecoded(in, e.value, out, bad)});
+    }
+    return out.add_container(n.type, kids, n.line, n.column);
+  }
+  return out.copy_from(in, id);
+}
+}  // namespace
+
+// decode: base64 (Kubernetes Secret `data`): every string value is base64-decoded.
+Result<Document> DecodeBase64Values(const Document& doc) {
+  Document out;
+  out.set_origin(doc.origin());
+  std::string bad;
+  out.set_root(CopyDecoded(doc, doc.root(), out, bad));
+  if (!bad.empty()) return MakeError("decode: base64: " + bad + " is not valid base64");
+  return out;
+}
+
+}  // namespace drift

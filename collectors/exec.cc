@@ -1,17 +1,150 @@
 // type: exec — run a command (argv, no shell) per env and parse its stdout.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
 #include "collectors/builtin.h"
+#include "core/interpolate.h"
+#include "core/strings.h"
+
+extern char** environ;
 
 namespace drift {
 namespace {
 
-class ExecCollector final : public Collector {
+constexpr size_t kStderrKeep = 512;
+
+class ExecCollector final : public BlockingCollector {
  public:
-  std::vector<std::string> argv;
+  std::vector<std::string> argv;  // placeholders expanded; secrets resolved when run
   uint64_t max_size = 16ull << 20;
   CommonOptions common;
+  std::string dir;
+
   std::string describe() const override { return argv.empty() ? "" : argv[0]; }
+
   Result<Document> Collect() override {
-    return MakeError("the exec collector is not available in this build yet");
+    std::vector<std::string> args;
+    std::vector<std::string> secrets;
+    for (const auto& a : argv) {
+      auto r = ResolveSecretRefs(a, dir);
+      if (!r.ok()) return r.error();
+      if (HasSecretRefs(a)) secrets.push_back(*r);
+      args.push_back(*r);
+    }
+    std::vector<char*> cargv;
+    for (auto& a : args) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+
+    int out_pipe[2], err_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) return MakeError(std::string("pipe: ") + strerror(errno));
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+      close(out_pipe[0]);
+      close(out_pipe[1]);
+      return MakeError(std::string("pipe: ") + strerror(errno));
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+    // Commands run in the config's directory, like every relative path in drift.yaml.
+    if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    // Its own process group, so a timeout kills whatever the command started too.
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    if (rc != 0) {
+      close(out_pipe[0]);
+      close(err_pipe[0]);
+      return MakeError("cannot run " + argv[0] + ": " + strerror(rc));
+    }
+
+    std::string out, err;
+    bool timed_out = false, too_big = false;
+    auto deadline = std::chrono::steady_clock::now() + common.timeout;
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    int open_fds = 2;
+    char buf[65536];
+    while (open_fds > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
+      if (left <= 0) {
+        timed_out = true;
+        break;
+      }
+      int n = poll(fds, 2, static_cast<int>(std::min<long long>(left, 1000)));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t got = read(fds[i].fd, buf, sizeof buf);
+        if (got <= 0) {
+          if (got < 0 && errno == EINTR) continue;
+          close(fds[i].fd);
+          fds[i].fd = -1;
+          --open_fds;
+          continue;
+        }
+        if (i == 0) {
+          out.append(buf, static_cast<size_t>(got));
+          if (out.size() > max_size) too_big = true;
+        } else if (err.size() < 64 * 1024) {
+          err.append(buf, static_cast<size_t>(got));
+        }
+      }
+      if (too_big) break;
+    }
+    if (timed_out || too_big) kill(-pid, SIGKILL);
+    for (auto& f : fds)
+      if (f.fd >= 0) close(f.fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    auto scrub = [&](std::string m) {
+      for (const auto& s : secrets) {
+        if (s.size() < 3) continue;
+        for (size_t p; (p = m.find(s)) != std::string::npos;) m.replace(p, s.size(), "***");
+      }
+      return m;
+    };
+    std::string what = argv[0];
+    if (timed_out)
+      return MakeError(what + " timed out after " + FormatDuration(common.timeout) +
+                       " (killed its process group)");
+    if (too_big)
+      return MakeError(what + " printed more than " + std::to_string(max_size) +
+                       " bytes (max_size)");
+    std::string tail = std::string(Trim(err));
+    if (tail.size() > kStderrKeep) tail = "…" + tail.substr(tail.size() - kStderrKeep);
+    if (WIFSIGNALED(status))
+      return MakeError(scrub(what + " was killed by signal " + std::to_string(WTERMSIG(status)) +
+                             (tail.empty() ? "" : ": " + tail)));
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+      return MakeError(scrub(what + " exited with status " + std::to_string(WEXITSTATUS(status)) +
+                             (tail.empty() ? "" : ": " + tail)));
+    auto doc = ParseSnapshot(out, common, what + " (stdout)", Format::kAuto);
+    if (!doc.ok()) {
+      Error e = doc.error();
+      e.message = scrub(e.message);
+      return e;
+    }
+    return doc;
   }
 };
 
@@ -21,23 +154,31 @@ std::unique_ptr<Collector> MakeExecCollector(const YAML::Node& spec, const Sourc
                                              YamlReader& r) {
   auto c = std::make_unique<ExecCollector>();
   c->common = ReadCommonOptions(spec, ctx.config, r);
+  c->dir = ctx.config.dir;
+  bool ok = true;
   auto cmd = Get(spec, "command");
   if (!cmd.IsDefined()) {
     r.Error(spec, "an exec source needs a command (a list: [program, arg, ...])");
-    return nullptr;
+    ok = false;
+  } else if (auto l = r.StringList(cmd, "command")) {
+    if (l->empty()) {
+      r.Error(cmd, "command must not be empty");
+      ok = false;
+    }
+    for (auto& a : *l) c->argv.push_back(ctx.expand(a));
+    // A relative program path (./scripts/x) is relative to the config; bare names use PATH.
+    if (!c->argv.empty() && c->argv[0].find('/') != std::string::npos &&
+        !c->argv[0].starts_with("/"))
+      c->argv[0] = ctx.config.Resolve(c->argv[0]);
+  } else {
+    ok = false;
   }
-  auto l = r.StringList(cmd, "command");
-  if (!l) return nullptr;
-  if (l->empty()) {
-    r.Error(cmd, "command must not be empty");
-    return nullptr;
-  }
-  for (auto& a : *l) c->argv.push_back(ctx.expand(a));
   if (auto m = Get(spec, "max_size"); m.IsDefined()) {
     auto v = r.Int(m, "max_size (bytes)", 1, 1ll << 40);
-    if (!v) return nullptr;
-    c->max_size = *v;
+    if (v) c->max_size = *v;
+    else ok = false;
   }
+  if (!ok) return nullptr;
   return c;
 }
 

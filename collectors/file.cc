@@ -20,7 +20,7 @@ std::string HumanSize(uint64_t n) {
   return std::to_string(n) + " bytes";
 }
 
-class FileCollector final : public Collector {
+class FileCollector final : public BlockingCollector {
  public:
   FileCollector(std::string path, std::string dir, CommonOptions o, uint64_t max_size)
       : path_(std::move(path)), dir_(std::move(dir)), opts_(std::move(o)), max_size_(max_size) {}

@@ -1,11 +1,19 @@
-// type: http — GET an endpoint per env.
+// type: http — GET an endpoint per env, with retries, TLS verification and a size cap.
+#include <boost/asio/steady_timer.hpp>
+#include <random>
+
 #include "collectors/builtin.h"
+#include "collectors/runtime.h"
+#include "core/interpolate.h"
 
 namespace drift {
+
+Result<Document> DecodeBase64Values(const Document& doc);
+
 namespace {
 
 struct HttpOptions {
-  std::string url;
+  std::string url;  // placeholders expanded, secrets not yet resolved (safe to show)
   std::map<std::string, std::string> headers;
   std::string ca_file;
   bool insecure = false;
@@ -14,17 +22,114 @@ struct HttpOptions {
   bool decode_base64 = false;
 };
 
+// Replaces every resolved secret value in a message with "***".
+std::string Scrub(std::string msg, const std::vector<std::string>& secrets) {
+  for (const auto& s : secrets) {
+    if (s.size() < 3) continue;
+    size_t pos = 0;
+    while ((pos = msg.find(s, pos)) != std::string::npos) {
+      msg.replace(pos, s.size(), "***");
+      pos += 3;
+    }
+  }
+  return msg;
+}
+
 class HttpCollector final : public Collector {
  public:
-  HttpCollector(HttpOptions o, CommonOptions c) : o_(std::move(o)), common_(std::move(c)) {}
+  HttpCollector(HttpOptions o, CommonOptions c, std::string dir)
+      : o_(std::move(o)), common_(std::move(c)), dir_(std::move(dir)) {}
   std::string describe() const override { return o_.url; }
-  Result<Document> Collect() override {
-    return MakeError("the http collector is not available in this build yet");
+  bool redact_all() const override { return o_.decode_base64; }
+
+  void Start(Runtime& rt, Done done) override {
+    auto attempt = std::make_shared<Attempt>();
+    attempt->done = std::move(done);
+    // Secrets are resolved now, at collection time; only their values are hidden.
+    auto url = ResolveSecretRefs(o_.url, dir_);
+    if (!url.ok()) return attempt->done(url.error());
+    attempt->req.url = *url;
+    CollectSecrets(o_.url, *url, attempt->secrets);
+    for (const auto& [k, v] : o_.headers) {
+      auto value = ResolveSecretRefs(v, dir_);
+      if (!value.ok()) return attempt->done(MakeError("header " + k + ": " + value.error().message));
+      attempt->req.headers[k] = *value;
+      CollectSecrets(v, *value, attempt->secrets);
+    }
+    attempt->req.ca_file = o_.ca_file;
+    attempt->req.insecure = o_.insecure;
+    attempt->req.timeout = common_.timeout;
+    attempt->req.max_size = o_.max_size;
+    Try(rt, attempt);
   }
 
  private:
+  struct Attempt {
+    HttpRequest req;
+    std::vector<std::string> secrets;
+    int tries = 0;
+    Done done;
+  };
+
+  // The values substituted for ${...} references (whole resolved strings when a template
+  // holds secrets), to scrub from error messages.
+  static void CollectSecrets(const std::string& tmpl, const std::string& resolved,
+                             std::vector<std::string>& out) {
+    if (!HasSecretRefs(tmpl)) return;
+    for (const auto& ref : SecretRefs(tmpl)) {
+      if (!ref.is_file) {
+        if (const char* v = std::getenv(ref.name.c_str())) out.push_back(v);
+      }
+    }
+    // ${file:} values are not re-read here; scrub what differs from the template instead.
+    size_t prefix = 0;
+    while (prefix < tmpl.size() && prefix < resolved.size() && tmpl[prefix] == resolved[prefix])
+      ++prefix;
+    size_t suffix = 0;
+    while (suffix < tmpl.size() - prefix && suffix < resolved.size() - prefix &&
+           tmpl[tmpl.size() - 1 - suffix] == resolved[resolved.size() - 1 - suffix])
+      ++suffix;
+    if (resolved.size() > prefix + suffix)
+      out.push_back(resolved.substr(prefix, resolved.size() - prefix - suffix));
+  }
+
+  void Try(Runtime& rt, std::shared_ptr<Attempt> a) {
+    ++a->tries;
+    rt.http().Get(a->req, [this, &rt, a](HttpResponse r) {
+      bool retry = a->tries <= o_.retries &&
+                   (r.retryable || r.status == 429 || (r.status >= 500 && r.status <= 599));
+      if (retry) {
+        // Exponential backoff with jitter; Retry-After wins when the server sends it.
+        static thread_local std::mt19937 rng{std::random_device{}()};
+        double base = 200.0 * (1 << std::min(a->tries - 1, 6));
+        double ms = std::uniform_real_distribution<double>(base * 0.75, base * 1.25)(rng);
+        if (r.retry_after_s >= 0) ms = std::min<double>(r.retry_after_s, 30) * 1000.0;
+        auto timer = std::make_shared<boost::asio::steady_timer>(rt.io());
+        timer->expires_after(std::chrono::milliseconds(static_cast<long>(ms)));
+        timer->async_wait([this, &rt, a, timer](boost::system::error_code) { Try(rt, a); });
+        return;
+      }
+      if (!r.error.empty())
+        return a->done(MakeError(Scrub(r.error, a->secrets) + " (GET " + o_.url + ")"));
+      if (r.status < 200 || r.status > 299)
+        return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + o_.url));
+      // Parsing a large body must not stall the event loop.
+      rt.Blocking([this, a, r = std::move(r)] {
+        auto doc = ParseSnapshot(r.body, common_, o_.url, FormatFromContentType(r.content_type));
+        if (doc.ok() && o_.decode_base64) doc = DecodeBase64Values(*doc);
+        if (!doc.ok()) {
+          Error e = doc.error();
+          e.message = Scrub(e.message, a->secrets);
+          return a->done(e);
+        }
+        a->done(std::move(doc));
+      });
+    });
+  }
+
   HttpOptions o_;
   CommonOptions common_;
+  std::string dir_;
 };
 
 }  // namespace
@@ -37,9 +142,8 @@ std::unique_ptr<Collector> MakeHttpCollector(const YAML::Node& spec, const Sourc
   auto url = Get(spec, "url");
   if (!url.IsDefined()) {
     r.Error(spec, "an http source needs a url");
-    return nullptr;
-  }
-  if (auto s = r.String(url, "url")) {
+    ok = false;
+  } else if (auto s = r.String(url, "url")) {
     o.url = ctx.expand(*s);
     if (!o.url.starts_with("http://") && !o.url.starts_with("https://") &&
         !o.url.starts_with("${")) {
@@ -85,7 +189,7 @@ std::unique_ptr<Collector> MakeHttpCollector(const YAML::Node& spec, const Sourc
     }
   }
   if (!ok) return nullptr;
-  return std::make_unique<HttpCollector>(std::move(o), std::move(common));
+  return std::make_unique<HttpCollector>(std::move(o), std::move(common), ctx.config.dir);
 }
 
 }  // namespace drift

@@ -1,21 +1,284 @@
 // type: sql — a read-only query per env (PostgreSQL through libpq, or SQLite).
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+
 #include "collectors/builtin.h"
+#include "core/interpolate.h"
+#include "core/strings.h"
 
 namespace drift {
 namespace {
 
-struct SqlOptions {
-  std::string driver, dsn, query;
-  std::vector<std::string> key;
+struct Cell {
+  Type type = Type::kNull;
+  std::string text;
+  int64_t i = 0;
+  double f = 0;
+  bool b = false;
 };
 
-class SqlCollector final : public Collector {
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Cell>> rows;
+};
+
+NodeId AddCell(Document& d, const Cell& c) {
+  switch (c.type) {
+    case Type::kInt: return d.add_int(c.i);
+    case Type::kFloat: return d.add_float(c.f);
+    case Type::kBool: return d.add_bool(c.b);
+    case Type::kString: return d.add_string(c.text);
+    default: return d.add_null();
+  }
+}
+
+std::string CellText(const Cell& c) {
+  switch (c.type) {
+    case Type::kInt: return std::to_string(c.i);
+    case Type::kFloat: return FormatDouble(c.f);
+    case Type::kBool: return c.b ? "true" : "false";
+    case Type::kString: return c.text;
+    default: return "null";
+  }
+}
+
+// Rows become {key: {column: value}} (nested for several key columns), or a list of rows.
+Result<Document> ToDocument(const Table& t, const std::vector<std::string>& key,
+                            const std::string& origin) {
+  Document d;
+  d.set_origin(origin);
+  std::vector<size_t> key_idx;
+  for (const auto& k : key) {
+    auto it = std::find(t.columns.begin(), t.columns.end(), k);
+    if (it == t.columns.end()) return MakeError("key column '" + k + "' is not in the result");
+    key_idx.push_back(static_cast<size_t>(it - t.columns.begin()));
+  }
+  auto row_map = [&](const std::vector<Cell>& row) {
+    std::vector<Entry> cols;
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      if (std::find(key_idx.begin(), key_idx.end(), c) != key_idx.end()) continue;
+      cols.push_back(Entry{d.intern(t.columns[c]), AddCell(d, row[c])});
+    }
+    return d.add_container(Type::kMap, cols);
+  };
+  if (key.empty()) {
+    std::vector<Entry> rows;
+    for (const auto& row : t.rows) rows.push_back(Entry{kNoKey, row_map(row)});
+    d.set_root(d.add_container(Type::kList, rows));
+    return d;
+  }
+  // Build nested maps key by key; the tree is small (a query result).
+  struct Level {
+    std::vector<std::pair<std::string, size_t>> order;  // key text -> child index
+    std::vector<std::unique_ptr<Level>> kids;
+    size_t row = SIZE_MAX;
+  };
+  Level top;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    Level* cur = &top;
+    for (size_t k = 0; k < key_idx.size(); ++k) {
+      std::string text = CellText(t.rows[r][key_idx[k]]);
+      size_t found = SIZE_MAX;
+      for (auto& [name, idx] : cur->order)
+        if (name == text) found = idx;
+      if (found == SIZE_MAX) {
+        found = cur->kids.size();
+        cur->order.emplace_back(text, found);
+        cur->kids.push_back(std::make_unique<Level>());
+      }
+      cur = cur->kids[found].get();
+    }
+    if (cur->row != SIZE_MAX) {
+      std::string k;
+      for (size_t i : key_idx) k += (k.empty() ? "" : ", ") + CellText(t.rows[r][i]);
+      return MakeError("the key (" + k + ") appears in more than one row");
+    }
+    cur->row = r;
+  }
+  std::function<NodeId(const Level&)> build = [&](const Level& l) -> NodeId {
+    if (l.row != SIZE_MAX) return row_map(t.rows[l.row]);
+    std::vector<Entry> kids;
+    for (const auto& [name, idx] : l.order) kids.push_back(Entry{d.intern(name), build(*l.kids[idx])});
+    return d.add_container(Type::kMap, kids);
+  };
+  d.set_root(build(top));
+  return d;
+}
+
+Result<Table> QuerySqlite(const std::string& dsn, const std::string& query, Millis timeout) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(dsn.c_str(), &db, flags, nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> guard(db, sqlite3_close);
+  if (rc != SQLITE_OK)
+    return MakeError("cannot open SQLite database " + dsn + ": " +
+                     (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  sqlite3_busy_timeout(db, static_cast<int>(timeout.count()));
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  sqlite3_progress_handler(
+      db, 10000,
+      [](void* p) -> int {
+        return std::chrono::steady_clock::now() >
+                       *static_cast<std::chrono::steady_clock::time_point*>(p)
+                   ? 1
+                   : 0;
+      },
+      &deadline);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, query.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+    return MakeError(std::string("SQLite query: ") + sqlite3_errmsg(db));
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> sguard(stmt, sqlite3_finalize);
+  if (!stmt) return MakeError("SQLite query is empty");
+  if (!sqlite3_stmt_readonly(stmt)) return MakeError("SQLite query is not read-only");
+  Table t;
+  int ncol = sqlite3_column_count(stmt);
+  for (int c = 0; c < ncol; ++c) t.columns.push_back(sqlite3_column_name(stmt, c));
+  for (;;) {
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      if (rc == SQLITE_INTERRUPT)
+        return MakeError("SQLite query timed out after " + FormatDuration(timeout));
+      return MakeError(std::string("SQLite query: ") + sqlite3_errmsg(db));
+    }
+    std::vector<Cell> row(ncol);
+    for (int c = 0; c < ncol; ++c) {
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_INTEGER:
+          row[c].type = Type::kInt;
+          row[c].i = sqlite3_column_int64(stmt, c);
+          break;
+        case SQLITE_FLOAT:
+          row[c].type = Type::kFloat;
+          row[c].f = sqlite3_column_double(stmt, c);
+          break;
+        case SQLITE_NULL: break;
+        default:
+          row[c].type = Type::kString;
+          row[c].text.assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                             static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+std::string PqError(PGconn* c) {
+  std::string m = PQerrorMessage(c);
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Millis timeout) {
+  std::string connect_timeout = std::to_string(std::max<long long>(1, timeout.count() / 1000));
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {dsn.c_str(), connect_timeout.c_str(), "drift", nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  std::unique_ptr<PGconn, void (*)(PGconn*)> guard(conn, PQfinish);
+  if (!conn || PQstatus(conn) != CONNECTION_OK)
+    return MakeError("cannot connect to PostgreSQL: " + (conn ? PqError(conn) : "out of memory"));
+  auto exec = [&](const std::string& sql) -> Result<std::unique_ptr<PGresult, void (*)(PGresult*)>> {
+    std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(conn, sql.c_str()), PQclear);
+    auto st = PQresultStatus(r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return MakeError(PqError(conn));
+    return r;
+  };
+  // A read-only transaction: the query cannot change anything, whatever it says.
+  if (auto r = exec("BEGIN READ ONLY"); !r.ok()) return MakeError("PostgreSQL: " + r.error().message);
+  if (auto r = exec("SET LOCAL statement_timeout = " + std::to_string(timeout.count())); !r.ok())
+    return MakeError("PostgreSQL: " + r.error().message);
+  auto res = exec(query);
+  if (!res.ok()) {
+    std::string m = res.error().message;
+    if (m.find("canceling statement due to statement timeout") != std::string::npos)
+      return MakeError("PostgreSQL query timed out after " + FormatDuration(timeout));
+    return MakeError("PostgreSQL query: " + m);
+  }
+  PGresult* r = res->get();
+  Table t;
+  int ncol = PQnfields(r);
+  for (int c = 0; c < ncol; ++c) t.columns.push_back(PQfname(r, c));
+  for (int row = 0; row < PQntuples(r); ++row) {
+    std::vector<Cell> cells(ncol);
+    for (int c = 0; c < ncol; ++c) {
+      if (PQgetisnull(r, row, c)) continue;
+      const char* v = PQgetvalue(r, row, c);
+      Cell& cell = cells[c];
+      switch (PQftype(r, c)) {
+        case 16:  // bool
+          cell.type = Type::kBool;
+          cell.b = v[0] == 't';
+          break;
+        case 20:
+        case 21:
+        case 23:  // int8, int2, int4
+          cell.type = Type::kInt;
+          cell.i = std::strtoll(v, nullptr, 10);
+          break;
+        case 700:
+        case 701:
+        case 1700:  // float4, float8, numeric
+          cell.type = Type::kFloat;
+          cell.f = std::strtod(v, nullptr);
+          break;
+        default:
+          cell.type = Type::kString;
+          cell.text = v;
+      }
+    }
+    t.rows.push_back(std::move(cells));
+  }
+  (void)exec("ROLLBACK");
+  return t;
+}
+
+class SqlCollector final : public BlockingCollector {
  public:
-  SqlOptions o;
+  std::string driver, dsn, query, dir;
+  std::vector<std::string> key;
   CommonOptions common;
-  std::string describe() const override { return o.driver + " query"; }
+  std::string describe() const override { return driver + " query"; }
+
   Result<Document> Collect() override {
-    return MakeError("the sql collector is not available in this build yet");
+    auto resolved = ResolveSecretRefs(dsn, dir);
+    if (!resolved.ok()) return resolved.error();
+    std::string target = *resolved;
+    if (driver == "sqlite" && !target.starts_with("file:") && !target.starts_with("/"))
+      target = dir + "/" + target;
+    auto table = driver == "sqlite" ? QuerySqlite(target, query, common.timeout)
+                                    : QueryPostgres(target, query, common.timeout);
+    if (!table.ok()) {
+      Error e = table.error();
+      // libpq messages name hosts and users, never passwords; scrub the DSN anyway.
+      if (HasSecretRefs(dsn) && resolved->size() >= 3)
+        for (size_t p; (p = e.message.find(*resolved)) != std::string::npos;)
+          e.message.replace(p, resolved->size(), "***");
+      return e;
+    }
+    auto doc = ToDocument(*table, key, driver + " query");
+    if (!doc.ok() || !common.extract) return doc;
+    // extract applies to the rows' document like to any other snapshot.
+    Document out;
+    auto& d = *doc;
+    NodeId n = d.root();
+    for (const auto& seg : *common.extract) {
+      if (n == kNoNode || seg.kind != PathSegment::Kind::kKey) {
+        n = kNoNode;
+        break;
+      }
+      n = d.find(n, seg.key);
+    }
+    if (n == kNoNode)
+      return MakeError("extract path '" + FormatPath(*common.extract) + "' is not in the result");
+    out.set_root(out.copy_from(d, n));
+    out.set_origin(d.origin());
+    return out;
   }
 };
 
@@ -25,27 +288,29 @@ std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node& spec, const Source
                                             YamlReader& r) {
   auto c = std::make_unique<SqlCollector>();
   c->common = ReadCommonOptions(spec, ctx.config, r);
+  c->dir = ctx.config.dir;
   bool ok = true;
-  auto need = [&](const char* key, std::string& out) {
-    auto v = Get(spec, key);
+  auto need = [&](const char* k, std::string& out) {
+    auto v = Get(spec, k);
     if (!v.IsDefined()) {
-      r.Error(spec, std::string("a sql source needs ") + key);
+      r.Error(spec, std::string("a sql source needs ") + k);
       ok = false;
-      return YAML::Node();
+      return v;
     }
-    if (auto s = r.String(v, key)) out = ctx.expand(*s);
+    if (auto s = r.String(v, k)) out = ctx.expand(*s);
     else ok = false;
     return v;
   };
-  auto driver = need("driver", c->o.driver);
-  if (driver.IsDefined() && ok && c->o.driver != "postgresql" && c->o.driver != "sqlite") {
-    r.Error(driver, "unknown sql driver '" + c->o.driver + "' (expected postgresql or sqlite)");
+  auto driver = need("driver", c->driver);
+  if (driver.IsDefined() && !c->driver.empty() && c->driver != "postgresql" &&
+      c->driver != "sqlite") {
+    r.Error(driver, "unknown sql driver '" + c->driver + "' (expected postgresql or sqlite)");
     ok = false;
   }
-  need("dsn", c->o.dsn);
-  need("query", c->o.query);
+  need("dsn", c->dsn);
+  need("query", c->query);
   if (auto k = Get(spec, "key"); k.IsDefined()) {
-    if (auto l = r.StringList(k, "key", true)) c->o.key = *l;
+    if (auto l = r.StringList(k, "key", true)) c->key = *l;
     else ok = false;
   }
   if (!ok) return nullptr;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "collectors/builtin.h"
+#include "collectors/runtime.h"
 #include "core/interpolate.h"
 #include "core/yaml_reader.h"
 
@@ -113,16 +114,14 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
 
   auto t0 = std::chrono::steady_clock::now();
   // Collect concurrently: every target is independent.
-  std::vector<std::optional<Result<Document>>> results(todo.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < todo.size();) results[i] = todo[i]->collector->Collect();
-  };
-  size_t threads = std::min<size_t>(todo.size(), static_cast<size_t>(c.defaults.max_concurrency));
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  std::vector<Collector*> collectors;
+  for (const Target* t : todo) collectors.push_back(t->collector.get());
+  int workers = std::clamp<int>(static_cast<int>(std::thread::hardware_concurrency()) * 2, 2,
+                                c.defaults.max_concurrency);
+  Runtime runtime(c.defaults.max_concurrency, c.defaults.max_per_host, workers);
+  std::vector<std::optional<Result<Document>>> results;
+  for (auto& r : CollectAll(runtime, collectors, c.defaults.max_concurrency))
+    results.emplace_back(std::move(r));
   report.sources = todo.size();
   auto t1 = std::chrono::steady_clock::now();
   report.collect_seconds = std::chrono::duration<double>(t1 - t0).count();
@@ -157,7 +156,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   report.sources_failed = report.errors.size();
 
   std::vector<std::vector<Finding>> per_group(groups.size());
-  next = 0;
+  std::atomic<size_t> next{0};
   auto evaluate = [&] {
     for (size_t i; (i = next.fetch_add(1)) < groups.size();) {
       const Group& g = groups[i];
@@ -166,7 +165,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     }
   };
   size_t eval_threads = std::min<size_t>(groups.size(), std::max(1u, std::thread::hardware_concurrency()));
-  pool.clear();
+  std::vector<std::thread> pool;
   for (size_t i = 1; i < eval_threads; ++i) pool.emplace_back(evaluate);
   evaluate();
   for (auto& t : pool) t.join();

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collectors/builtin.h"
+#include "collectors/runtime.h"
 #include "tests/testing.h"
 
 namespace drift {
@@ -31,14 +32,14 @@ TEST_CASE("file: path template per env, format by extension or format:, extract"
   dir.write("stage/app.yml", "a: {b: [1, 2]}\n");
   auto b = Build(dir, "{type: file, path: \"{env}/app.yml\", extract: a.b}");
   REQUIRE(b->collector);
-  auto doc = b->collector->Collect();
+  auto doc = CollectOnce(*b->collector);
   REQUIRE(doc.ok());
   CHECK(DumpJson(ToJson(*doc, doc->root())) == "[1,2]");
   CHECK(doc->origin() == dir.file("stage/app.yml"));
 
   dir.write("stage.conf", "{\"x\": 1}");
   auto j = Build(dir, "{type: file, path: \"{env}.conf\", format: json}");
-  auto jd = j->collector->Collect();
+  auto jd = CollectOnce(*j->collector);
   REQUIRE(jd.ok());
   CHECK(DumpJson(ToJson(*jd, jd->root())) == "{\"x\":1}");
 }
@@ -46,33 +47,33 @@ TEST_CASE("file: path template per env, format by extension or format:, extract"
 TEST_CASE("file: errors are errors of the source, with a clear cause") {
   TempDir dir;
   auto missing = Build(dir, "{type: file, path: \"{env}.yml\"}");
-  auto r = missing->collector->Collect();
+  auto r = CollectOnce(*missing->collector);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().ToString() == "cannot read " + dir.file("stage.yml") +
                                     ": No such file or directory");
 
   std::filesystem::create_directories(dir.file("stage.d"));
   auto is_dir = Build(dir, "{type: file, path: \"{env}.d\"}");
-  CHECK(is_dir->collector->Collect().error().message ==
+  CHECK(CollectOnce(*is_dir->collector).error().message ==
         "cannot read " + dir.file("stage.d") + ": is a directory");
 
   dir.write("big.yml", std::string(2048, '#'));
   auto big = Build(dir, "{type: file, path: big.yml, max_size: 1024}");
-  CHECK(big->collector->Collect().error().message ==
+  CHECK(CollectOnce(*big->collector).error().message ==
         dir.file("big.yml") + " is 2048 bytes, over the 1024 bytes limit (max_size)");
 
   dir.write("bad.json", "{\"a\": [1,\n 2,, 3]}");
   auto bad = Build(dir, "{type: file, path: bad.json}");
-  auto e = bad->collector->Collect().error();
+  auto e = CollectOnce(*bad->collector).error();
   CHECK(e.where.file == dir.file("bad.json"));
   CHECK(e.where.line == 2);
 
   dir.write("stage/x.yml", "a: 1\n");
   auto ex = Build(dir, "{type: file, path: \"{env}/x.yml\", extract: a.nope}");
-  CHECK(ex->collector->Collect().error().message == "extract path 'a.nope' is not in the document");
+  CHECK(CollectOnce(*ex->collector).error().message == "extract path 'a.nope' is not in the document");
 
   auto secret = Build(dir, "{type: file, path: \"${env:DRIFT_TEST_NOT_SET}\"}");
-  CHECK(secret->collector->Collect().error().message ==
+  CHECK(CollectOnce(*secret->collector).error().message ==
         "environment variable DRIFT_TEST_NOT_SET is not set");
 }
 

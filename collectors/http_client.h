@@ -1,0 +1,48 @@
+// An HTTP client on libcurl's multi interface, driven by a Boost.Asio io_context: sockets
+// are asio sockets watched by the event loop, no thread per request. Not thread-safe: use it
+// from the io_context's thread only (Get posts nothing itself).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace drift {
+
+struct HttpRequest {
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string ca_file;
+  bool insecure = false;
+  std::chrono::milliseconds timeout{10000};
+  uint64_t max_size = 16ull << 20;
+};
+
+struct HttpResponse {
+  long status = 0;  // 0 when no response arrived
+  std::string body;
+  std::string content_type;
+  std::string error;         // transport error ("" when a response arrived)
+  bool retryable = false;    // connect errors, timeouts before a response
+  long retry_after_s = -1;   // Retry-After header, seconds
+};
+
+class HttpClient {
+ public:
+  HttpClient(boost::asio::io_context& io, int max_total, int max_per_host);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  void Get(const HttpRequest& request, std::function<void(HttpResponse)> done);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drift

@@ -1,0 +1,59 @@
+#include "collectors/runtime.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <optional>
+
+namespace drift {
+
+Runtime::Runtime(int max_concurrency, int max_per_host, size_t workers)
+    : pool_(workers), http_(std::make_unique<HttpClient>(io_, max_concurrency, max_per_host)) {}
+
+Runtime::~Runtime() {
+  pool_.join();
+  http_.reset();
+}
+
+void Runtime::Blocking(std::function<void()> fn) { boost::asio::post(pool_, std::move(fn)); }
+
+void BlockingCollector::Start(Runtime& rt, Done done) {
+  rt.Blocking([this, done = std::move(done)] { done(Collect()); });
+}
+
+std::vector<Result<Document>> CollectAll(Runtime& rt, std::span<Collector* const> collectors,
+                                         int max_concurrency) {
+  std::vector<std::optional<Result<Document>>> results(collectors.size());
+  size_t next = 0, finished = 0;
+  auto& io = rt.io();
+  auto guard = boost::asio::make_work_guard(io);
+  // Everything below runs on this thread (inside io.run()); completions are posted here.
+  std::function<void()> start_next = [&] {
+    if (next >= collectors.size()) return;
+    size_t i = next++;
+    collectors[i]->Start(rt, [&, i](Result<Document> r) {
+      boost::asio::post(io, [&, i, r = std::move(r)]() mutable {
+        results[i] = std::move(r);
+        if (++finished == collectors.size()) guard.reset();
+        start_next();
+      });
+    });
+  };
+  boost::asio::post(io, [&] {
+    if (collectors.empty()) guard.reset();
+    for (int k = 0; k < max_concurrency; ++k) start_next();
+  });
+  io.restart();
+  io.run();
+  std::vector<Result<Document>> out;
+  out.reserve(results.size());
+  for (auto& r : results) out.push_back(std::move(*r));
+  return out;
+}
+
+Result<Document> CollectOnce(Collector& collector) {
+  Runtime rt(4, 4, 2);
+  Collector* one[] = {&collector};
+  return std::move(CollectAll(rt, one, 1)[0]);
+}
+
+}  // namespace drift

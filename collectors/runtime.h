@@ -1,0 +1,41 @@
+// What collectors run on: one Boost.Asio io_context (HTTP, timers) plus a small worker pool
+// for blocking work (reading files, running commands, SQL, parsing).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "collectors/http_client.h"
+
+namespace drift {
+
+class Runtime {
+ public:
+  Runtime(int max_concurrency, int max_per_host, size_t workers);
+  ~Runtime();
+  boost::asio::io_context& io() { return io_; }
+  // Runs fn on the worker pool. Thread-safe.
+  void Blocking(std::function<void()> fn);
+  // io thread only.
+  HttpClient& http() { return *http_; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::thread_pool pool_;
+  std::unique_ptr<HttpClient> http_;
+};
+
+// Collects every collector once, at most max_concurrency at a time, and returns their
+// results in order. Runs the io_context on the calling thread until all are done.
+std::vector<Result<Document>> CollectAll(Runtime& runtime, std::span<Collector* const> collectors,
+                                         int max_concurrency);
+
+// One collector, on a runtime of its own (tests, `drift diff`-like uses).
+Result<Document> CollectOnce(Collector& collector);
+
+}  // namespace drift
