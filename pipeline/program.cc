@@ -132,6 +132,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     size_t service_index;
     const SourceConfig* source;
     std::vector<const Document*> docs;
+    bool redact_all = false;
   };
   std::vector<Group> groups;
   for (size_t i = 0; i < todo.size(); ++i) {
@@ -152,6 +153,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
       g = &groups.back();
     }
     g->docs[t.env] = &r.value();
+    g->redact_all = g->redact_all || t.collector->redact_all();
   }
   report.sources_failed = report.errors.size();
 
@@ -161,7 +163,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     for (size_t i; (i = next.fetch_add(1)) < groups.size();) {
       const Group& g = groups[i];
       per_group[i] = evaluator.Evaluate(*g.service, p.ownership[g.service_index].owner, g.source->name,
-                                        g.docs);
+                                        g.docs, g.redact_all);
     }
   };
   size_t eval_threads = std::min<size_t>(groups.size(), std::max(1u, std::thread::hardware_concurrency()));

@@ -95,6 +95,7 @@ class Walker final : public JudgeContext {
 
   // Overrides for `drift diff`: env names used in messages and env_tokens.
   std::vector<EnvNames> names_override;
+  bool redact_all = false;
 
   std::vector<Finding> Run() {
     EnvSet undecided = 0;
@@ -141,7 +142,7 @@ class Walker final : public JudgeContext {
     f.owner = rule_->owner.empty() ? owner_ : rule_->owner;
     f.runbook = rule_->runbook;
     f.description = rule_->description;
-    bool secret = rule_->redact || SecretPath();
+    bool secret = redact_all || rule_->redact || SecretPath();
     Side rb = ToRaw(baseline_value), rv = ToRaw(value);
     if (rb.present()) f.baseline_value = Value(rb, secret, f.redacted);
     if (rv.present()) {
@@ -502,8 +503,10 @@ int Evaluator::BaselineFor(const ServiceConfig& service) const {
 
 std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std::string& owner,
                                          const std::string& source,
-                                         std::span<const Document* const> docs) const {
+                                         std::span<const Document* const> docs,
+                                         bool redact_all) const {
   Walker w(*this, &service, owner, source, docs, BaselineFor(service));
+  w.redact_all = redact_all;
   return w.Run();
 }
 

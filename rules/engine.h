@@ -24,9 +24,10 @@ class Evaluator {
 
   // docs[i] is env i's snapshot (of `config.environments`), or nullptr when the env was not
   // collected or the service does not run there. `owner` is the service's resolved owner.
+  // `redact_all`: every value of this source is secret (decode: base64 sources).
   std::vector<Finding> Evaluate(const ServiceConfig& service, const std::string& owner,
-                                const std::string& source,
-                                std::span<const Document* const> docs) const;
+                                const std::string& source, std::span<const Document* const> docs,
+                                bool redact_all = false) const;
 
   const Config& config() const { return config_; }
   const RuleSet& rules() const { return rules_; }
