@@ -11,8 +11,7 @@ build: deps
 	cmake --build --preset release -j $(JOBS)
 
 demo: build
-	@echo "== drift check -c config/example/drift.yaml =="
-	-build/drift check -c config/example/drift.yaml
+	@scripts/demo
 
 test: deps
 	cmake --preset debug >/dev/null

@@ -158,7 +158,7 @@ int Validate(const std::string& config_path, std::ostream& out, std::ostream& er
   for (const auto& r : c.rules) (r.ignore ? ignores : match_rules)++;
   out << c.path << ": ok — " << c.environments.size() << " environments (baseline " << c.baseline
       << "), " << c.services.size() << " services, " << sources << " sources ("
-      << program->targets.size() << " per env), " << match_rules << " rules, " << ignores
+      << program->targets.size() << " collections across envs), " << match_rules << " rules, " << ignores
       << " ignores";
   size_t expired = program->rules->expired_waivers(program->today);
   if (expired) out << " (" << expired << " expired)";

@@ -2,6 +2,7 @@
 #include <regex>
 #include <set>
 
+#include "tests/support/http_server.h"
 #include "tests/testing.h"
 
 namespace drift {
@@ -12,13 +13,25 @@ using testing::Run;
 using testing::SourceDir;
 using testing::TempDir;
 
-// A copy of config/example with a known fingerprint key, so output is reproducible.
-std::string CopyExample(const TempDir& dir) {
+// Serves a directory's files, as `make demo` does for the example's http source.
+testing::HttpReply ServeFile(const std::string& root, const testing::HttpCall& c) {
+  std::string path = root + c.target;
+  if (c.target.find("..") != std::string::npos || !std::filesystem::is_regular_file(path))
+    return {404, "not found", "text/plain"};
+  return {200, ReadFile(path), "application/json"};
+}
+
+// A copy of config/example with a known fingerprint key, so output is reproducible, and its
+// http source pointed at `server`.
+std::string CopyExample(const TempDir& dir, const testing::TestHttpServer& server) {
   std::filesystem::copy(SourceDir() + "/config/example", dir.path() + "/example",
                         std::filesystem::copy_options::recursive);
   std::filesystem::remove(dir.path() + "/example/drift-fingerprint.key");
   dir.write("example/drift-fingerprint.key", "0123456789abcdef0123456789abcdef");
-  return dir.file("example/drift.yaml");
+  std::string cfg = ReadFile(dir.file("example/drift.yaml"));
+  for (size_t at; (at = cfg.find("127.0.0.1:18080")) != std::string::npos;)
+    cfg.replace(at, 15, "127.0.0.1:" + std::to_string(server.port()));
+  return dir.write("example/drift.yaml", cfg);
 }
 
 std::string StripTimes(std::string s) {
@@ -28,13 +41,18 @@ std::string StripTimes(std::string s) {
 
 TEST_CASE("check --format json on the example matches the golden file") {
   TempDir dir;
-  auto r = Run({"check", "-c", CopyExample(dir), "--format", "json"});
+  std::string envs = dir.path() + "/example/envs";
+  testing::TestHttpServer server([&](const testing::HttpCall& c) { return ServeFile(envs, c); });
+  std::string cfg = CopyExample(dir, server);
+  auto r = Run({"check", "-c", cfg, "--format", "json"});
   CHECK(r.code == 1);
-  CHECK(r.err.empty());
+  CHECK(r.err == "");
   std::string golden = ReadFile(SourceDir() + "/tests/cli/golden/example_check.json");
   CHECK(StripTimes(r.out) == golden);
+  if (std::getenv("DRIFT_UPDATE_GOLDEN"))
+    std::ofstream(SourceDir() + "/tests/cli/golden/example_check.json") << StripTimes(r.out);
   auto j = nlohmann::json::parse(r.out);
-  CHECK(j["summary"]["sources"] == 13);
+  CHECK(j["summary"]["sources"] == 19);
   std::set<std::string> kinds;
   for (auto& f : j["findings"]) kinds.insert(f["kind"].get<std::string>());
   CHECK(kinds == std::set<std::string>{"changed", "missing", "extra", "type", "same", "pattern",
@@ -134,7 +152,7 @@ rules:
                      cfg + ":11:11: duplicate rule name 'r'\n" + cfg + ": 3 errors\n");
   auto ok = Run({"validate", "-c", SourceDir() + "/config/example/drift.yaml"});
   CHECK(ok.code == 0);
-  CHECK(ok.out.find(": ok — 3 environments (baseline prod), 3 services, 5 sources") !=
+  CHECK(ok.out.find(": ok — 3 environments (baseline prod), 3 services, 7 sources") !=
         std::string::npos);
 }
 
