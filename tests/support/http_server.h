@@ -3,6 +3,7 @@
 // fail, truncate or send oversized bodies.
 #pragma once
 
+#include <utility>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
