@@ -22,7 +22,8 @@ struct CheckReport {
   std::vector<CollectError> errors;
   size_t sources = 0;  // (service, source, env) collections attempted
   size_t sources_failed = 0;
-  double collect_seconds = 0, evaluate_seconds = 0;  // for --timings and benchmarks
+  double collect_seconds = 0, evaluate_seconds = 0;
+  std::vector<std::string> warnings;  // e.g. the state store could not be written  // for --timings and benchmarks
   size_t count(Severity s) const {
     size_t n = 0;
     for (const auto& f : findings) n += f.severity == s ? 1 : 0;

@@ -5,10 +5,13 @@
 #include <filesystem>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "collectors/builtin.h"
 #include "collectors/runtime.h"
 #include "core/interpolate.h"
 #include "core/yaml_reader.h"
+#include "state/store.h"
 
 namespace drift {
 
@@ -30,6 +33,23 @@ void CheckSecretRefs(const YAML::Node& n, const Placeholders& ph, const Config& 
     for (auto it = n.begin(); it != n.end(); ++it)
       CheckSecretRefs(n.IsMap() ? it->second : *it, ph, config, r);
   }
+}
+
+// A stable, short hash of a snapshot's content.
+std::string SnapshotHash(const Document& d) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(ContentHash(d, d.root())));
+  return buf;
+}
+
+// The snapshot as stored: secrets as fingerprints, and only documents of a sensible size
+// (the hash alone records a change of a huge one).
+std::string RedactedDocument(const Document& d, const Redactor& redactor, bool redact_all) {
+  constexpr size_t kMaxStoredNodes = 100'000;
+  if (d.node_count() > kMaxStoredNodes) return "";
+  if (redact_all) return DumpJson(nlohmann::ordered_json(redactor.Fingerprint(d, d.root())));
+  bool redacted = false;
+  return DumpJson(redactor.ToJson(d, d.root(), redacted));
 }
 
 std::string KeyFilePath(const Config& c) {
@@ -174,10 +194,42 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
 
   report.evaluate_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  // With a state store, first_seen is real: kept from the first time a finding was seen.
+  // A check limited to some envs does not record (it would resolve the others).
+  if (!c.state_path.empty() && options.envs.empty()) {
+    auto store = Store::Open(c.state_path);
+    if (!store.ok()) {
+      report.warnings.push_back(store.error().message);
+    } else {
+      for (size_t i = 0; i < todo.size(); ++i) {
+        const Target& t = *todo[i];
+        if (!results[i]->ok()) continue;
+        const Document& d = results[i]->value();
+        SnapshotRecord rec{t.service->name, t.source->name, c.environments[t.env].name,
+                           SnapshotHash(d), RedactedDocument(d, *p.redactor,
+                                                             t.collector->redact_all()),
+                           report.checked_at};
+        if (auto r = (*store)->RecordSnapshot(rec); !r.ok()) report.warnings.push_back(r.error().message);
+      }
+      for (size_t i = 0; i < groups.size(); ++i) {
+        const Group& g = groups[i];
+        std::vector<std::string> envs;
+        int base = evaluator.BaselineFor(*g.service);
+        // Without the baseline nothing could be compared: resolve nothing, only record.
+        if (base >= 0 && g.docs[base])
+          for (size_t e = 0; e < g.docs.size(); ++e)
+            if (g.docs[e]) envs.push_back(c.environments[e].name);
+        if (auto st = (*store)->RecordFindings(g.service->name, g.source->name, envs,
+                                               per_group[i], report.checked_at);
+            !st.ok())
+          report.warnings.push_back(st.error().message);
+      }
+    }
+  }
   for (auto& fs : per_group) {
     for (auto& f : fs) {
       if (!wanted(options.envs, f.env)) continue;
-      f.first_seen = report.checked_at;
+      if (f.first_seen.empty()) f.first_seen = report.checked_at;
       report.findings.push_back(std::move(f));
     }
   }

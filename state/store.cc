@@ -1,0 +1,288 @@
+#include "state/store.h"
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "core/document.h"
+
+namespace drift {
+
+namespace {
+
+// Statement wrapper: finalizes on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) s_ = nullptr;
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  bool ok() const { return s_ != nullptr; }
+  Stmt& Bind(int i, const std::string& v) {
+    if (v.empty()) sqlite3_bind_null(s_, i);
+    else sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  int Step() { return sqlite3_step(s_); }
+  std::string Text(int c) {
+    auto* p = sqlite3_column_text(s_, c);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : "";
+  }
+  std::string error() const { return sqlite3_errmsg(db_); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// Migrations in order; migration i brings the schema to version i + 1.
+const char* kMigrations[] = {
+    R"(CREATE TABLE snapshots (
+         service TEXT NOT NULL, source TEXT NOT NULL, env TEXT NOT NULL,
+         hash TEXT NOT NULL, document TEXT, collected_at TEXT NOT NULL,
+         PRIMARY KEY (service, source, env));
+       CREATE TABLE snapshot_history (
+         service TEXT NOT NULL, source TEXT NOT NULL, env TEXT NOT NULL,
+         hash TEXT NOT NULL, document TEXT, seen_at TEXT NOT NULL);
+       CREATE INDEX snapshot_history_by_source ON snapshot_history (service, source, seen_at);
+       CREATE TABLE findings (
+         id TEXT PRIMARY KEY, service TEXT NOT NULL, source TEXT NOT NULL, path TEXT NOT NULL,
+         env TEXT NOT NULL, rule TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,
+         first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, resolved_at TEXT,
+         baseline_value TEXT, value TEXT);
+       CREATE INDEX findings_by_path ON findings (service, path);
+       CREATE TABLE finding_history (
+         id TEXT NOT NULL, first_seen TEXT NOT NULL, resolved_at TEXT NOT NULL,
+         baseline_value TEXT, value TEXT);
+       CREATE TABLE alerts (
+         key TEXT PRIMARY KEY, payload TEXT NOT NULL, state TEXT NOT NULL,
+         last_sent TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt TEXT);)",
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return MakeError("cannot open state store " + path + ": " + msg);
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  sqlite3_busy_timeout(db, 10000);
+  // WAL keeps readers (drift history, a second replica) off the writer's back; a commit is
+  // durable once synced at checkpoint, and atomic always (kill -9 safe).
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                             "PRAGMA foreign_keys=ON"}) {
+    if (auto s = store->Exec(pragma); !s.ok()) return MakeError(path + ": " + s.error().message);
+  }
+  if (auto s = store->Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      !s.ok())
+    return MakeError(path + ": " + s.error().message);
+  int version = 0;
+  {
+    Stmt q(db, "SELECT version FROM schema_version");
+    if (q.ok() && q.Step() == SQLITE_ROW) version = std::stoi(q.Text(0));
+  }
+  if (version > kSchemaVersion)
+    return MakeError(path + " has schema version " + std::to_string(version) +
+                     ", newer than this drift understands (" + std::to_string(kSchemaVersion) + ")");
+  for (int v = version; v < kSchemaVersion; ++v) {
+    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
+                      "DELETE FROM schema_version; INSERT INTO schema_version VALUES (" +
+                      std::to_string(v + 1) + "); COMMIT;";
+    if (auto s = store->Exec(sql); !s.ok()) {
+      (void)store->Exec("ROLLBACK");
+      return MakeError(path + ": migration to schema " + std::to_string(v + 1) + " failed: " +
+                       s.error().message);
+    }
+  }
+  return store;
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+Status Store::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return MakeError(msg);
+  }
+  return Ok();
+}
+
+Result<bool> Store::RecordSnapshot(const SnapshotRecord& s) {
+  std::string previous;
+  {
+    Stmt q(db_, "SELECT hash FROM snapshots WHERE service=? AND source=? AND env=?");
+    q.Bind(1, s.service).Bind(2, s.source).Bind(3, s.env);
+    if (q.Step() == SQLITE_ROW) previous = q.Text(0);
+  }
+  bool changed = previous != s.hash;
+  if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st.error();
+  Stmt up(db_,
+          "INSERT INTO snapshots (service, source, env, hash, document, collected_at) "
+          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, source, env) DO UPDATE SET "
+          "hash=excluded.hash, document=excluded.document, collected_at=excluded.collected_at");
+  up.Bind(1, s.service).Bind(2, s.source).Bind(3, s.env).Bind(4, s.hash).Bind(5, s.document)
+      .Bind(6, s.collected_at);
+  bool ok = up.Step() == SQLITE_DONE;
+  if (ok && changed) {
+    Stmt h(db_,
+           "INSERT INTO snapshot_history (service, source, env, hash, document, seen_at) "
+           "VALUES (?, ?, ?, ?, ?, ?)");
+    h.Bind(1, s.service).Bind(2, s.source).Bind(3, s.env).Bind(4, s.hash).Bind(5, s.document)
+        .Bind(6, s.collected_at);
+    ok = h.Step() == SQLITE_DONE;
+  }
+  if (!ok) {
+    std::string msg = sqlite3_errmsg(db_);
+    (void)Exec("ROLLBACK");
+    return MakeError("state store: " + msg);
+  }
+  if (auto st = Exec("COMMIT"); !st.ok()) return st.error();
+  return changed;
+}
+
+Status Store::RecordFindings(const std::string& service, const std::string& source,
+                             const std::vector<std::string>& envs, std::vector<Finding>& findings,
+                             const std::string& now) {
+  if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  auto fail = [&](const std::string& what) -> Status {
+    std::string msg = sqlite3_errmsg(db_);
+    (void)Exec("ROLLBACK");
+    return MakeError("state store: " + what + ": " + msg);
+  };
+  // Mark what is still there; what is not gets resolved below.
+  if (!Exec("CREATE TEMP TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY); DELETE FROM seen").ok())
+    return fail("temp table");
+  for (auto& f : findings) {
+    std::string first = now;
+    {
+      Stmt q(db_, "SELECT first_seen FROM findings WHERE id=? AND resolved_at IS NULL");
+      q.Bind(1, f.id);
+      if (q.Step() == SQLITE_ROW) first = q.Text(0);
+    }
+    f.first_seen = first;
+    std::string bv = f.baseline_value ? DumpJson(*f.baseline_value) : "";
+    std::string v = f.value ? DumpJson(*f.value) : "";
+    Stmt up(db_,
+            "INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
+            "first_seen, last_seen, resolved_at, baseline_value, value) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "kind=excluded.kind, severity=excluded.severity, first_seen=excluded.first_seen, "
+            "last_seen=excluded.last_seen, resolved_at=NULL, "
+            "baseline_value=excluded.baseline_value, value=excluded.value");
+    up.Bind(1, f.id).Bind(2, f.service).Bind(3, f.source).Bind(4, f.path).Bind(5, f.env)
+        .Bind(6, f.rule).Bind(7, std::string(FindingKindName(f.kind)))
+        .Bind(8, std::string(SeverityName(f.severity))).Bind(9, first).Bind(10, now).Bind(11, bv)
+        .Bind(12, v);
+    if (up.Step() != SQLITE_DONE) return fail("finding");
+    Stmt seen(db_, "INSERT OR IGNORE INTO seen (id) VALUES (?)");
+    seen.Bind(1, f.id);
+    if (seen.Step() != SQLITE_DONE) return fail("seen");
+  }
+  Stmt hist(db_,
+            "INSERT INTO finding_history (id, first_seen, resolved_at, baseline_value, value) "
+            "SELECT id, first_seen, ?, baseline_value, value FROM findings WHERE service=? AND "
+            "source=? AND resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
+            "env IN (SELECT value FROM json_each(?))");
+  nlohmann::json env_list = envs;
+  hist.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_list.dump());
+  if (hist.Step() != SQLITE_DONE) return fail("history");
+  Stmt resolve(db_,
+               "UPDATE findings SET resolved_at=? WHERE service=? AND source=? AND "
+               "resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
+               "env IN (SELECT value FROM json_each(?))");
+  resolve.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_list.dump());
+  if (resolve.Step() != SQLITE_DONE) return fail("resolve");
+  return Exec("COMMIT");
+}
+
+namespace {
+FindingRecord ReadFinding(Stmt& q) {
+  FindingRecord r;
+  r.id = q.Text(0);
+  r.service = q.Text(1);
+  r.source = q.Text(2);
+  r.path = q.Text(3);
+  r.env = q.Text(4);
+  r.rule = q.Text(5);
+  r.kind = q.Text(6);
+  r.severity = q.Text(7);
+  r.first_seen = q.Text(8);
+  r.last_seen = q.Text(9);
+  r.resolved_at = q.Text(10);
+  r.baseline_value = q.Text(11);
+  r.value = q.Text(12);
+  return r;
+}
+constexpr const char* kFindingColumns =
+    "SELECT id, service, source, path, env, rule, kind, severity, first_seen, last_seen, "
+    "resolved_at, baseline_value, value FROM findings ";
+}  // namespace
+
+std::optional<FindingRecord> Store::FindingById(const std::string& id) {
+  Stmt q(db_, (std::string(kFindingColumns) + "WHERE id=?").c_str());
+  q.Bind(1, id);
+  if (q.Step() != SQLITE_ROW) return std::nullopt;
+  return ReadFinding(q);
+}
+
+std::vector<FindingRecord> Store::FindingHistory(const std::string& id) {
+  Stmt q(db_,
+         "SELECT first_seen, resolved_at, baseline_value, value FROM finding_history WHERE id=? "
+         "ORDER BY first_seen, rowid");
+  q.Bind(1, id);
+  std::vector<FindingRecord> out;
+  while (q.Step() == SQLITE_ROW) {
+    FindingRecord r;
+    r.id = id;
+    r.first_seen = q.Text(0);
+    r.resolved_at = q.Text(1);
+    r.baseline_value = q.Text(2);
+    r.value = q.Text(3);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<FindingRecord> Store::FindingsForPath(const std::string& service,
+                                                  const std::string& path) {
+  Stmt q(db_, (std::string(kFindingColumns) + "WHERE service=? AND path=? ORDER BY env, rule").c_str());
+  q.Bind(1, service).Bind(2, path);
+  std::vector<FindingRecord> out;
+  while (q.Step() == SQLITE_ROW) out.push_back(ReadFinding(q));
+  return out;
+}
+
+std::vector<SnapshotRecord> Store::SnapshotHistory(const std::string& service,
+                                                   const std::string& source) {
+  Stmt q(db_,
+         "SELECT service, source, env, hash, document, seen_at FROM snapshot_history "
+         "WHERE service=? AND source=? ORDER BY seen_at, rowid");
+  q.Bind(1, service).Bind(2, source);
+  std::vector<SnapshotRecord> out;
+  while (q.Step() == SQLITE_ROW)
+    out.push_back(SnapshotRecord{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5)});
+  return out;
+}
+
+std::vector<SnapshotRecord> Store::LatestSnapshots() {
+  Stmt q(db_, "SELECT service, source, env, hash, '', collected_at FROM snapshots");
+  std::vector<SnapshotRecord> out;
+  while (q.Step() == SQLITE_ROW)
+    out.push_back(SnapshotRecord{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5)});
+  return out;
+}
+
+std::string Store::IntegrityCheck() {
+  Stmt q(db_, "PRAGMA integrity_check");
+  return q.Step() == SQLITE_ROW ? q.Text(0) : std::string(sqlite3_errmsg(db_));
+}
+
+}  // namespace drift

@@ -1,0 +1,63 @@
+// The state store (SPEC §7 State): one SQLite file in WAL mode holding each source's latest
+// snapshot (redacted), the history of snapshot hashes, and every finding with first_seen,
+// last_seen and resolved_at. Each evaluation is recorded in one transaction, so a kill -9
+// leaves the store as of the last completed evaluation. One Store per thread; SQLite itself
+// serializes writers between processes.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/finding.h"
+#include "core/result.h"
+
+namespace drift {
+
+struct SnapshotRecord {
+  std::string service, source, env, hash;
+  std::string document;  // redacted JSON ("" when too large to keep)
+  std::string collected_at;
+};
+
+struct FindingRecord {
+  std::string id, service, source, path, env, rule, kind, severity;
+  std::string first_seen, last_seen, resolved_at;  // resolved_at "" while open
+  std::string baseline_value, value;               // JSON text, redacted; "" when absent
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+  // Opens (creating and migrating as needed) the store at path.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+
+  // Records a snapshot; returns true when its hash differs from the previous one.
+  Result<bool> RecordSnapshot(const SnapshotRecord& s);
+  // Records one evaluation of a (service, source): the findings now present get their
+  // first_seen (kept from the open record, else now) and last_seen = now; open findings of
+  // that service and source in `envs` (those evaluated: unknown is not resolved) that are
+  // gone are resolved. Atomic.
+  Status RecordFindings(const std::string& service, const std::string& source,
+                        const std::vector<std::string>& envs, std::vector<Finding>& findings,
+                        const std::string& now);
+  // The (service, source, env) hashes and times of the last snapshots.
+  std::vector<SnapshotRecord> LatestSnapshots();
+  std::optional<FindingRecord> FindingById(const std::string& id);
+  // Earlier, resolved occurrences of a finding: first_seen, resolved_at, values.
+  std::vector<FindingRecord> FindingHistory(const std::string& id);
+  std::vector<FindingRecord> FindingsForPath(const std::string& service, const std::string& path);
+  std::vector<SnapshotRecord> SnapshotHistory(const std::string& service, const std::string& source);
+  std::string IntegrityCheck();
+
+ private:
+  explicit Store(sqlite3* db) : db_(db) {}
+  Status Exec(const std::string& sql);
+  sqlite3* db_;
+};
+
+}  // namespace drift
