@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/strings.h"
 #include "outputs/sink.h"
+#include "daemon/daemon.h"
 #include "ownership/ownership.h"
 #include "state/store.h"
 
@@ -497,6 +498,17 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
 
+  auto* daemon = app.add_subcommand("daemon", "run the scheduler, API, metrics and alerting");
+  DaemonOptions dopts;
+  std::string shard;
+  daemon->add_option("-c,--config", config, "config file")->capture_default_str();
+  daemon->add_option("--listen", dopts.listen, "HOST:PORT (default: server.listen)");
+  daemon->add_option("--shard", shard, "I/N: own the services whose name hashes to I mod N");
+  daemon->add_flag("--once", dopts.once, "run one full round, then exit");
+  daemon->add_option("--log-format", dopts.log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
   auto* version = app.add_subcommand("version", "version and build info");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -514,6 +526,20 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     if (*validate) return Validate(config, out, err);
     if (*diff)
       return Diff(a, b, diff_format, normalize, env_a, env_b, format_a, format_b, out, err);
+    if (*daemon) {
+      dopts.config_path = config;
+      if (!shard.empty()) {
+        int i = -1, n = 0;
+        char extra;
+        if (std::sscanf(shard.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 0 || i >= n) {
+          err << "drift: --shard must be I/N with 0 <= I < N, got '" << shard << "'\n";
+          return kExitUsage;
+        }
+        dopts.shard_index = i;
+        dopts.shard_count = n;
+      }
+      return RunDaemon(dopts);
+    }
     if (*history) return History(config, h_finding, h_service, h_path, h_format, out, err);
     if (*owners) return Owners(config, owners_service, owners_format, owners_check, out, err);
     if (*version) {

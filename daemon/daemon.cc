@@ -1,0 +1,573 @@
+#include "daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "collectors/runtime.h"
+#include "core/crypto.h"
+#include "core/interpolate.h"
+#include "core/strings.h"
+#include "daemon/http_server.h"
+#include "daemon/metrics.h"
+#include "daemon/scheduler.h"
+#include "outputs/sink.h"
+#include "pipeline/program.h"
+#include "state/store.h"
+
+namespace drift {
+
+uint64_t Fnv1a64(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+namespace {
+
+namespace net = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string Now() { return FormatTime(std::chrono::system_clock::now()); }
+
+// One loaded config with everything derived from it. A reload builds a new Generation;
+// work still in flight for the old one is ignored when it completes.
+struct Generation {
+  uint64_t id = 0;
+  std::shared_ptr<Program> program;
+  std::unique_ptr<Evaluator> evaluator;
+  std::vector<const Target*> targets;
+  Scheduler scheduler{32, 1};
+  struct TargetState {
+    std::shared_ptr<const Document> doc;
+    std::string hash, last_success, last_error, last_attempt;
+    double duration = 0;
+    bool tried = false;
+  };
+  std::vector<TargetState> states;
+  struct Group {
+    const ServiceConfig* service;
+    size_t service_index;
+    const SourceConfig* source;
+    std::vector<size_t> targets;  // indexes into `targets`
+    std::vector<Finding> findings;
+    bool evaluating = false, dirty = false;
+  };
+  std::vector<Group> groups;
+  std::vector<size_t> group_of;  // target -> group
+  size_t pending_evaluations = 0;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(const DaemonOptions& o) : opts_(o) {}
+
+  int Run() {
+    Diagnostics diags;
+    auto program = LoadProgram(opts_.config_path, diags);
+    if (!program) {
+      for (const auto& d : diags.Sorted()) std::cerr << d.ToString() << "\n";
+      std::cerr << "drift daemon: invalid config, not starting\n";
+      return 2;
+    }
+    const Config& c = program->config;
+    runtime_ = std::make_unique<Runtime>(c.defaults.max_concurrency, c.defaults.max_per_host,
+                                         std::max(2u, std::thread::hardware_concurrency()));
+    auto& io = runtime_->io();
+    if (!c.state_path.empty()) {
+      auto store = Store::Open(c.state_path);
+      if (!store.ok()) {
+        std::cerr << "drift daemon: " << store.error().message << "\n";
+        return 2;
+      }
+      store_ = std::move(*store);
+    }
+    if (!opts_.once) {
+      std::string listen = opts_.listen.empty() ? c.listen : opts_.listen;
+      auto server = HttpServer::Start(io, listen, [this](const HttpServerRequest& r) { return Handle(r); });
+      if (!server.ok()) {
+        std::cerr << "drift daemon: " << server.error().message << "\n";
+        return 2;
+      }
+      server_ = std::move(*server);
+      Log(spdlog::level::info, "listening on " + listen.substr(0, listen.rfind(':')) + ":" +
+                                   std::to_string(server_->port()));
+    }
+    Install(std::shared_ptr<Program>(std::move(program)));
+    metrics_.Reloaded(true, UnixNow());
+    signals_ = std::make_unique<net::signal_set>(io, SIGHUP, SIGTERM, SIGINT);
+    WaitSignal();
+    timer_ = std::make_unique<net::steady_timer>(io);
+    Tick();
+    io.restart();
+    io.run();
+    if (server_) server_->Stop();
+    Log(spdlog::level::info, "stopped");
+    return exit_code_;
+  }
+
+ private:
+  void Log(spdlog::level::level_enum level, const std::string& msg) {
+    if (opts_.log_format == "json") spdlog::log(level, "{}", JsonQuote(msg));
+    else spdlog::log(level, "{}", msg);
+  }
+
+  void WaitSignal() {
+    signals_->async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        Reload();
+        WaitSignal();
+        return;
+      }
+      Log(spdlog::level::info, std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                   ", stopping");
+      Stop(0);
+    });
+  }
+
+  void Stop(int code) {
+    exit_code_ = code;
+    stopping_ = true;
+    if (server_) server_->Stop();
+    if (timer_) timer_->cancel();
+    if (signals_) signals_->cancel();
+    runtime_->io().stop();
+  }
+
+  // Builds the generation for a loaded program: this shard's targets, on the scheduler.
+  void Install(std::shared_ptr<Program> program) {
+    auto g = std::make_shared<Generation>();
+    g->id = ++generation_counter_;
+    g->program = program;
+    const Config& c = program->config;
+    g->evaluator = std::make_unique<Evaluator>(c, *program->rules, *program->redactor, program->today);
+    g->scheduler = Scheduler(static_cast<size_t>(c.defaults.max_concurrency),
+                             Fnv1a64(c.path) ^ static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()));
+    auto now = SteadyClock::now();
+    std::vector<std::vector<std::string>> keep;
+    for (const auto& t : program->targets) {
+      if (opts_.shard_count > 1 &&
+          Fnv1a64(t.service->name) % static_cast<uint64_t>(opts_.shard_count) !=
+              static_cast<uint64_t>(opts_.shard_index))
+        continue;
+      CommonOptions common;
+      g->targets.push_back(&t);
+      Millis interval = c.defaults.interval;
+      if (auto v = Get(t.source->For(c.environments[t.env].name), "interval"); v.IsDefined())
+        if (auto d = ParseDuration(v.Scalar()); d.ok()) interval = *d;
+      g->scheduler.Add(interval, now);
+      keep.push_back({t.service->name, t.source->name, c.environments[t.env].name});
+      size_t gi = 0;
+      for (; gi < g->groups.size(); ++gi)
+        if (g->groups[gi].service == t.service && g->groups[gi].source == t.source) break;
+      if (gi == g->groups.size()) {
+        size_t si = static_cast<size_t>(t.service - c.services.data());
+        g->groups.push_back(Generation::Group{t.service, si, t.source, {}, {}, false, false});
+      }
+      g->groups[gi].targets.push_back(g->targets.size() - 1);
+      g->group_of.push_back(gi);
+    }
+    g->states.resize(g->targets.size());
+    size_t unowned = 0;
+    std::set<std::string> shard_services;
+    for (const auto* t : g->targets) shard_services.insert(t->service->name);
+    for (const auto& o : program->ownership)
+      if (o.owner.empty() && shard_services.count(o.service)) ++unowned;
+    metrics_.SetUnowned(unowned);
+    metrics_.SetWaiversExpired(program->rules->expired_waivers(program->today));
+    metrics_.RetainSources(keep);
+    metrics_.SetFindings({}, UnixNow());
+    gen_ = g;
+    Log(spdlog::level::info, "config " + c.path + " loaded: " + std::to_string(g->targets.size()) +
+                                 " collections" +
+                                 (opts_.shard_count > 1 ? " in shard " + std::to_string(opts_.shard_index) +
+                                                              "/" + std::to_string(opts_.shard_count)
+                                                        : ""));
+  }
+
+  bool Reload() {
+    Diagnostics diags;
+    auto program = LoadProgram(opts_.config_path, diags);
+    if (!program) {
+      std::string first = diags.Sorted().empty() ? "" : diags.Sorted()[0].ToString();
+      Log(spdlog::level::err, "reload rejected, keeping the running config: " + first);
+      metrics_.Reloaded(false, UnixNow());
+      return false;
+    }
+    Install(std::shared_ptr<Program>(std::move(program)));
+    metrics_.Reloaded(true, UnixNow());
+    timer_->cancel();
+    Tick();
+    return true;
+  }
+
+  void Tick() {
+    if (stopping_) return;
+    auto g = gen_;
+    auto now = SteadyClock::now();
+    for (size_t i : g->scheduler.TakeDue(now)) StartCollect(g, i);
+    auto next = g->scheduler.NextDue();
+    timer_->expires_at(next ? std::max(*next, now + std::chrono::milliseconds(5))
+                            : now + std::chrono::seconds(60));
+    timer_->async_wait([this](boost::system::error_code ec) {
+      if (!ec) Tick();
+    });
+  }
+
+  void StartCollect(std::shared_ptr<Generation> g, size_t i) {
+    auto started = SteadyClock::now();
+    g->targets[i]->collector->Start(*runtime_, [this, g, i, started](Result<Document> r) {
+      net::post(runtime_->io(), [this, g, i, started, r = std::move(r)]() mutable {
+        OnCollected(g, i, std::move(r), std::chrono::duration<double>(SteadyClock::now() - started).count());
+      });
+    });
+  }
+
+  void OnCollected(std::shared_ptr<Generation> g, size_t i, Result<Document> r, double seconds) {
+    g->scheduler.Done(i, SteadyClock::now());
+    if (g != gen_ || stopping_) return;  // a reload replaced this generation
+    const Target& t = *g->targets[i];
+    const Config& c = g->program->config;
+    const std::string& env = c.environments[t.env].name;
+    auto& st = g->states[i];
+    bool first = !st.tried;
+    st.tried = true;
+    st.duration = seconds;
+    st.last_attempt = Now();
+    metrics_.SourceCollected(t.service->name, t.source->name, env, r.ok(), seconds, UnixNow());
+    bool changed = false;
+    if (r.ok()) {
+      auto doc = std::make_shared<const Document>(std::move(r.value()));
+      std::string hash = HashOf(*doc);
+      changed = hash != st.hash || !st.doc;
+      st.doc = doc;
+      st.hash = hash;
+      st.last_success = st.last_attempt;
+      st.last_error.clear();
+      if (changed && store_) RecordSnapshot(g, i);
+    } else {
+      if (st.last_error.empty() || first)
+        Log(spdlog::level::warn, "cannot collect service " + t.service->name + ", source " +
+                                     t.source->name + ", env " + env + ": " + r.error().ToString());
+      st.last_error = r.error().ToString();
+      changed = st.doc != nullptr || first;  // it became unknown
+      st.doc = nullptr;
+      st.hash.clear();
+    }
+    if (changed) Evaluate(g, g->group_of[i]);
+    MaybeFinishOnce(g);
+    Tick();
+  }
+
+  static std::string HashOf(const Document& d) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx",
+                  static_cast<unsigned long long>(ContentHash(d, d.root())));
+    return buf;
+  }
+
+  void RecordSnapshot(std::shared_ptr<Generation> g, size_t i) {
+    const Target& t = *g->targets[i];
+    auto& st = g->states[i];
+    SnapshotRecord rec{t.service->name, t.source->name,
+                       g->program->config.environments[t.env].name, st.hash, "", Now()};
+    auto doc = st.doc;
+    bool redact_all = t.collector->redact_all();
+    const Redactor& redactor = *g->program->redactor;
+    runtime_->Blocking([this, rec, doc, redact_all, &redactor, g]() mutable {
+      if (doc->node_count() <= 100'000) {
+        bool flag = false;
+        rec.document = redact_all ? DumpJson(nlohmann::ordered_json(redactor.Fingerprint(*doc, doc->root())))
+                                  : DumpJson(redactor.ToJson(*doc, doc->root(), flag));
+      }
+      std::lock_guard<std::mutex> lock(store_mu_);
+      if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
+    });
+  }
+
+  // Re-evaluates a (service, source) off the io thread; one evaluation per group at a time.
+  void Evaluate(std::shared_ptr<Generation> g, size_t gi) {
+    auto& grp = g->groups[gi];
+    if (grp.evaluating) {
+      grp.dirty = true;
+      return;
+    }
+    grp.evaluating = true;
+    ++g->pending_evaluations;
+    const Config& c = g->program->config;
+    std::vector<std::shared_ptr<const Document>> docs(c.environments.size());
+    for (size_t ti : grp.targets) docs[g->targets[ti]->env] = g->states[ti].doc;
+    bool redact_all = false;
+    for (size_t ti : grp.targets) redact_all = redact_all || g->targets[ti]->collector->redact_all();
+    runtime_->Blocking([this, g, gi, docs, redact_all] {
+      auto& grp = g->groups[gi];
+      std::vector<const Document*> ptrs;
+      for (const auto& d : docs) ptrs.push_back(d.get());
+      const auto& owner = g->program->ownership[grp.service_index].owner;
+      auto findings = g->evaluator->Evaluate(*grp.service, owner, grp.source->name, ptrs, redact_all);
+      std::string now = Now();
+      if (store_) {
+        std::vector<std::string> envs;
+        int base = g->evaluator->BaselineFor(*grp.service);
+        if (base >= 0 && docs[base])
+          for (size_t e = 0; e < docs.size(); ++e)
+            if (docs[e]) envs.push_back(g->program->config.environments[e].name);
+        std::lock_guard<std::mutex> lock(store_mu_);
+        if (auto st = store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now);
+            !st.ok())
+          Log(spdlog::level::err, st.error().message);
+      }
+      for (auto& f : findings)
+        if (f.first_seen.empty()) f.first_seen = now;
+      net::post(runtime_->io(), [this, g, gi, findings = std::move(findings)]() mutable {
+        auto& grp = g->groups[gi];
+        grp.findings = std::move(findings);
+        grp.evaluating = false;
+        --g->pending_evaluations;
+        metrics_.Evaluated(grp.service->name);
+        if (grp.dirty) {
+          grp.dirty = false;
+          Evaluate(g, gi);
+        }
+        MaybeFinishOnce(g);
+      });
+    });
+  }
+
+  void MaybeFinishOnce(const std::shared_ptr<Generation>& g) {
+    if (!opts_.once || stopping_) return;
+    for (const auto& s : g->states)
+      if (!s.tried) return;
+    if (g->pending_evaluations) return;
+    auto report = Report(g, {}, {}, {});
+    Log(spdlog::level::info, "round done: " + std::to_string(report.findings.size()) +
+                                 " findings, " + std::to_string(report.sources_failed) + " of " +
+                                 std::to_string(report.sources) + " sources failed");
+    Stop(0);
+  }
+
+  CheckReport Report(const std::shared_ptr<Generation>& g, const std::string& service,
+                     const std::string& env, const std::string& severity) {
+    const Config& c = g->program->config;
+    CheckReport r;
+    r.checked_at = Now();
+    r.baseline = c.baseline;
+    r.environments = c.env_names();
+    for (const auto& grp : g->groups) {
+      if (!service.empty() && grp.service->name != service) continue;
+      for (const auto& f : grp.findings) {
+        if (!env.empty() && f.env != env) continue;
+        if (!severity.empty() && SeverityName(f.severity) != severity) continue;
+        r.findings.push_back(f);
+      }
+    }
+    SortFindings(r.findings, r.environments);
+    for (size_t i = 0; i < g->targets.size(); ++i) {
+      const Target& t = *g->targets[i];
+      if (!service.empty() && t.service->name != service) continue;
+      ++r.sources;
+      if (!g->states[i].last_error.empty()) {
+        ++r.sources_failed;
+        r.errors.push_back(CollectError{t.service->name, t.source->name,
+                                        c.environments[t.env].name, g->states[i].last_error});
+      }
+    }
+    return r;
+  }
+
+  bool Authorized(const HttpServerRequest& r) {
+    const std::string& token_tmpl = gen_->program->config.api_token;
+    if (token_tmpl.empty()) return true;
+    auto token = ResolveSecretRefs(token_tmpl, gen_->program->config.dir);
+    if (!token.ok()) {
+      Log(spdlog::level::err, "server.api_token: " + token.error().message);
+      return false;
+    }
+    std::string want = "Bearer " + *token;
+    return ConstantTimeEquals(r.authorization, want);
+  }
+
+  HttpServerResponse Handle(const HttpServerRequest& r) {
+    auto g = gen_;
+    auto json = [](int status, const nlohmann::ordered_json& j) {
+      return HttpServerResponse{status, "application/json", DumpJson(j, 2) + "\n"};
+    };
+    auto q = [&](const char* k) {
+      auto it = r.query.find(k);
+      return it == r.query.end() ? std::string() : it->second;
+    };
+    bool get = r.method == "GET" || r.method == "HEAD";
+    if (r.path == "/metrics" && get) {
+      std::vector<const Finding*> all;
+      for (const auto& grp : g->groups)
+        for (const auto& f : grp.findings) all.push_back(&f);
+      metrics_.SetFindings(all, UnixNow());
+      return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Serialize()};
+    }
+    if (r.path == "/healthz" && get) return {200, "text/plain", "ok\n"};
+    if (r.path == "/readyz" && get) {
+      size_t tried = 0;
+      for (const auto& s : g->states) tried += s.tried ? 1 : 0;
+      bool ready = tried == g->states.size();
+      return {ready ? 200 : 503, "text/plain",
+              std::to_string(tried) + "/" + std::to_string(g->states.size()) + " sources tried\n"};
+    }
+    if (r.path == "/api/v1/findings" && get) {
+      std::string sev = q("severity");
+      if (!sev.empty() && !ParseSeverity(sev)) return json(400, {{"error", "unknown severity"}});
+      return json(200, ReportJson(Report(g, q("service"), q("env"), sev)));
+    }
+    if (r.path == "/api/v1/sources" && get) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (size_t i = 0; i < g->targets.size(); ++i) {
+        const Target& t = *g->targets[i];
+        const auto& s = g->states[i];
+        nlohmann::ordered_json j;
+        j["service"] = t.service->name;
+        j["source"] = t.source->name;
+        j["env"] = g->program->config.environments[t.env].name;
+        j["up"] = s.tried && s.last_error.empty();
+        j["last_success"] = s.last_success.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.last_success);
+        j["last_error"] = s.last_error.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.last_error);
+        j["duration_seconds"] = s.duration;
+        j["snapshot_hash"] = s.hash.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.hash);
+        out.push_back(j);
+      }
+      return json(200, {{"sources", out}});
+    }
+    if (r.path == "/api/v1/check" || r.path == "/api/v1/reload") {
+      if (r.method != "POST") return json(405, {{"error", "use POST"}});
+      if (!Authorized(r)) return json(401, {{"error", "missing or wrong bearer token"}});
+      if (r.path == "/api/v1/reload") {
+        bool ok = Reload();
+        return json(ok ? 200 : 400, {{"reloaded", ok}});
+      }
+      std::string svc = q("service");
+      if (!svc.empty() && !g->program->config.service(svc))
+        return json(404, {{"error", "unknown service " + svc}});
+      size_t n = 0;
+      auto now = SteadyClock::now();
+      for (size_t i = 0; i < g->targets.size(); ++i) {
+        if (!svc.empty() && g->targets[i]->service->name != svc) continue;
+        g->scheduler.Trigger(i, now);
+        ++n;
+      }
+      timer_->cancel();
+      net::post(runtime_->io(), [this] { Tick(); });
+      return json(202, {{"triggered", n}});
+    }
+    if (r.path == "/" && get) return {200, "text/html; charset=utf-8", Page(g)};
+    return json(404, {{"error", "no such endpoint"}});
+  }
+
+  std::string Page(const std::shared_ptr<Generation>& g) {
+    auto report = Report(g, {}, {}, {});
+    auto esc = [](const std::string& s) {
+      std::string o;
+      for (char c : s) {
+        if (c == '<') o += "&lt;";
+        else if (c == '>') o += "&gt;";
+        else if (c == '&') o += "&amp;";
+        else if (c == '"') o += "&quot;";
+        else o += c;
+      }
+      return o;
+    };
+    double now = UnixNow();
+    auto age = [&](const std::string& t) {
+      long s = static_cast<long>(now - ParseTime(t));
+      if (s < 120) return std::to_string(s) + "s";
+      if (s < 7200) return std::to_string(s / 60) + "m";
+      if (s < 172800) return std::to_string(s / 3600) + "h";
+      return std::to_string(s / 86400) + "d";
+    };
+    std::string h =
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>drift</title><style>"
+        "body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
+        "margin:.5em 0 1.5em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}"
+        "code{font-size:13px}.critical{color:#fff;background:#c0392b}.warning{background:#f5c542}"
+        ".info{background:#aed6f1}.sev{padding:1px 6px;border-radius:3px}.down{color:#c0392b}"
+        ".up{color:#1e8449}</style></head><body><h1>drift</h1><p>";
+    h += std::to_string(report.findings.size()) + " findings (" +
+         std::to_string(report.count(Severity::kCritical)) + " critical, " +
+         std::to_string(report.count(Severity::kWarning)) + " warning, " +
+         std::to_string(report.count(Severity::kInfo)) + " info), baseline " + esc(report.baseline) +
+         ". JSON: <a href=\"/api/v1/findings\">findings</a>, <a href=\"/api/v1/sources\">sources</a>, "
+         "<a href=\"/metrics\">metrics</a>.</p>";
+    std::string service;
+    for (const auto& f : report.findings) {
+      if (f.service != service) {
+        if (!service.empty()) h += "</table>";
+        service = f.service;
+        h += "<h2>" + esc(service) + " <small>" + esc(f.owner.empty() ? "unowned" : f.owner) +
+             "</small></h2><table><tr><th>env</th><th>severity</th><th>kind</th><th>path</th>"
+             "<th>baseline</th><th>value</th><th>rule</th><th>age</th></tr>";
+      }
+      auto val = [](const std::optional<nlohmann::ordered_json>& v) {
+        return v ? Shorten(DumpJson(*v), 60) : std::string("—");
+      };
+      std::string sev(SeverityName(f.severity));
+      h += "<tr><td>" + esc(f.env) + "</td><td><span class=\"sev " + sev + "\">" + sev +
+           "</span></td><td>" + std::string(FindingKindName(f.kind)) + "</td><td><code>" + esc(f.path) +
+           "</code></td><td><code>" + esc(val(f.baseline_value)) + "</code></td><td><code>" +
+           esc(val(f.value)) + "</code></td><td>" + esc(f.rule) + "</td><td>" + age(f.first_seen) +
+           "</td></tr>";
+    }
+    if (!service.empty()) h += "</table>";
+    h += "<h2>Sources</h2><table><tr><th>service</th><th>source</th><th>env</th><th>state</th>"
+         "<th>last success</th><th>last error</th></tr>";
+    for (size_t i = 0; i < g->targets.size(); ++i) {
+      const Target& t = *g->targets[i];
+      const auto& s = g->states[i];
+      bool up = s.tried && s.last_error.empty();
+      h += "<tr><td>" + esc(t.service->name) + "</td><td>" + esc(t.source->name) + "</td><td>" +
+           esc(g->program->config.environments[t.env].name) + "</td><td class=\"" +
+           (up ? "up\">up" : (s.tried ? "down\">down" : "\">pending")) + "</td><td>" +
+           esc(s.last_success) + "</td><td>" + esc(Shorten(s.last_error, 120)) + "</td></tr>";
+    }
+    h += "</table></body></html>\n";
+    return h;
+  }
+
+  DaemonOptions opts_;
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<Store> store_;
+  std::mutex store_mu_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<net::signal_set> signals_;
+  std::unique_ptr<net::steady_timer> timer_;
+  std::shared_ptr<Generation> gen_;
+  uint64_t generation_counter_ = 0;
+  Metrics metrics_;
+  bool stopping_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+int RunDaemon(const DaemonOptions& options) {
+  spdlog::set_pattern(options.log_format == "json"
+                          ? R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%v})"
+                          : "%Y-%m-%dT%H:%M:%S.%e %l %v",
+                      spdlog::pattern_time_type::utc);
+  Daemon d(options);
+  return d.Run();
+}
+
+}  // namespace drift

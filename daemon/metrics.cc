@@ -1,0 +1,148 @@
+#include "daemon/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace drift {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+double ParseTime(const std::string& s) {
+  std::tm tm{};
+  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
+  return static_cast<double>(timegm(&tm));
+}
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& r = *registry_;
+  findings_ = &BuildGauge().Name("drift_findings").Help("Current findings").Register(r);
+  oldest_ = &BuildGauge()
+                 .Name("drift_oldest_finding_age_seconds")
+                 .Help("Age of the oldest current finding")
+                 .Register(r);
+  source_up_ = &BuildGauge()
+                    .Name("drift_source_up")
+                    .Help("1 when the last collection of the source succeeded")
+                    .Register(r);
+  last_success_ = &BuildGauge()
+                       .Name("drift_source_last_success_timestamp_seconds")
+                       .Help("Time of the last successful collection")
+                       .Register(r);
+  duration_ = &BuildHistogram()
+                   .Name("drift_collect_duration_seconds")
+                   .Help("Duration of collections")
+                   .Register(r);
+  evaluations_ =
+      &BuildCounter().Name("drift_evaluations_total").Help("Rule evaluations").Register(r);
+  auto& alerts = BuildCounter().Name("drift_alerts_sent_total").Help("Alerts sent").Register(r);
+  alerts.Add({{"result", "ok"}});
+  alerts.Add({{"result", "error"}});
+  BuildGauge().Name("drift_alert_queue_length").Help("Alerts waiting to be sent").Register(r).Add({});
+  unowned_ = &BuildGauge().Name("drift_unowned_services").Help("Services with no owner").Register(r).Add({});
+  waivers_expired_ =
+      &BuildGauge().Name("drift_waivers_expired").Help("Expired waivers").Register(r).Add({});
+  reload_ok_ = &BuildGauge()
+                    .Name("drift_config_last_reload_successful")
+                    .Help("1 when the last config (re)load succeeded")
+                    .Register(r)
+                    .Add({});
+  reload_ts_ = &BuildGauge()
+                    .Name("drift_config_last_reload_success_timestamp_seconds")
+                    .Help("Time of the last successful config load")
+                    .Register(r)
+                    .Add({});
+  BuildGauge()
+      .Name("drift_build_info")
+      .Help("Build information")
+      .Register(r)
+      .Add({{"version", DRIFT_VERSION}})
+      .Set(1);
+}
+
+void Metrics::SetFindings(const std::vector<const Finding*>& findings, double now) {
+  std::map<std::vector<std::string>, double> counts;
+  std::map<std::vector<std::string>, double> oldest;
+  for (const Finding* f : findings) {
+    std::string sev(SeverityName(f->severity));
+    counts[{f->service, f->source, f->env, sev, f->owner, f->rule}] += 1;
+    double first = ParseTime(f->first_seen);
+    auto& o = oldest[{f->service, f->env, sev}];
+    if (first > 0 && (o == 0 || first < o)) o = first;
+  }
+  auto sync = [](prometheus::Family<prometheus::Gauge>* fam,
+                 std::map<std::vector<std::string>, prometheus::Gauge*>& series,
+                 const std::map<std::vector<std::string>, double>& values,
+                 const std::vector<std::string>& names, auto value_of) {
+    for (auto it = series.begin(); it != series.end();) {
+      if (!values.count(it->first)) {
+        fam->Remove(it->second);
+        it = series.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& [key, v] : values) {
+      auto& g = series[key];
+      if (!g) {
+        std::map<std::string, std::string> labels;
+        for (size_t i = 0; i < names.size(); ++i) labels[names[i]] = key[i];
+        g = &fam->Add(labels);
+      }
+      g->Set(value_of(v));
+    }
+  };
+  sync(findings_, finding_series_, counts, {"service", "source", "env", "severity", "owner", "rule"},
+       [](double v) { return v; });
+  sync(oldest_, oldest_series_, oldest, {"service", "env", "severity"},
+       [now](double first) { return first > 0 ? std::max(0.0, now - first) : 0.0; });
+}
+
+void Metrics::SourceCollected(const std::string& service, const std::string& source,
+                              const std::string& env, bool up, double seconds, double now) {
+  std::map<std::string, std::string> l{{"service", service}, {"source", source}, {"env", env}};
+  auto& s = source_series_[{service, source, env}];
+  if (!s.up) {
+    s.up = &source_up_->Add(l);
+    s.duration = &duration_->Add(l, prometheus::Histogram::BucketBoundaries{
+                                        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+                                        30, 60});
+  }
+  s.up->Set(up ? 1 : 0);
+  if (up) {
+    if (!s.last_success) s.last_success = &last_success_->Add(l);
+    s.last_success->Set(now);
+  }
+  s.duration->Observe(seconds);
+}
+
+void Metrics::Evaluated(const std::string& service) {
+  evaluations_->Add({{"service", service}}).Increment();
+}
+
+void Metrics::Reloaded(bool ok, double now) {
+  reload_ok_->Set(ok ? 1 : 0);
+  if (ok) reload_ts_->Set(now);
+}
+
+void Metrics::RetainSources(const std::vector<std::vector<std::string>>& keep) {
+  for (auto it = source_series_.begin(); it != source_series_.end();) {
+    if (std::find(keep.begin(), keep.end(), it->first) != keep.end()) {
+      ++it;
+      continue;
+    }
+    source_up_->Remove(it->second.up);
+    if (it->second.last_success) last_success_->Remove(it->second.last_success);
+    duration_->Remove(it->second.duration);
+    it = source_series_.erase(it);
+  }
+}
+
+std::string Metrics::Serialize() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace drift

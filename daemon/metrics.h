@@ -1,0 +1,60 @@
+// Every metric of SPEC §7, on a prometheus-cpp registry, served as Prometheus text format.
+// Label sets are bounded by the config (services, sources, envs, rules, owners): no
+// per-finding labels. Not thread-safe: updated and serialized on the daemon's io thread.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/finding.h"
+
+namespace drift {
+
+class Metrics {
+ public:
+  Metrics();
+  // Findings gauges from the current findings (stale label sets are removed).
+  void SetFindings(const std::vector<const Finding*>& findings, double now_unix);
+  void SourceCollected(const std::string& service, const std::string& source,
+                       const std::string& env, bool up, double seconds, double now_unix);
+  void Evaluated(const std::string& service);
+  void SetUnowned(size_t n) { unowned_->Set(static_cast<double>(n)); }
+  void SetWaiversExpired(size_t n) { waivers_expired_->Set(static_cast<double>(n)); }
+  void Reloaded(bool ok, double now_unix);
+  // After a reload: series of sources that no longer exist go away. Keys: service/source/env.
+  void RetainSources(const std::vector<std::vector<std::string>>& keep);
+  std::string Serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>* findings_;
+  prometheus::Family<prometheus::Gauge>* oldest_;
+  prometheus::Family<prometheus::Gauge>* source_up_;
+  prometheus::Family<prometheus::Gauge>* last_success_;
+  prometheus::Family<prometheus::Histogram>* duration_;
+  prometheus::Family<prometheus::Counter>* evaluations_;
+  prometheus::Gauge* unowned_;
+  prometheus::Gauge* waivers_expired_;
+  prometheus::Gauge* reload_ok_;
+  prometheus::Gauge* reload_ts_;
+  std::map<std::vector<std::string>, prometheus::Gauge*> finding_series_, oldest_series_;
+  struct SourceSeries {
+    prometheus::Gauge* up = nullptr;
+    prometheus::Gauge* last_success = nullptr;
+    prometheus::Histogram* duration = nullptr;
+  };
+  std::map<std::vector<std::string>, SourceSeries> source_series_;
+};
+
+// 2026-11-27T18:00:00Z -> seconds since the epoch (0 when unparsable).
+double ParseTime(const std::string& rfc3339);
+
+}  // namespace drift
