@@ -1,0 +1,246 @@
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "state/store.h"
+#include "tests/support/http_server.h"
+#include "tests/support/postgres.h"
+#include "tests/support/process.h"
+
+namespace drift {
+namespace {
+
+using testing::Child;
+using testing::HttpDo;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WaitFor;
+
+std::string Config(int http_port, const std::string& extra = "") {
+  return R"(version: 1
+environments: [prod, stage]
+defaults: {interval: 300ms, timeout: 2s}
+state: {path: state.db}
+server: {api_token: "${file:token}"}
+services:
+  app:
+    owner: team-app
+    sources:
+      conf: {type: file, path: "{env}.yaml"}
+      api: {type: http, url: "http://127.0.0.1:)" + std::to_string(http_port) + R"(/{env}", retries: 0}
+      broken: {type: file, path: "missing-{env}.yaml"}
+)" + extra;
+}
+
+struct Daemon {
+  TempDir& dir;
+  int port;
+  std::unique_ptr<Child> child;
+  Daemon(TempDir& d) : dir(d), port(testing::TestPostgres::FreePort()) {
+    child = std::make_unique<Child>(
+        std::vector<std::string>{DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--listen",
+                                 "127.0.0.1:" + std::to_string(port)},
+        dir.file("daemon.log"));
+    bool ready = WaitFor([&] { return HttpDo(url("/readyz")).status == 200; });
+    INFO(ReadFile(dir.file("daemon.log")));
+    REQUIRE(ready);
+  }
+  std::string url(const std::string& p) const {
+    return "http://127.0.0.1:" + std::to_string(port) + p;
+  }
+  nlohmann::json Findings(const std::string& q = "") const {
+    return nlohmann::json::parse(HttpDo(url("/api/v1/findings" + q)).body);
+  }
+};
+
+testing::HttpReply Api(const testing::HttpCall& c) {
+  return {200, c.target == "/prod" ? "{\"replicas\": 3}" : "{\"replicas\": 2}"};
+}
+
+TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM exits 0") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  dir.write("drift.yaml", Config(api.port()));
+  dir.write("token", "t0ken\n");
+  dir.write("prod.yaml", "a: 1\nb: 1\n");
+  dir.write("stage.yaml", "a: 2\nb: 1\n");
+  std::string first_seen;
+  {
+    Daemon d(dir);
+    CHECK(HttpDo(d.url("/healthz")).status == 200);
+    auto f = d.Findings();
+    REQUIRE(f["findings"].size() == 2);
+    CHECK(f["findings"][0]["path"] == "api.replicas");
+    CHECK(f["findings"][1]["path"] == "conf.a");
+    first_seen = f["findings"][1]["first_seen"];
+    CHECK(f["summary"]["sources_failed"] == 2);
+    CHECK(f["errors"][0]["source"] == "broken");
+    CHECK(d.Findings("?service=app&env=stage&severity=critical")["findings"].empty());
+
+    dir.write("stage.yaml", "a: 2\nb: 3\n");
+    CHECK(WaitFor([&] { return d.Findings()["findings"].size() == 3; }));
+    std::string metrics = HttpDo(d.url("/metrics")).body;
+    CHECK(metrics.find("drift_findings{env=\"stage\",owner=\"team-app\",rule=\"default\","
+                       "service=\"app\",severity=\"warning\",source=\"conf\"} 2") != std::string::npos);
+    CHECK(metrics.find("drift_source_up{env=\"stage\",service=\"app\",source=\"broken\"} 0") !=
+          std::string::npos);
+    CHECK(metrics.find("drift_build_info{version=\"0.1.0\"} 1") != std::string::npos);
+    CHECK(HttpDo(d.url("/")).body.find("<h2>app <small>team-app</small></h2>") != std::string::npos);
+    auto sources = nlohmann::json::parse(HttpDo(d.url("/api/v1/sources")).body)["sources"];
+    CHECK(sources.size() == 6);
+
+    // POST needs the token; a check can be triggered.
+    CHECK(HttpDo(d.url("/api/v1/check"), "POST").status == 401);
+    CHECK(HttpDo(d.url("/api/v1/check"), "POST", "Bearer wrong").status == 401);
+    auto trig = HttpDo(d.url("/api/v1/check?service=app"), "POST", "Bearer t0ken");
+    CHECK(trig.status == 202);
+    CHECK(nlohmann::json::parse(trig.body)["triggered"] == 6);
+
+    auto t0 = std::chrono::steady_clock::now();
+    d.child->Signal(SIGTERM);
+    CHECK(d.child->Wait(std::chrono::seconds(10)) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  }
+  {
+    Daemon d(dir);
+    auto f = d.Findings();
+    REQUIRE(f["findings"].size() == 3);
+    CHECK(f["findings"][1]["path"] == "conf.a");
+    CHECK(f["findings"][1]["first_seen"] == first_seen);  // since when survives restarts
+    d.child->Signal(SIGINT);
+    CHECK(d.child->Wait(std::chrono::seconds(10)) == 0);
+  }
+}
+
+TEST_CASE("daemon: a broken reload keeps the running config and its findings") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  dir.write("drift.yaml", Config(api.port()));
+  dir.write("token", "t0ken\n");
+  dir.write("prod.yaml", "a: 1\n");
+  dir.write("stage.yaml", "a: 2\n");
+  Daemon d(dir);
+  CHECK(d.Findings()["findings"].size() == 2);
+  dir.write("drift.yaml", "version: 1\nenvironments: [prod]\nservices: {app: {sources: {}}}\nbogus: 1\n");
+  d.child->Signal(SIGHUP);
+  CHECK(WaitFor([&] {
+    return HttpDo(d.url("/metrics")).body.find("drift_config_last_reload_successful 0") !=
+           std::string::npos;
+  }));
+  CHECK(d.Findings()["findings"].size() == 2);
+  CHECK(HttpDo(d.url("/api/v1/reload"), "POST", "Bearer t0ken").status == 400);
+  // A good config is taken by POST /api/v1/reload.
+  dir.write("drift.yaml", Config(api.port(), "rules:\n  - ignore: api.replicas\n"));
+  CHECK(HttpDo(d.url("/api/v1/reload"), "POST", "Bearer t0ken").status == 200);
+  CHECK(WaitFor([&] { return d.Findings()["findings"].size() == 1; }));
+  CHECK(HttpDo(d.url("/metrics")).body.find("drift_config_last_reload_successful 1") !=
+        std::string::npos);
+  CHECK(ReadFile(dir.file("daemon.log")).find("reload rejected, keeping the running config") !=
+        std::string::npos);
+}
+
+TEST_CASE("daemon: invalid config at start-up is fatal; --once runs one round") {
+  TempDir dir;
+  dir.write("drift.yaml", "version: 1\nenvironments: [prod]\n");
+  Child bad({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml")}, dir.file("bad.log"));
+  CHECK(bad.Wait(std::chrono::seconds(10)) == 2);
+  CHECK(ReadFile(dir.file("bad.log")).find("missing 'services'") != std::string::npos);
+
+  testing::TestHttpServer api(Api);
+  dir.write("drift.yaml", Config(api.port()));
+  dir.write("token", "t0ken\n");
+  dir.write("prod.yaml", "a: 1\n");
+  dir.write("stage.yaml", "a: 2\n");
+  Child once({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--once"}, dir.file("once.log"));
+  CHECK(once.Wait(std::chrono::seconds(20)) == 0);
+  auto store = Store::Open(dir.file("state.db"));
+  REQUIRE(store.ok());
+  CHECK((*store)->FindingsForPath("app", "conf.a").size() == 1);
+}
+
+TEST_CASE("daemon: kill -9 during evaluations never corrupts the store") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  dir.write("drift.yaml", Config(api.port()));
+  dir.write("token", "t0ken\n");
+  dir.write("prod.yaml", "a: 0\n");
+  std::mt19937 rng(1234);
+  for (int i = 1; i <= 25; ++i) {
+    dir.write("stage.yaml", "a: " + std::to_string(i) + "\n");
+    {
+      Child c({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--listen", "127.0.0.1:0"},
+              dir.file("kill.log"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));
+      c.Signal(SIGKILL);
+      c.Wait(std::chrono::seconds(5));
+    }
+    auto store = Store::Open(dir.file("state.db"));
+    REQUIRE(store.ok());
+    CHECK((*store)->IntegrityCheck() == "ok");
+    // The open finding for conf.a is from a completed evaluation: this round's or an earlier.
+    int open = 0;
+    for (const auto& f : (*store)->FindingsForPath("app", "conf.a")) {
+      if (!f.resolved_at.empty()) continue;
+      ++open;
+      int v = std::stoi(f.value);
+      CHECK(v >= 1);
+      CHECK(v <= i);
+    }
+    CHECK(open <= 1);
+  }
+}
+
+TEST_CASE("daemon: a real Prometheus scrapes it; promtool accepts the metrics") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  dir.write("drift.yaml", Config(api.port()));
+  dir.write("token", "t0ken\n");
+  dir.write("prod.yaml", "a: 1\n");
+  dir.write("stage.yaml", "a: 2\n");
+  Daemon d(dir);
+  dir.write("metrics.txt", HttpDo(d.url("/metrics")).body);
+  CHECK(std::system(("promtool check metrics < " + dir.file("metrics.txt") + " > " +
+                     dir.file("promtool.log") + " 2>&1").c_str()) == 0);
+  INFO(ReadFile(dir.file("promtool.log")));
+
+  int prom_port = testing::TestPostgres::FreePort();
+  dir.write("prometheus.yml", "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                              "scrape_configs:\n  - job_name: drift\n    static_configs:\n"
+                              "      - targets: ['127.0.0.1:" + std::to_string(d.port) + "']\n");
+  Child prom({"/usr/bin/prometheus", "--config.file=" + dir.file("prometheus.yml"),
+              "--storage.tsdb.path=" + dir.file("prom"),
+              "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+             dir.file("prometheus.log"));
+  auto query = [&](const std::string& q) {
+    std::string url = "http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=";
+    char* esc = curl_easy_escape(nullptr, q.c_str(), 0);
+    url += esc;
+    curl_free(esc);
+    auto r = HttpDo(url);
+    return r.status == 200 ? nlohmann::json::parse(r.body)["data"]["result"] : nlohmann::json::array();
+  };
+  nlohmann::json findings;
+  bool scraped = WaitFor([&] {
+    findings = query("drift_findings{source=\"conf\"}");
+    return !findings.empty();
+  }, std::chrono::seconds(40));
+  INFO(ReadFile(dir.file("prometheus.log")));
+  REQUIRE(scraped);
+  REQUIRE(findings.size() == 1);
+  auto& m = findings[0]["metric"];
+  CHECK(m["service"] == "app");
+  CHECK(m["env"] == "stage");
+  CHECK(m["severity"] == "warning");
+  CHECK(m["owner"] == "team-app");
+  CHECK(m["rule"] == "default");
+  CHECK(findings[0]["value"][1] == "1");
+  auto down = query("drift_source_up{source=\"broken\"}");
+  REQUIRE(down.size() == 2);
+  CHECK(down[0]["value"][1] == "0");
+  auto up = query("drift_source_up{source=\"conf\",env=\"prod\"}");
+  REQUIRE(up.size() == 1);
+  CHECK(up[0]["value"][1] == "1");
+  CHECK(query("drift_build_info").size() == 1);
+}
+
+}  // namespace
+}  // namespace drift
