@@ -1,7 +1,7 @@
 # Thin wrapper over the CMake presets; every target installs missing Debian packages first.
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo test test-asan bench clean
+.PHONY: deps build demo demo-daemon test test-asan bench clean
 
 deps:
 	@scripts/install-deps
@@ -12,6 +12,9 @@ build: deps
 
 demo: build
 	@scripts/demo
+
+demo-daemon: build
+	@scripts/demo-daemon
 
 test: deps
 	cmake --preset debug >/dev/null
