@@ -40,30 +40,6 @@ CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, Ya
   return o;
 }
 
-namespace {
-NodeId Resolve(const Document& d, const Path& p) {
-  NodeId n = d.root();
-  for (const auto& seg : p) {
-    if (n == kNoNode) return n;
-    if (seg.kind == PathSegment::Kind::kKey) {
-      n = d.find(n, seg.key);
-    } else if (seg.kind == PathSegment::Kind::kIndex) {
-      if (d.type(n) != Type::kList) return kNoNode;
-      auto kids = d.children(n);
-      n = seg.index < static_cast<int64_t>(kids.size()) ? kids[seg.index].value : kNoNode;
-    } else {
-      if (d.type(n) != Type::kList) return kNoNode;
-      NodeId found = kNoNode;
-      for (const Entry& e : d.children(n)) {
-        NodeId f = d.find(e.value, seg.key);
-        if (f != kNoNode && !d.is_container(f) && d.scalar_text(f) == seg.value) found = e.value;
-      }
-      n = found;
-    }
-  }
-  return n;
-}
-}  // namespace
 
 Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
                                const std::string& origin, Format hint) {
@@ -73,7 +49,7 @@ Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
   po.yaml_1_1 = o.yaml_1_1;
   auto doc = ParseDocument(bytes, po);
   if (!doc.ok() || !o.extract) return doc;
-  NodeId n = Resolve(*doc, *o.extract);
+  NodeId n = ResolvePath(*doc, doc->root(), *o.extract);
   if (n == kNoNode)
     return MakeError("extract path '" + FormatPath(*o.extract) + "' is not in the document");
   Document out;

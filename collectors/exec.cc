@@ -116,13 +116,7 @@ class ExecCollector final : public BlockingCollector {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    auto scrub = [&](std::string m) {
-      for (const auto& s : secrets) {
-        if (s.size() < 3) continue;
-        for (size_t p; (p = m.find(s)) != std::string::npos;) m.replace(p, s.size(), "***");
-      }
-      return m;
-    };
+    auto scrub = [&](std::string m) { return ScrubSecrets(std::move(m), secrets); };
     std::string what = argv[0];
     if (timed_out)
       return MakeError(what + " timed out after " + FormatDuration(common.timeout) +

@@ -22,19 +22,6 @@ struct HttpOptions {
   bool decode_base64 = false;
 };
 
-// Replaces every resolved secret value in a message with "***".
-std::string Scrub(std::string msg, const std::vector<std::string>& secrets) {
-  for (const auto& s : secrets) {
-    if (s.size() < 3) continue;
-    size_t pos = 0;
-    while ((pos = msg.find(s, pos)) != std::string::npos) {
-      msg.replace(pos, s.size(), "***");
-      pos += 3;
-    }
-  }
-  return msg;
-}
-
 class HttpCollector final : public Collector {
  public:
   HttpCollector(HttpOptions o, CommonOptions c, std::string dir)
@@ -110,7 +97,7 @@ class HttpCollector final : public Collector {
         return;
       }
       if (!r.error.empty())
-        return a->done(MakeError(Scrub(r.error, a->secrets) + " (GET " + o_.url + ")"));
+        return a->done(MakeError(ScrubSecrets(r.error, a->secrets) + " (GET " + o_.url + ")"));
       if (r.status < 200 || r.status > 299)
         return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + o_.url));
       // Parsing a large body must not stall the event loop.
@@ -119,7 +106,7 @@ class HttpCollector final : public Collector {
         if (doc.ok() && o_.decode_base64) doc = DecodeBase64Values(*doc);
         if (!doc.ok()) {
           Error e = doc.error();
-          e.message = Scrub(e.message, a->secrets);
+          e.message = ScrubSecrets(e.message, a->secrets);
           return a->done(e);
         }
         a->done(std::move(doc));

@@ -256,9 +256,7 @@ class SqlCollector final : public BlockingCollector {
     if (!table.ok()) {
       Error e = table.error();
       // libpq messages name hosts and users, never passwords; scrub the DSN anyway.
-      if (HasSecretRefs(dsn) && resolved->size() >= 3)
-        for (size_t p; (p = e.message.find(*resolved)) != std::string::npos;)
-          e.message.replace(p, resolved->size(), "***");
+      if (HasSecretRefs(dsn)) e.message = ScrubSecrets(e.message, {*resolved});
       return e;
     }
     auto doc = ToDocument(*table, key, driver + " query");
@@ -266,14 +264,7 @@ class SqlCollector final : public BlockingCollector {
     // extract applies to the rows' document like to any other snapshot.
     Document out;
     auto& d = *doc;
-    NodeId n = d.root();
-    for (const auto& seg : *common.extract) {
-      if (n == kNoNode || seg.kind != PathSegment::Kind::kKey) {
-        n = kNoNode;
-        break;
-      }
-      n = d.find(n, seg.key);
-    }
+    NodeId n = ResolvePath(d, d.root(), *common.extract);
     if (n == kNoNode)
       return MakeError("extract path '" + FormatPath(*common.extract) + "' is not in the result");
     out.set_root(out.copy_from(d, n));

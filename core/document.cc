@@ -246,6 +246,29 @@ nlohmann::ordered_json ToJson(const Document& d, NodeId id) {
   return nullptr;
 }
 
+NodeId ResolvePath(const Document& d, NodeId n, std::span<const PathSegment> path) {
+  for (const auto& seg : path) {
+    if (n == kNoNode) return n;
+    if (seg.kind == PathSegment::Kind::kKey) {
+      n = d.find(n, seg.key);
+    } else if (d.type(n) != Type::kList) {
+      return kNoNode;
+    } else if (seg.kind == PathSegment::Kind::kIndex) {
+      auto kids = d.children(n);
+      n = seg.index >= 0 && seg.index < static_cast<int64_t>(kids.size()) ? kids[seg.index].value
+                                                                          : kNoNode;
+    } else {
+      NodeId found = kNoNode;
+      for (const Entry& e : d.children(n)) {
+        NodeId f = d.find(e.value, seg.key);
+        if (f != kNoNode && !d.is_container(f) && d.scalar_text(f) == seg.value) found = e.value;
+      }
+      n = found;
+    }
+  }
+  return n;
+}
+
 std::string DumpJson(const nlohmann::ordered_json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/path.h"
+
 namespace drift {
 
 enum class Type : uint8_t { kNull, kBool, kInt, kFloat, kString, kMap, kList };
@@ -138,6 +140,9 @@ bool DeepEqual(const Document& a, NodeId x, const Document& b, NodeId y);
 
 // The subtree as JSON (maps keep their order). Used for findings and `drift diff`.
 nlohmann::ordered_json ToJson(const Document& d, NodeId id);
+
+// The node at `path` below `from` (keys, indices, [field=value] items), or kNoNode.
+NodeId ResolvePath(const Document& d, NodeId from, std::span<const PathSegment> path);
 
 // JSON text that never throws: invalid UTF-8 is replaced (snapshots may hold any bytes).
 std::string DumpJson(const nlohmann::ordered_json& j, int indent = -1);

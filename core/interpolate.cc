@@ -135,6 +135,15 @@ Result<std::string> ResolveSecretRefs(std::string_view s, const std::string& bas
   return out;
 }
 
+std::string ScrubSecrets(std::string msg, const std::vector<std::string>& secrets) {
+  for (const auto& s : secrets) {
+    if (s.size() < 3) continue;
+    for (size_t pos = 0; (pos = msg.find(s, pos)) != std::string::npos; pos += 3)
+      msg.replace(pos, s.size(), "***");
+  }
+  return msg;
+}
+
 Result<std::chrono::milliseconds> ParseDuration(std::string_view s) {
   if (s.empty()) return MakeError("empty duration");
   std::chrono::milliseconds total{0};

@@ -31,6 +31,9 @@ struct SecretRef {
 };
 std::vector<SecretRef> SecretRefs(std::string_view s);
 
+// Replaces every occurrence of each secret value (3+ characters) in a message by "***".
+std::string ScrubSecrets(std::string message, const std::vector<std::string>& secrets);
+
 // "30s", "5m", "1h", "500ms", "1h30m"; errors for anything else.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view s);
 std::string FormatDuration(std::chrono::milliseconds d);

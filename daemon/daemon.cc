@@ -166,7 +166,6 @@ class Daemon {
           Fnv1a64(t.service->name) % static_cast<uint64_t>(opts_.shard_count) !=
               static_cast<uint64_t>(opts_.shard_index))
         continue;
-      CommonOptions common;
       g->targets.push_back(&t);
       Millis interval = c.defaults.interval;
       if (auto v = Get(t.source->For(c.environments[t.env].name), "interval"); v.IsDefined())
@@ -254,7 +253,7 @@ class Daemon {
     bool changed = false;
     if (r.ok()) {
       auto doc = std::make_shared<const Document>(std::move(r.value()));
-      std::string hash = HashOf(*doc);
+      std::string hash = SnapshotHash(*doc);
       changed = hash != st.hash || !st.doc;
       st.doc = doc;
       st.hash = hash;
@@ -275,13 +274,6 @@ class Daemon {
     Tick();
   }
 
-  static std::string HashOf(const Document& d) {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx",
-                  static_cast<unsigned long long>(ContentHash(d, d.root())));
-    return buf;
-  }
-
   void RecordSnapshot(std::shared_ptr<Generation> g, size_t i) {
     const Target& t = *g->targets[i];
     auto& st = g->states[i];
@@ -291,11 +283,7 @@ class Daemon {
     bool redact_all = t.collector->redact_all();
     const Redactor& redactor = *g->program->redactor;
     runtime_->Blocking([this, rec, doc, redact_all, &redactor, g]() mutable {
-      if (doc->node_count() <= 100'000) {
-        bool flag = false;
-        rec.document = redact_all ? DumpJson(nlohmann::ordered_json(redactor.Fingerprint(*doc, doc->root())))
-                                  : DumpJson(redactor.ToJson(*doc, doc->root(), flag));
-      }
+      rec.document = RedactedDocument(*doc, redactor, redact_all);
       std::lock_guard<std::mutex> lock(store_mu_);
       if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
     });

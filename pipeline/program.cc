@@ -35,15 +35,14 @@ void CheckSecretRefs(const YAML::Node& n, const Placeholders& ph, const Config& 
   }
 }
 
-// A stable, short hash of a snapshot's content.
+}  // namespace
+
 std::string SnapshotHash(const Document& d) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(ContentHash(d, d.root())));
   return buf;
 }
 
-// The snapshot as stored: secrets as fingerprints, and only documents of a sensible size
-// (the hash alone records a change of a huge one).
 std::string RedactedDocument(const Document& d, const Redactor& redactor, bool redact_all) {
   constexpr size_t kMaxStoredNodes = 100'000;
   if (d.node_count() > kMaxStoredNodes) return "";
@@ -51,6 +50,8 @@ std::string RedactedDocument(const Document& d, const Redactor& redactor, bool r
   bool redacted = false;
   return DumpJson(redactor.ToJson(d, d.root(), redacted));
 }
+
+namespace {
 
 std::string KeyFilePath(const Config& c) {
   std::string dir = c.dir;

@@ -55,6 +55,12 @@ struct CheckOptions {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 
+// A stable, short hash of a snapshot's content (detects changes).
+std::string SnapshotHash(const Document& d);
+// The snapshot as the state store keeps it: secrets as fingerprints, and only documents of a
+// sensible size ("" for larger ones: the hash alone records their changes).
+std::string RedactedDocument(const Document& d, const Redactor& redactor, bool redact_all);
+
 // Collects every selected (service, source, env) once, concurrently, and evaluates the rules.
 CheckReport RunCheck(const Program& program, const CheckOptions& options);
 

@@ -405,7 +405,8 @@ class Walker final : public JudgeContext {
       if (p.empty() || p[0].kind != PathSegment::Kind::kKey || p[0].key != source_) continue;
       bool anywhere = false;
       for (const Side& s : roots_)
-        if (s.collected() && Resolve(*s.doc, p) != kNoNode) anywhere = true;
+        if (s.collected() && ResolvePath(*s.doc, s.doc->root(), std::span(p).subspan(1)) != kNoNode)
+          anywhere = true;
       if (anywhere) continue;
       // Envs for which an earlier rule decides the path or one of its ancestors are skipped.
       EnvSet envs = 0;
@@ -438,30 +439,6 @@ class Walker final : public JudgeContext {
       for (const Side& s : roots_) absent.push_back(Side{s.doc, kNoNode});
       Apply(r, absent, envs);
     }
-  }
-
-  static NodeId Resolve(const Document& d, const Path& p) {
-    NodeId n = d.root();
-    for (size_t i = 1; i < p.size() && n != kNoNode; ++i) {
-      const auto& seg = p[i];
-      if (seg.kind == PathSegment::Kind::kKey) {
-        n = d.find(n, seg.key);
-      } else if (seg.kind == PathSegment::Kind::kIndex) {
-        if (d.type(n) != Type::kList) return kNoNode;
-        auto kids = d.children(n);
-        n = seg.index >= 0 && seg.index < static_cast<int64_t>(kids.size()) ? kids[seg.index].value
-                                                                            : kNoNode;
-      } else {
-        if (d.type(n) != Type::kList) return kNoNode;
-        NodeId found = kNoNode;
-        for (const Entry& e : d.children(n)) {
-          NodeId f = d.find(e.value, seg.key);
-          if (f != kNoNode && !d.is_container(f) && d.scalar_text(f) == seg.value) found = e.value;
-        }
-        n = found;
-      }
-    }
-    return n;
   }
 
   const Evaluator& ev_;
