@@ -252,6 +252,7 @@ class Daemon {
     metrics_.SourceCollected(t.service->name, t.source->name, env, r.ok(), seconds, UnixNow());
     bool changed = false;
     if (r.ok()) {
+      if (!st.last_error.empty()) ++findings_version_;  // recovered: its error leaves the report
       auto doc = std::make_shared<const Document>(std::move(r.value()));
       std::string hash = SnapshotHash(*doc);
       changed = hash != st.hash || !st.doc;
@@ -264,10 +265,16 @@ class Daemon {
       if (st.last_error.empty() || first)
         Log(spdlog::level::warn, "cannot collect service " + t.service->name + ", source " +
                                      t.source->name + ", env " + env + ": " + r.error().ToString());
-      st.last_error = r.error().ToString();
+      std::string error = r.error().ToString();
+      if (error != st.last_error) ++findings_version_;  // the report's errors changed
+      st.last_error = error;
       changed = st.doc != nullptr || first;  // it became unknown
       st.doc = nullptr;
       st.hash.clear();
+    }
+    if (changed || first) {
+      ++findings_version_;
+      last_change_ = Now();
     }
     if (changed) Evaluate(g, g->group_of[i]);
     MaybeFinishOnce(g);
@@ -326,6 +333,8 @@ class Daemon {
       net::post(runtime_->io(), [this, g, gi, findings = std::move(findings)]() mutable {
         auto& grp = g->groups[gi];
         grp.findings = std::move(findings);
+        ++findings_version_;
+        last_change_ = Now();
         grp.evaluating = false;
         --g->pending_evaluations;
         metrics_.Evaluated(grp.service->name);
@@ -354,7 +363,8 @@ class Daemon {
                      const std::string& env, const std::string& severity) {
     const Config& c = g->program->config;
     CheckReport r;
-    r.checked_at = Now();
+    // The report is as of the last change (what a cached copy shows, too).
+    r.checked_at = last_change_.empty() ? Now() : last_change_;
     r.baseline = c.baseline;
     r.environments = c.env_names();
     for (const auto& grp : g->groups) {
@@ -402,11 +412,25 @@ class Daemon {
     };
     bool get = r.method == "GET" || r.method == "HEAD";
     if (r.path == "/metrics" && get) {
-      std::vector<const Finding*> all;
-      for (const auto& grp : g->groups)
-        for (const auto& f : grp.findings) all.push_back(&f);
-      metrics_.SetFindings(all, UnixNow());
-      return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Serialize()};
+      // Findings gauges are recomputed only when findings changed, not per scrape.
+      if (metrics_version_ != findings_version_ || metrics_gen_ != g.get()) {
+        std::vector<const Finding*> all;
+        for (const auto& grp : g->groups)
+          for (const auto& f : grp.findings) all.push_back(&f);
+        metrics_.SetFindings(all, UnixNow());
+        metrics_version_ = findings_version_;
+        metrics_gen_ = g.get();
+      }
+      // Serialized at most once a second: scrapes in a burst share one rendering.
+      auto now = SteadyClock::now();
+      if (metrics_text_version_ != findings_version_ || now - metrics_text_at_ > std::chrono::seconds(1) ||
+          metrics_text_.empty()) {
+        metrics_.UpdateAges(UnixNow());
+        metrics_text_ = metrics_.Serialize();
+        metrics_text_at_ = now;
+        metrics_text_version_ = findings_version_;
+      }
+      return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_text_};
     }
     if (r.path == "/healthz" && get) return {200, "text/plain", "ok\n"};
     if (r.path == "/readyz" && get) {
@@ -419,7 +443,20 @@ class Daemon {
     if (r.path == "/api/v1/findings" && get) {
       std::string sev = q("severity");
       if (!sev.empty() && !ParseSeverity(sev)) return json(400, {{"error", "unknown severity"}});
-      return json(200, ReportJson(Report(g, q("service"), q("env"), sev)));
+      // The rendered report is cached until findings or source states change.
+      std::string key = q("service") + "\x1f" + q("env") + "\x1f" + sev;
+      auto& cached = findings_cache_[key];
+      if (cached.first != findings_version_ || findings_cache_gen_ != g.get()) {
+        if (findings_cache_gen_ != g.get()) {
+          findings_cache_.clear();
+          findings_cache_gen_ = g.get();
+        }
+        auto& fresh = findings_cache_[key];
+        fresh.first = findings_version_;
+        fresh.second = DumpJson(ReportJson(Report(g, q("service"), q("env"), sev)), 2) + "\n";
+        return {200, "application/json", fresh.second};
+      }
+      return {200, "application/json", cached.second};
     }
     if (r.path == "/api/v1/sources" && get) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
@@ -543,6 +580,16 @@ class Daemon {
   std::shared_ptr<Generation> gen_;
   uint64_t generation_counter_ = 0;
   Metrics metrics_;
+  // Bumped whenever findings or source states change; caches compare against it.
+  uint64_t findings_version_ = 1;
+  uint64_t metrics_version_ = 0;
+  const Generation* metrics_gen_ = nullptr;
+  std::map<std::string, std::pair<uint64_t, std::string>> findings_cache_;
+  const Generation* findings_cache_gen_ = nullptr;
+  std::string last_change_;
+  std::string metrics_text_;
+  SteadyClock::time_point metrics_text_at_{};
+  uint64_t metrics_text_version_ = 0;
   bool stopping_ = false;
   int exit_code_ = 0;
 };

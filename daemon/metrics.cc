@@ -99,6 +99,14 @@ void Metrics::SetFindings(const std::vector<const Finding*>& findings, double no
        [](double v) { return v; });
   sync(oldest_, oldest_series_, oldest, {"service", "env", "severity"},
        [now](double first) { return first > 0 ? std::max(0.0, now - first) : 0.0; });
+  oldest_first_seen_ = std::move(oldest);
+}
+
+void Metrics::UpdateAges(double now) {
+  for (const auto& [key, first] : oldest_first_seen_) {
+    auto it = oldest_series_.find(key);
+    if (it != oldest_series_.end()) it->second->Set(first > 0 ? std::max(0.0, now - first) : 0.0);
+  }
 }
 
 void Metrics::SourceCollected(const std::string& service, const std::string& source,

@@ -21,8 +21,10 @@ namespace drift {
 class Metrics {
  public:
   Metrics();
-  // Findings gauges from the current findings (stale label sets are removed).
+  // Findings gauges from the current findings (stale label sets are removed). Call when the
+  // findings change; UpdateAges keeps drift_oldest_finding_age_seconds current in between.
   void SetFindings(const std::vector<const Finding*>& findings, double now_unix);
+  void UpdateAges(double now_unix);
   void SourceCollected(const std::string& service, const std::string& source,
                        const std::string& env, bool up, double seconds, double now_unix);
   void Evaluated(const std::string& service);
@@ -46,6 +48,7 @@ class Metrics {
   prometheus::Gauge* reload_ok_;
   prometheus::Gauge* reload_ts_;
   std::map<std::vector<std::string>, prometheus::Gauge*> finding_series_, oldest_series_;
+  std::map<std::vector<std::string>, double> oldest_first_seen_;
   struct SourceSeries {
     prometheus::Gauge* up = nullptr;
     prometheus::Gauge* last_success = nullptr;
