@@ -9,8 +9,13 @@ std::string Error::ToString() const {
   if (where.file.empty()) return message;
   std::string out = where.file;
   if (where.line) {
-    out += ":" + std::to_string(where.line);
-    if (where.column) out += ":" + std::to_string(where.column);
+    // Appended piecewise: `"literal" + std::string&&` trips GCC 12's -Wrestrict (PR105329).
+    out += ':';
+    out += std::to_string(where.line);
+    if (where.column) {
+      out += ':';
+      out += std::to_string(where.column);
+    }
   }
   return out + ": " + message;
 }

@@ -306,7 +306,7 @@ class YamlBuilder {
                   (t == "float" && (got == Type::kFloat || got == Type::kInt)) ||
                   (t == "bool" && got == Type::kBool) || (t == "null" && got == Type::kNull);
       if (!fits)
-        return MakeError("'" + std::string(value) + "' is not a valid !!" + std::string(t),
+        return MakeError(std::string("'").append(value).append("' is not a valid !!").append(t),
                          Position{opts_.origin, line, col});
       if (t == "float" && got == Type::kInt) {
         double d = static_cast<double>(doc_.node(r).i);
