@@ -1,6 +1,7 @@
 #include "rules/engine.h"
 
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "core/path.h"
@@ -482,9 +483,49 @@ std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std
                                          const std::string& source,
                                          std::span<const Document* const> docs,
                                          bool redact_all) const {
-  Walker w(*this, &service, owner, source, docs, BaselineFor(service));
-  w.redact_all = redact_all;
-  return w.Run();
+  int base = BaselineFor(service);
+  // Large snapshots: each non-baseline env is compared with the baseline on its own thread.
+  // Only `differ` looks at pairs of envs, so services with a differ rule are walked whole.
+  size_t nodes = 0, others = 0;
+  for (size_t e = 0; e < docs.size(); ++e) {
+    if (!docs[e]) continue;
+    nodes += docs[e]->node_count();
+    if (static_cast<int>(e) != base) ++others;
+  }
+  bool pairwise = false;
+  for (const auto& r : rules_.rules)
+    if (!r.ignore && r.applies_to_service(service.name) && r.expect->name() == "differ") pairwise = true;
+  if (rules_.defaults.expect->name() == "differ") pairwise = true;
+  constexpr size_t kParallelNodes = 200'000;
+  if (pairwise || others < 2 || nodes < kParallelNodes || base < 0 || !docs[base]) {
+    Walker w(*this, &service, owner, source, docs, base);
+    w.redact_all = redact_all;
+    return w.Run();
+  }
+  std::vector<int> envs;
+  for (size_t e = 0; e < docs.size(); ++e)
+    if (docs[e] && static_cast<int>(e) != base) envs.push_back(static_cast<int>(e));
+  std::vector<std::vector<Finding>> parts(envs.size());
+  auto run = [&](size_t k) {
+    std::vector<const Document*> only(docs.size(), nullptr);
+    only[base] = docs[base];
+    only[envs[k]] = docs[envs[k]];
+    Walker w(*this, &service, owner, source, only, base);
+    w.redact_all = redact_all;
+    const std::string& mine = config_.environments[envs[k]].name;
+    const std::string& baseline = config_.environments[base].name;
+    for (auto& f : w.Run())
+      if (f.env == mine || (k == 0 && f.env == baseline)) parts[k].push_back(std::move(f));
+  };
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < envs.size(); ++k) threads.emplace_back(run, k);
+  run(0);
+  for (auto& t : threads) t.join();
+  std::vector<Finding> out = std::move(parts[0]);
+  for (size_t k = 1; k < parts.size(); ++k)
+    out.insert(out.end(), std::make_move_iterator(parts[k].begin()),
+               std::make_move_iterator(parts[k].end()));
+  return out;
 }
 
 std::vector<Finding> DiffDocuments(const Document& a, const Document& b,

@@ -299,3 +299,44 @@ TEST_CASE("property: a tree diffed with itself has no findings; A vs B mirrors B
 
 }  // namespace
 }  // namespace drift
+
+namespace drift {
+namespace {
+
+// Big snapshots are evaluated one env per thread; the result must equal the whole walk
+// (which a differ rule forces).
+TEST_CASE("parallel per-env evaluation gives exactly the whole walk's findings") {
+  auto make = [](int seed) {
+    std::string y;
+    for (int s = 0; s < 90; ++s) {  // > 200k nodes in all: the parallel path
+      y += "svc" + std::to_string(s) + ":\n";
+      for (int k = 0; k < 900; ++k) {
+        int v = (k * 7 + s) % 13;
+        if (seed && (k * 31 + s * 17 + seed) % 97 == 0) v += seed;
+        if (seed == 2 && k % 211 == 5) continue;
+        y += "  k" + std::to_string(k) + ": " + std::to_string(v) + "\n";
+      }
+      y += "  level: " + std::string(seed == 2 && s % 5 == 0 ? "LOUD" : "INFO") + "\n";
+      if (seed == 1 && s % 7 == 0) y += "  extra_" + std::to_string(s) + ": {a: 1}\n";
+    }
+    return y;
+  };
+  std::string rules = R"(  - name: levels
+    match: "s.*.level"
+    expect: {one_of: [INFO, WARNING]}
+  - name: must
+    match: "s.svc1.k5"
+    expect: present
+)";
+  testing::RulesFixture parallel(rules);
+  testing::RulesFixture whole(rules + "  - name: pairs\n    match: s.nowhere\n    expect: differ\n");
+  std::vector<std::optional<std::string>> docs{make(0), make(1), make(2)};
+  auto a = parallel.Eval(docs);
+  auto b = whole.Eval(docs);
+  CHECK(a.size() > 200);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == b[i]);
+}
+
+}  // namespace
+}  // namespace drift
