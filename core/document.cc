@@ -127,10 +127,21 @@ void Document::clear() {
   root_ = kNoNode;
 }
 
+void Document::reserve_for(size_t bytes) {
+  // Measured on generated configs: ~21-24 input bytes per node, strings about a third.
+  nodes_.reserve(bytes / 16 + 16);
+  entries_.reserve(bytes / 16 + 16);
+  chars_.reserve(bytes / 2 + 16);
+}
+
 void Document::shrink_to_fit() {
-  nodes_.shrink_to_fit();
-  entries_.shrink_to_fit();
-  chars_.shrink_to_fit();
+  // Copying a huge vector costs more than a little slack: shrink only real over-reservation.
+  auto shrink = [](auto& v) {
+    if (v.capacity() > v.size() + v.size() / 2 + 4096) v.shrink_to_fit();
+  };
+  shrink(nodes_);
+  shrink(entries_);
+  shrink(chars_);
   std::vector<KeyId>().swap(key_index_);  // interning is over; find() scans maps
 }
 

@@ -103,6 +103,8 @@ class Document {
   NodeId reserve_container(Type t, uint32_t line, uint32_t col);
   void set_children(NodeId id, std::span<const Entry> children);
   void set_root(NodeId r) { root_ = r; }
+  // Room for a document parsed from `text_bytes` of input (avoids regrowing huge vectors).
+  void reserve_for(size_t text_bytes);
   // Empties the document but keeps its buffers (for documents rebuilt many times).
   void clear();
   // Gives back the slack of the growing vectors once a parser is done.

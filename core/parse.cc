@@ -271,6 +271,7 @@ Result<Document> ParseJson(std::string_view text, const ParseOptions& options) {
   if (err) return JsonError(text, options, simdjson::error_message(err));
   JsonBuilder b(text, padded.data(), options);
   b.doc.set_origin(options.origin);
+  b.doc.reserve_for(text.size());
   bool scalar = false;
   if ((err = d.is_scalar().get(scalar)))
     return JsonError(text, options, simdjson::error_message(err));

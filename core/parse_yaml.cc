@@ -161,6 +161,7 @@ class YamlBuilder {
     yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
                                  text.size());
     doc_.set_origin(opts_.origin);
+    doc_.reserve_for(text.size());
     merge_key_ = doc_.intern("<<");
     // The stream is a list of documents; a single document becomes the root itself.
     stream_ = doc_.reserve_container(Type::kList, 1, 1);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -453,7 +454,9 @@ class Daemon {
         }
         auto& fresh = findings_cache_[key];
         fresh.first = findings_version_;
-        fresh.second = DumpJson(ReportJson(Report(g, q("service"), q("env"), sev)), 2) + "\n";
+        std::ostringstream rendered;
+        json_sink_->Write(Report(g, q("service"), q("env"), sev), rendered);
+        fresh.second = rendered.str();
         return {200, "application/json", fresh.second};
       }
       return {200, "application/json", cached.second};
@@ -587,6 +590,7 @@ class Daemon {
   std::map<std::string, std::pair<uint64_t, std::string>> findings_cache_;
   const Generation* findings_cache_gen_ = nullptr;
   std::string last_change_;
+  std::unique_ptr<Sink> json_sink_ = MakeSink("json", {});
   std::string metrics_text_;
   SteadyClock::time_point metrics_text_at_{};
   uint64_t metrics_text_version_ = 0;

@@ -2,6 +2,7 @@
 #include "outputs/sink.h"
 
 #include "core/document.h"
+#include "core/strings.h"
 
 namespace drift {
 
@@ -53,6 +54,60 @@ nlohmann::ordered_json ReportJson(const CheckReport& r) {
 }
 
 namespace {
+// A JSON string as nlohmann prints it (ASCII fast path; anything else through nlohmann so
+// invalid UTF-8 is replaced the same way).
+void AppendString(std::string& out, const std::string& v) {
+  for (unsigned char c : v) {
+    if (c >= 0x80) {
+      out += DumpJson(nlohmann::ordered_json(v));
+      return;
+    }
+  }
+  out += JsonQuote(v);
+}
+
+// `j` as nlohmann's dump(2) prints it when nested `indent` spaces deep.
+void AppendValue(std::string& out, const nlohmann::ordered_json& j, size_t indent) {
+  if (j.is_string()) return AppendString(out, j.get_ref<const std::string&>());
+  if (j.is_primitive() || j.empty()) {
+    out += DumpJson(j);
+    return;
+  }
+  for (char c : DumpJson(j, 2)) {
+    out += c;
+    if (c == '\n') out.append(indent, ' ');
+  }
+}
+
+// One finding, exactly as DumpJson(FindingJson(f), 2) nested in the findings array prints.
+void AppendFinding(std::string& out, const Finding& f) {
+  auto field = [&](const char* key, auto&& write) {
+    out += "      \"";
+    out += key;
+    out += "\": ";
+    write();
+    out += ",\n";
+  };
+  auto str = [&](const char* key, const std::string& v) { field(key, [&] { AppendString(out, v); }); };
+  out += "    {\n";
+  str("id", f.id);
+  str("service", f.service);
+  str("source", f.source);
+  str("path", f.path);
+  str("env", f.env);
+  if (!f.with_env.empty()) str("with_env", f.with_env);
+  str("rule", f.rule);
+  str("kind", std::string(FindingKindName(f.kind)));
+  str("severity", std::string(SeverityName(f.severity)));
+  str("owner", f.owner);
+  if (f.baseline_value) field("baseline_value", [&] { AppendValue(out, *f.baseline_value, 6); });
+  if (f.value) field("value", [&] { AppendValue(out, *f.value, 6); });
+  field("redacted", [&] { out += f.redacted ? "true" : "false"; });
+  out += "      \"first_seen\": ";
+  AppendString(out, f.first_seen);
+  out += "\n    }";
+}
+
 class JsonSink final : public Sink {
  public:
   // Streams the findings one by one: a report can hold hundreds of thousands, and one
@@ -81,12 +136,7 @@ class JsonSink final : public Sink {
     out << std::string_view(text).substr(0, at) << "\"findings\": [\n";
     std::string chunk;
     for (size_t i = 0; i < report.findings.size(); ++i) {
-      std::string item = DumpJson(FindingJson(report.findings[i]), 2);
-      chunk += "    ";
-      for (char c : item) {
-        chunk += c;
-        if (c == '\n') chunk += "    ";
-      }
+      AppendFinding(chunk, report.findings[i]);
       chunk += i + 1 < report.findings.size() ? ",\n" : "\n";
       if (chunk.size() > (1 << 16)) {
         out << chunk;
