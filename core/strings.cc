@@ -93,6 +93,16 @@ std::string DidYouMean(std::string_view word, std::span<const std::string_view> 
 }
 
 std::string JsonQuote(std::string_view s) {
+  bool plain = true;
+  for (unsigned char c : s) plain = plain && c >= 0x20 && c != '"' && c != '\\';
+  if (plain) {  // the common case: nothing to escape
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    out += s;
+    out += '"';
+    return out;
+  }
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
