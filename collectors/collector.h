@@ -63,8 +63,9 @@ CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, Ya
 
 // Parses collected bytes and applies `extract`; `hint` is the format from the extension or
 // Content-Type when `format:` did not say.
+// `capacity`: bytes readable at bytes.data() (lets the JSON parser skip a copy).
 Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& options,
-                               const std::string& origin, Format hint);
+                               const std::string& origin, Format hint, size_t capacity = 0);
 
 using CollectorFactory = std::unique_ptr<Collector> (*)(const YAML::Node& spec,
                                                         const SourceContext& ctx,

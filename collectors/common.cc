@@ -42,8 +42,9 @@ CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, Ya
 
 
 Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
-                               const std::string& origin, Format hint) {
+                               const std::string& origin, Format hint, size_t capacity) {
   ParseOptions po;
+  po.capacity = capacity;
   po.format = o.format != Format::kAuto ? o.format : hint != Format::kAuto ? hint : SniffFormat(bytes);
   po.origin = origin;
   po.yaml_1_1 = o.yaml_1_1;

@@ -40,10 +40,13 @@ class FileCollector final : public BlockingCollector {
                        HumanSize(max_size_) + " limit (max_size)");
     std::ifstream f(path, std::ios::binary);
     if (!f) return MakeError("cannot read " + path + ": " + std::strerror(errno));
-    std::string bytes(static_cast<size_t>(st.st_size), '\0');
+    // Slack past the end lets the JSON parser read the bytes in place.
+    std::string bytes;
+    bytes.reserve(static_cast<size_t>(st.st_size) + 64);
+    bytes.resize(static_cast<size_t>(st.st_size));
     f.read(bytes.data(), st.st_size);
     if (f.gcount() != st.st_size) return MakeError("cannot read " + path + ": short read");
-    return ParseSnapshot(bytes, opts_, path, FormatFromPath(path));
+    return ParseSnapshot(bytes, opts_, path, FormatFromPath(path), bytes.capacity());
   }
 
  private:

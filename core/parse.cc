@@ -264,12 +264,19 @@ Error JsonError(std::string_view text, const ParseOptions& o, std::string cause)
 }  // namespace
 
 Result<Document> ParseJson(std::string_view text, const ParseOptions& options) {
-  simdjson::padded_string padded(text.data(), text.size());
+  simdjson::padded_string padded;
+  const char* base = text.data();
+  if (options.capacity < text.size() + simdjson::SIMDJSON_PADDING) {
+    padded = simdjson::padded_string(text.data(), text.size());
+    base = padded.data();
+  }
   od::parser parser;
   od::document d;
-  auto err = parser.iterate(padded).get(d);
+  auto err = parser.iterate(base, text.size(), base == text.data() ? options.capacity
+                                                                     : padded.size() + simdjson::SIMDJSON_PADDING)
+                 .get(d);
   if (err) return JsonError(text, options, simdjson::error_message(err));
-  JsonBuilder b(text, padded.data(), options);
+  JsonBuilder b(text, base, options);
   b.doc.set_origin(options.origin);
   b.doc.reserve_for(text.size());
   bool scalar = false;

@@ -27,6 +27,9 @@ struct ParseOptions {
   std::string origin;        // file path or URL, used in errors and kept in the Document
   bool yaml_1_1 = false;     // yes/no/on/off are booleans (Ansible, PyYAML)
   uint32_t max_depth = 512;  // deeper nesting is an error, not a stack overflow
+  // Bytes readable at text.data() (>= text.size()); with enough slack past the end the JSON
+  // parser reads the text in place instead of copying it into a padded buffer.
+  size_t capacity = 0;
   // Nodes that YAML aliases may add on top of the document's own (alias bombs fail).
   size_t max_alias_nodes = 1'000'000;
 };
