@@ -466,7 +466,10 @@ class Walker final : public JudgeContext {
 Evaluator::Evaluator(const Config& config, const RuleSet& rules, const Redactor& redactor,
                      std::chrono::sys_days today)
     : config_(config), rules_(rules), redactor_(redactor), today_(today) {
-  for (const auto& e : config.environments) env_names_.push_back(EnvNames{e.name, e.aliases});
+  for (const auto& e : config.environments) {
+    env_names_.push_back(EnvNames{e.name, e.aliases, {}});
+    env_names_.back().cached_tokens = env_names_.back().tokens();
+  }
 }
 
 int Evaluator::BaselineFor(const ServiceConfig& service) const {

@@ -19,6 +19,8 @@ struct EnvNames {
   std::vector<std::string> aliases;
   // The name and aliases lower-cased, longest first (what env_tokens replaces).
   std::vector<std::string> tokens() const;
+  // tokens(), computed once by whoever normalizes many values (empty: compute on use).
+  std::vector<std::string> cached_tokens;
 };
 
 struct ScalarValue {

@@ -200,8 +200,12 @@ void NormalizeInto(NormalizedTree& t, const Document& raw, NodeId node,
   t.doc.clear();
   t.origin.clear();
   t.raw = &raw;
-  std::vector<std::string> tokens = env.tokens();
-  t.root = Normalizing(raw, normalizers, tokens, t).Copy(node);
+  if (env.cached_tokens.empty()) {
+    std::vector<std::string> tokens = env.tokens();
+    t.root = Normalizing(raw, normalizers, tokens, t).Copy(node);
+  } else {
+    t.root = Normalizing(raw, normalizers, env.cached_tokens, t).Copy(node);
+  }
   t.doc.set_root(t.root);
 }
 
