@@ -22,10 +22,22 @@ namespace drift {
 
 class Runtime;
 
+// Fields every source type has (kCommonSourceKeys).
+struct CommonOptions {
+  Format format = Format::kAuto;
+  std::optional<Path> extract;
+  Millis interval{0};
+  Millis timeout{0};
+  bool yaml_1_1 = false;
+};
+
 class Collector {
  public:
   using Done = std::function<void(Result<Document>)>;
+  explicit Collector(CommonOptions common) : common_(std::move(common)) {}
   virtual ~Collector() = default;
+  // format, extract, interval, timeout and yaml of this source in this env.
+  const CommonOptions& common() const { return common_; }
   // Starts one collection on the runtime's io thread; `done` is called exactly once, from any
   // thread, with the parsed snapshot or an error (which never contains a secret value).
   virtual void Start(Runtime& runtime, Done done) = 0;
@@ -33,11 +45,15 @@ class Collector {
   virtual std::string describe() const = 0;
   // True when every value of the snapshot is secret (decode: base64 sources).
   virtual bool redact_all() const { return false; }
+
+ protected:
+  CommonOptions common_;
 };
 
 // Collectors that block (file, exec, sql): Collect() runs on the runtime's worker pool.
 class BlockingCollector : public Collector {
  public:
+  using Collector::Collector;
   void Start(Runtime& runtime, Done done) final;
   virtual Result<Document> Collect() = 0;
 };
@@ -51,18 +67,13 @@ struct SourceContext {
   std::string expand(std::string_view s) const;  // {env} {ENV} {service} {source}
 };
 
-// Fields every source type has (kCommonSourceKeys).
-struct CommonOptions {
-  Format format = Format::kAuto;
-  std::optional<Path> extract;
-  Millis interval{0};
-  Millis timeout{0};
-  bool yaml_1_1 = false;
-};
 CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, YamlReader& r);
 
 // Parses collected bytes and applies `extract`; `hint` is the format from the extension or
 // Content-Type when `format:` did not say.
+// Keeps only `options.extract` of a snapshot (unchanged without one).
+Result<Document> ApplyExtract(Document doc, const CommonOptions& options);
+
 // `capacity`: bytes readable at bytes.data() (lets the JSON parser skip a copy).
 Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& options,
                                const std::string& origin, Format hint, size_t capacity = 0);

@@ -49,13 +49,18 @@ Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
   po.origin = origin;
   po.yaml_1_1 = o.yaml_1_1;
   auto doc = ParseDocument(bytes, po);
-  if (!doc.ok() || !o.extract) return doc;
-  NodeId n = ResolvePath(*doc, doc->root(), *o.extract);
+  if (!doc.ok()) return doc;
+  return ApplyExtract(std::move(*doc), o);
+}
+
+Result<Document> ApplyExtract(Document doc, const CommonOptions& o) {
+  if (!o.extract) return doc;
+  NodeId n = ResolvePath(doc, doc.root(), *o.extract);
   if (n == kNoNode)
     return MakeError("extract path '" + FormatPath(*o.extract) + "' is not in the document");
   Document out;
-  out.set_origin(origin);
-  out.set_root(out.copy_from(*doc, n));
+  out.set_origin(doc.origin());
+  out.set_root(out.copy_from(doc, n));
   return out;
 }
 

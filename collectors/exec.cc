@@ -23,9 +23,9 @@ constexpr size_t kStderrKeep = 512;
 
 class ExecCollector final : public BlockingCollector {
  public:
+  using BlockingCollector::BlockingCollector;
   std::vector<std::string> argv;  // placeholders expanded; secrets resolved when run
   uint64_t max_size = 16ull << 20;
-  CommonOptions common;
   std::string dir;
 
   std::string describe() const override { return argv.empty() ? "" : argv[0]; }
@@ -76,7 +76,7 @@ class ExecCollector final : public BlockingCollector {
 
     std::string out, err;
     bool timed_out = false, too_big = false;
-    auto deadline = std::chrono::steady_clock::now() + common.timeout;
+    auto deadline = std::chrono::steady_clock::now() + common_.timeout;
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     int open_fds = 2;
     char buf[65536];
@@ -119,7 +119,7 @@ class ExecCollector final : public BlockingCollector {
     auto scrub = [&](std::string m) { return ScrubSecrets(std::move(m), secrets); };
     std::string what = argv[0];
     if (timed_out)
-      return MakeError(what + " timed out after " + FormatDuration(common.timeout) +
+      return MakeError(what + " timed out after " + FormatDuration(common_.timeout) +
                        " (killed its process group)");
     if (too_big)
       return MakeError(what + " printed more than " + std::to_string(max_size) +
@@ -132,7 +132,7 @@ class ExecCollector final : public BlockingCollector {
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
       return MakeError(scrub(what + " exited with status " + std::to_string(WEXITSTATUS(status)) +
                              (tail.empty() ? "" : ": " + tail)));
-    auto doc = ParseSnapshot(out, common, what + " (stdout)", Format::kAuto);
+    auto doc = ParseSnapshot(out, common_, what + " (stdout)", Format::kAuto);
     if (!doc.ok()) {
       Error e = doc.error();
       e.message = scrub(e.message);
@@ -146,8 +146,7 @@ class ExecCollector final : public BlockingCollector {
 
 std::unique_ptr<Collector> MakeExecCollector(const YAML::Node& spec, const SourceContext& ctx,
                                              YamlReader& r) {
-  auto c = std::make_unique<ExecCollector>();
-  c->common = ReadCommonOptions(spec, ctx.config, r);
+  auto c = std::make_unique<ExecCollector>(ReadCommonOptions(spec, ctx.config, r));
   c->dir = ctx.config.dir;
   bool ok = true;
   auto cmd = Get(spec, "command");

@@ -23,7 +23,8 @@ std::string HumanSize(uint64_t n) {
 class FileCollector final : public BlockingCollector {
  public:
   FileCollector(std::string path, std::string dir, CommonOptions o, uint64_t max_size)
-      : path_(std::move(path)), dir_(std::move(dir)), opts_(std::move(o)), max_size_(max_size) {}
+      : BlockingCollector(std::move(o)), path_(std::move(path)), dir_(std::move(dir)),
+        max_size_(max_size) {}
 
   std::string describe() const override { return Absolute(path_); }
 
@@ -46,7 +47,7 @@ class FileCollector final : public BlockingCollector {
     bytes.resize(static_cast<size_t>(st.st_size));
     f.read(bytes.data(), st.st_size);
     if (f.gcount() != st.st_size) return MakeError("cannot read " + path + ": short read");
-    return ParseSnapshot(bytes, opts_, path, FormatFromPath(path), bytes.capacity());
+    return ParseSnapshot(bytes, common_, path, FormatFromPath(path), bytes.capacity());
   }
 
  private:
@@ -55,7 +56,6 @@ class FileCollector final : public BlockingCollector {
     return dir_ + "/" + p;
   }
   std::string path_, dir_;
-  CommonOptions opts_;
   uint64_t max_size_;
 };
 

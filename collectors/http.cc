@@ -25,7 +25,7 @@ struct HttpOptions {
 class HttpCollector final : public Collector {
  public:
   HttpCollector(HttpOptions o, CommonOptions c, std::string dir)
-      : o_(std::move(o)), common_(std::move(c)), dir_(std::move(dir)) {}
+      : Collector(std::move(c)), o_(std::move(o)), dir_(std::move(dir)) {}
   std::string describe() const override { return o_.url; }
   bool redact_all() const override { return o_.decode_base64; }
 
@@ -115,7 +115,6 @@ class HttpCollector final : public Collector {
   }
 
   HttpOptions o_;
-  CommonOptions common_;
   std::string dir_;
 };
 

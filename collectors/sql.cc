@@ -240,9 +240,9 @@ Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Mi
 
 class SqlCollector final : public BlockingCollector {
  public:
+  using BlockingCollector::BlockingCollector;
   std::string driver, dsn, query, dir;
   std::vector<std::string> key;
-  CommonOptions common;
   std::string describe() const override { return driver + " query"; }
 
   Result<Document> Collect() override {
@@ -251,8 +251,8 @@ class SqlCollector final : public BlockingCollector {
     std::string target = *resolved;
     if (driver == "sqlite" && !target.starts_with("file:") && !target.starts_with("/"))
       target = dir + "/" + target;
-    auto table = driver == "sqlite" ? QuerySqlite(target, query, common.timeout)
-                                    : QueryPostgres(target, query, common.timeout);
+    auto table = driver == "sqlite" ? QuerySqlite(target, query, common_.timeout)
+                                    : QueryPostgres(target, query, common_.timeout);
     if (!table.ok()) {
       Error e = table.error();
       // libpq messages name hosts and users, never passwords; scrub the DSN anyway.
@@ -260,16 +260,8 @@ class SqlCollector final : public BlockingCollector {
       return e;
     }
     auto doc = ToDocument(*table, key, driver + " query");
-    if (!doc.ok() || !common.extract) return doc;
-    // extract applies to the rows' document like to any other snapshot.
-    Document out;
-    auto& d = *doc;
-    NodeId n = ResolvePath(d, d.root(), *common.extract);
-    if (n == kNoNode)
-      return MakeError("extract path '" + FormatPath(*common.extract) + "' is not in the result");
-    out.set_root(out.copy_from(d, n));
-    out.set_origin(d.origin());
-    return out;
+    if (!doc.ok()) return doc;
+    return ApplyExtract(std::move(*doc), common_);
   }
 };
 
@@ -277,8 +269,7 @@ class SqlCollector final : public BlockingCollector {
 
 std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node& spec, const SourceContext& ctx,
                                             YamlReader& r) {
-  auto c = std::make_unique<SqlCollector>();
-  c->common = ReadCommonOptions(spec, ctx.config, r);
+  auto c = std::make_unique<SqlCollector>(ReadCommonOptions(spec, ctx.config, r));
   c->dir = ctx.config.dir;
   bool ok = true;
   auto need = [&](const char* k, std::string& out) {

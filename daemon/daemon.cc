@@ -168,10 +168,7 @@ class Daemon {
               static_cast<uint64_t>(opts_.shard_index))
         continue;
       g->targets.push_back(&t);
-      Millis interval = c.defaults.interval;
-      if (auto v = Get(t.source->For(c.environments[t.env].name), "interval"); v.IsDefined())
-        if (auto d = ParseDuration(v.Scalar()); d.ok()) interval = *d;
-      g->scheduler.Add(interval, now);
+      g->scheduler.Add(t.collector->common().interval, now);
       keep.push_back({t.service->name, t.source->name, c.environments[t.env].name});
       size_t gi = 0;
       for (; gi < g->groups.size(); ++gi)
