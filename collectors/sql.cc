@@ -14,38 +14,10 @@
 namespace drift {
 namespace {
 
-struct Cell {
-  Type type = Type::kNull;
-  std::string text;
-  int64_t i = 0;
-  double f = 0;
-  bool b = false;
-};
-
 struct Table {
   std::vector<std::string> columns;
-  std::vector<std::vector<Cell>> rows;
+  std::vector<std::vector<ScalarValue>> rows;
 };
-
-NodeId AddCell(Document& d, const Cell& c) {
-  switch (c.type) {
-    case Type::kInt: return d.add_int(c.i);
-    case Type::kFloat: return d.add_float(c.f);
-    case Type::kBool: return d.add_bool(c.b);
-    case Type::kString: return d.add_string(c.text);
-    default: return d.add_null();
-  }
-}
-
-std::string CellText(const Cell& c) {
-  switch (c.type) {
-    case Type::kInt: return std::to_string(c.i);
-    case Type::kFloat: return FormatDouble(c.f);
-    case Type::kBool: return c.b ? "true" : "false";
-    case Type::kString: return c.text;
-    default: return "null";
-  }
-}
 
 // Rows become {key: {column: value}} (nested for several key columns), or a list of rows.
 Result<Document> ToDocument(const Table& t, const std::vector<std::string>& key,
@@ -58,11 +30,11 @@ Result<Document> ToDocument(const Table& t, const std::vector<std::string>& key,
     if (it == t.columns.end()) return MakeError("key column '" + k + "' is not in the result");
     key_idx.push_back(static_cast<size_t>(it - t.columns.begin()));
   }
-  auto row_map = [&](const std::vector<Cell>& row) {
+  auto row_map = [&](const std::vector<ScalarValue>& row) {
     std::vector<Entry> cols;
     for (size_t c = 0; c < t.columns.size(); ++c) {
       if (std::find(key_idx.begin(), key_idx.end(), c) != key_idx.end()) continue;
-      cols.push_back(Entry{d.intern(t.columns[c]), AddCell(d, row[c])});
+      cols.push_back(Entry{d.intern(t.columns[c]), d.add_scalar(row[c])});
     }
     return d.add_container(Type::kMap, cols);
   };
@@ -82,7 +54,7 @@ Result<Document> ToDocument(const Table& t, const std::vector<std::string>& key,
   for (size_t r = 0; r < t.rows.size(); ++r) {
     Level* cur = &top;
     for (size_t k = 0; k < key_idx.size(); ++k) {
-      std::string text = CellText(t.rows[r][key_idx[k]]);
+      std::string text = t.rows[r][key_idx[k]].text();
       size_t found = SIZE_MAX;
       for (auto& [name, idx] : cur->order)
         if (name == text) found = idx;
@@ -95,7 +67,7 @@ Result<Document> ToDocument(const Table& t, const std::vector<std::string>& key,
     }
     if (cur->row != SIZE_MAX) {
       std::string k;
-      for (size_t i : key_idx) k += (k.empty() ? "" : ", ") + CellText(t.rows[r][i]);
+      for (size_t i : key_idx) k += (k.empty() ? "" : ", ") + t.rows[r][i].text();
       return MakeError("the key (" + k + ") appears in more than one row");
     }
     cur->row = r;
@@ -146,7 +118,7 @@ Result<Table> QuerySqlite(const std::string& dsn, const std::string& query, Mill
         return MakeError("SQLite query timed out after " + FormatDuration(timeout));
       return MakeError(std::string("SQLite query: ") + sqlite3_errmsg(db));
     }
-    std::vector<Cell> row(ncol);
+    std::vector<ScalarValue> row(ncol);
     for (int c = 0; c < ncol; ++c) {
       switch (sqlite3_column_type(stmt, c)) {
         case SQLITE_INTEGER:
@@ -160,7 +132,7 @@ Result<Table> QuerySqlite(const std::string& dsn, const std::string& query, Mill
         case SQLITE_NULL: break;
         default:
           row[c].type = Type::kString;
-          row[c].text.assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+          row[c].s.assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
                              static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
       }
     }
@@ -205,11 +177,11 @@ Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Mi
   int ncol = PQnfields(r);
   for (int c = 0; c < ncol; ++c) t.columns.push_back(PQfname(r, c));
   for (int row = 0; row < PQntuples(r); ++row) {
-    std::vector<Cell> cells(ncol);
+    std::vector<ScalarValue> cells(ncol);
     for (int c = 0; c < ncol; ++c) {
       if (PQgetisnull(r, row, c)) continue;
       const char* v = PQgetvalue(r, row, c);
-      Cell& cell = cells[c];
+      ScalarValue& cell = cells[c];
       switch (PQftype(r, c)) {
         case 16:  // bool
           cell.type = Type::kBool;
@@ -229,7 +201,7 @@ Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Mi
           break;
         default:
           cell.type = Type::kString;
-          cell.text = v;
+          cell.s = v;
       }
     }
     t.rows.push_back(std::move(cells));

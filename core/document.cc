@@ -70,6 +70,40 @@ NodeId Document::add_string(std::string_view v, uint32_t line, uint32_t col) {
   return push(n, line, col);
 }
 
+NodeId Document::add_scalar(const ScalarValue& v, uint32_t line, uint32_t col) {
+  switch (v.type) {
+    case Type::kBool: return add_bool(v.b, line, col);
+    case Type::kInt: return add_int(v.i, line, col);
+    case Type::kFloat: return add_float(v.f, line, col);
+    case Type::kString: return add_string(v.s, line, col);
+    default: return add_null(line, col);
+  }
+}
+
+ScalarValue Document::scalar(NodeId id) const {
+  const Node& n = nodes_[id];
+  ScalarValue v;
+  switch (n.type) {
+    case Type::kBool: v.b = n.b; break;
+    case Type::kInt: v.i = n.i; break;
+    case Type::kFloat: v.f = n.f; break;
+    case Type::kString: v.s = std::string(str(id)); break;
+    default: return v;
+  }
+  v.type = n.type;
+  return v;
+}
+
+std::string ScalarValue::text() const {
+  switch (type) {
+    case Type::kBool: return b ? "true" : "false";
+    case Type::kInt: return std::to_string(i);
+    case Type::kFloat: return FormatDouble(f);
+    case Type::kString: return s;
+    default: return "null";
+  }
+}
+
 NodeId Document::add_container(Type t, std::span<const Entry> children, uint32_t line,
                                uint32_t col) {
   NodeId id = reserve_container(t, line, col);
@@ -154,17 +188,12 @@ NodeId Document::find(NodeId map, std::string_view k) const {
 }
 
 std::string Document::scalar_text(NodeId id) const {
-  const Node& n = nodes_[id];
-  switch (n.type) {
-    case Type::kNull: return "null";
-    case Type::kBool: return n.b ? "true" : "false";
-    case Type::kInt: return std::to_string(n.i);
-    case Type::kFloat: return FormatDouble(n.f);
-    case Type::kString: return std::string(str(id));
+  switch (nodes_[id].type) {
+    case Type::kString: return std::string(str(id));  // no detour through a copy
     case Type::kMap:
     case Type::kList: return DumpJson(ToJson(*this, id));
+    default: return scalar(id).text();
   }
-  return {};
 }
 
 NodeId Document::copy_from(const Document& other, NodeId id) {

@@ -48,6 +48,16 @@ struct Node {
 
 inline constexpr uint8_t kKeyedList = 1;
 
+// A scalar outside any document (normalizers and SQL rows build them).
+struct ScalarValue {
+  Type type = Type::kNull;
+  std::string s;
+  int64_t i = 0;
+  double f = 0;
+  bool b = false;
+  std::string text() const;  // as Document::scalar_text prints it
+};
+
 struct Entry {
   KeyId key;  // kNoKey for list items
   NodeId value;
@@ -95,6 +105,8 @@ class Document {
   NodeId add_int(int64_t v, uint32_t line = 0, uint32_t col = 0);
   NodeId add_float(double v, uint32_t line = 0, uint32_t col = 0);
   NodeId add_string(std::string_view v, uint32_t line = 0, uint32_t col = 0);
+  NodeId add_scalar(const ScalarValue& v, uint32_t line = 0, uint32_t col = 0);
+  ScalarValue scalar(NodeId id) const;  // kNull for containers
   // A container whose children are given now.
   NodeId add_container(Type t, std::span<const Entry> children, uint32_t line = 0,
                        uint32_t col = 0);

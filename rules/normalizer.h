@@ -23,14 +23,6 @@ struct EnvNames {
   std::vector<std::string> cached_tokens;
 };
 
-struct ScalarValue {
-  Type type = Type::kNull;
-  std::string s;
-  int64_t i = 0;
-  double f = 0;
-  bool b = false;
-};
-
 class Normalizer {
  public:
   virtual ~Normalizer() = default;

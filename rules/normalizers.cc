@@ -154,23 +154,9 @@ class Normalizing {
         made = out_.doc.add_container(n.type, kids, n.line, n.column);
       }
     } else {
-      ScalarValue v;
-      v.type = n.type;
-      switch (n.type) {
-        case Type::kBool: v.b = n.b; break;
-        case Type::kInt: v.i = n.i; break;
-        case Type::kFloat: v.f = n.f; break;
-        case Type::kString: v.s = std::string(raw_.str(id)); break;
-        default: break;
-      }
+      ScalarValue v = raw_.scalar(id);
       for (const auto& norm : norms_) norm->Scalar(v, env_);
-      switch (v.type) {
-        case Type::kBool: made = out_.doc.add_bool(v.b, n.line, n.column); break;
-        case Type::kInt: made = out_.doc.add_int(v.i, n.line, n.column); break;
-        case Type::kFloat: made = out_.doc.add_float(v.f, n.line, n.column); break;
-        case Type::kString: made = out_.doc.add_string(v.s, n.line, n.column); break;
-        default: made = out_.doc.add_null(n.line, n.column); break;
-      }
+      made = out_.doc.add_scalar(v, n.line, n.column);
     }
     if (out_.origin.size() <= made) out_.origin.resize(made + 1, kNoNode);
     out_.origin[made] = id;
