@@ -413,22 +413,7 @@ class Walker final : public JudgeContext {
       EnvSet envs = 0;
       for (int e = 0; e < env_count_; ++e)
         if (roots_[e].collected() && Contains(r.envs, e)) envs |= EnvSet{1} << e;
-      for (size_t ei = 0; ei < ri; ++ei) {
-        const CompiledRule& earlier = *active_[ei];
-        Selector::State st = earlier.selector.Start();
-        for (const auto& seg : p) {
-          StepView step{seg.kind == PathSegment::Kind::kIndex ? StepView::Kind::kIndex
-                                                              : StepView::Kind::kKey,
-                        seg.key, seg.index, {}, nullptr, nullptr};
-          if (seg.kind == PathSegment::Kind::kKeyed) {
-            step.kind = StepView::Kind::kKeyed;
-            step.value = seg.value;
-          }
-          st = earlier.selector.Step(st, step);
-          if (earlier.selector.Accepts(st)) envs &= ~earlier.envs;
-        }
-      }
-      if (!envs) continue;
+      // The literal path as walk steps: for the earlier rules' selectors and the findings.
       path_.clear();
       for (const auto& seg : p) {
         path_.push_back(PathStep{seg.kind == PathSegment::Kind::kIndex   ? StepView::Kind::kIndex
@@ -436,6 +421,15 @@ class Walker final : public JudgeContext {
                                                                          : StepView::Kind::kKey,
                                  seg.key, seg.index, seg.value});
       }
+      for (size_t ei = 0; ei < ri; ++ei) {
+        const CompiledRule& earlier = *active_[ei];
+        Selector::State st = earlier.selector.Start();
+        for (const PathStep& ps : path_) {
+          st = earlier.selector.Step(st, StepView{ps.kind, ps.key, ps.index, ps.value, nullptr, nullptr});
+          if (earlier.selector.Accepts(st)) envs &= ~earlier.envs;
+        }
+      }
+      if (!envs) continue;
       std::vector<Side> absent;
       for (const Side& s : roots_) absent.push_back(Side{s.doc, kNoNode});
       Apply(r, absent, envs);
