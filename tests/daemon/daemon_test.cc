@@ -31,6 +31,15 @@ services:
 )" + extra;
 }
 
+// drift.yaml (Config), the API token file and the two envs' conf files.
+void WriteFixture(const TempDir& dir, int http_port, const std::string& prod,
+                  const std::string& stage) {
+  dir.write("drift.yaml", Config(http_port));
+  dir.write("token", "t0ken\n");
+  dir.write("prod.yaml", prod);
+  if (!stage.empty()) dir.write("stage.yaml", stage);
+}
+
 struct Daemon {
   TempDir& dir;
   int port;
@@ -59,10 +68,7 @@ testing::HttpReply Api(const testing::HttpCall& c) {
 TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM exits 0") {
   TempDir dir;
   testing::TestHttpServer api(Api);
-  dir.write("drift.yaml", Config(api.port()));
-  dir.write("token", "t0ken\n");
-  dir.write("prod.yaml", "a: 1\nb: 1\n");
-  dir.write("stage.yaml", "a: 2\nb: 1\n");
+  WriteFixture(dir, api.port(), "a: 1\nb: 1\n", "a: 2\nb: 1\n");
   std::string first_seen;
   {
     Daemon d(dir);
@@ -114,10 +120,7 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
 TEST_CASE("daemon: a broken reload keeps the running config and its findings") {
   TempDir dir;
   testing::TestHttpServer api(Api);
-  dir.write("drift.yaml", Config(api.port()));
-  dir.write("token", "t0ken\n");
-  dir.write("prod.yaml", "a: 1\n");
-  dir.write("stage.yaml", "a: 2\n");
+  WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
   Daemon d(dir);
   CHECK(d.Findings()["findings"].size() == 2);
   dir.write("drift.yaml", "version: 1\nenvironments: [prod]\nservices: {app: {sources: {}}}\nbogus: 1\n");
@@ -146,10 +149,7 @@ TEST_CASE("daemon: invalid config at start-up is fatal; --once runs one round") 
   CHECK(ReadFile(dir.file("bad.log")).find("missing 'services'") != std::string::npos);
 
   testing::TestHttpServer api(Api);
-  dir.write("drift.yaml", Config(api.port()));
-  dir.write("token", "t0ken\n");
-  dir.write("prod.yaml", "a: 1\n");
-  dir.write("stage.yaml", "a: 2\n");
+  WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
   Child once({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--once"}, dir.file("once.log"));
   CHECK(once.Wait(std::chrono::seconds(20)) == 0);
   auto store = Store::Open(dir.file("state.db"));
@@ -160,9 +160,7 @@ TEST_CASE("daemon: invalid config at start-up is fatal; --once runs one round") 
 TEST_CASE("daemon: kill -9 during evaluations never corrupts the store") {
   TempDir dir;
   testing::TestHttpServer api(Api);
-  dir.write("drift.yaml", Config(api.port()));
-  dir.write("token", "t0ken\n");
-  dir.write("prod.yaml", "a: 0\n");
+  WriteFixture(dir, api.port(), "a: 0\n", "");
   std::mt19937 rng(1234);
   for (int i = 1; i <= 25; ++i) {
     dir.write("stage.yaml", "a: " + std::to_string(i) + "\n");
@@ -192,10 +190,7 @@ TEST_CASE("daemon: kill -9 during evaluations never corrupts the store") {
 TEST_CASE("daemon: a real Prometheus scrapes it; promtool accepts the metrics") {
   TempDir dir;
   testing::TestHttpServer api(Api);
-  dir.write("drift.yaml", Config(api.port()));
-  dir.write("token", "t0ken\n");
-  dir.write("prod.yaml", "a: 1\n");
-  dir.write("stage.yaml", "a: 2\n");
+  WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
   Daemon d(dir);
   dir.write("metrics.txt", HttpDo(d.url("/metrics")).body);
   CHECK(std::system(("promtool check metrics < " + dir.file("metrics.txt") + " > " +
