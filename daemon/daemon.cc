@@ -316,11 +316,7 @@ class Daemon {
       auto findings = g->evaluator->Evaluate(*grp.service, owner, grp.source->name, ptrs, redact_all);
       std::string now = Now();
       if (store_) {
-        std::vector<std::string> envs;
-        int base = g->evaluator->BaselineFor(*grp.service);
-        if (base >= 0 && docs[base])
-          for (size_t e = 0; e < docs.size(); ++e)
-            if (docs[e]) envs.push_back(g->program->config.environments[e].name);
+        auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
         std::lock_guard<std::mutex> lock(store_mu_);
         if (auto st = store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now);
             !st.ok())

@@ -214,12 +214,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
       }
       for (size_t i = 0; i < groups.size(); ++i) {
         const Group& g = groups[i];
-        std::vector<std::string> envs;
-        int base = evaluator.BaselineFor(*g.service);
-        // Without the baseline nothing could be compared: resolve nothing, only record.
-        if (base >= 0 && g.docs[base])
-          for (size_t e = 0; e < g.docs.size(); ++e)
-            if (g.docs[e]) envs.push_back(c.environments[e].name);
+        auto envs = ResolvableEnvs(evaluator, *g.service, g.docs);
         if (auto st = (*store)->RecordFindings(g.service->name, g.source->name, envs,
                                                per_group[i], report.checked_at);
             !st.ok())

@@ -61,6 +61,19 @@ std::string SnapshotHash(const Document& d);
 // sensible size ("" for larger ones: the hash alone records their changes).
 std::string RedactedDocument(const Document& d, const Redactor& redactor, bool redact_all);
 
+// The envs whose open findings an evaluation may resolve: those collected, and none at all
+// when the service's baseline was not (nothing could be compared). Unknown never resolves.
+template <typename DocPtr>
+std::vector<std::string> ResolvableEnvs(const Evaluator& evaluator, const ServiceConfig& service,
+                                        const std::vector<DocPtr>& docs) {
+  std::vector<std::string> envs;
+  int base = evaluator.BaselineFor(service);
+  if (base >= 0 && docs[base])
+    for (size_t e = 0; e < docs.size(); ++e)
+      if (docs[e]) envs.push_back(evaluator.config().environments[e].name);
+  return envs;
+}
+
 // Collects every selected (service, source, env) once, concurrently, and evaluates the rules.
 CheckReport RunCheck(const Program& program, const CheckOptions& options);
 
