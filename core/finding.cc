@@ -28,27 +28,44 @@ std::string FindingId(const std::string& service, const std::string& source,
 }
 
 void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_order) {
-  auto rank = [&](const std::string& env) {
-    auto it = std::find(env_order.begin(), env_order.end(), env);
-    return static_cast<size_t>(it - env_order.begin());
+  // Sort small keys that point into the findings, then move each finding into place once:
+  // findings are large (hundreds of bytes) and a big report has tens of thousands.
+  struct Key {
+    std::string_view service, source, path;
+    uint32_t env_rank;
+    std::string_view rule, with_env;
+    uint32_t index;
   };
-  // Sort indices, then move each finding once: findings are large and may be many.
-  std::vector<uint32_t> order(f.size());
-  std::vector<uint32_t> env_rank(f.size());
+  std::vector<Key> keys;
+  keys.reserve(f.size());
   for (uint32_t i = 0; i < f.size(); ++i) {
-    order[i] = i;
-    env_rank[i] = static_cast<uint32_t>(rank(f[i].env));
+    auto it = std::find(env_order.begin(), env_order.end(), f[i].env);
+    keys.push_back(Key{f[i].service, f[i].source, f[i].path,
+                       static_cast<uint32_t>(it - env_order.begin()), f[i].rule, f[i].with_env, i});
   }
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-    const Finding& a = f[x];
-    const Finding& b = f[y];
-    return std::tie(a.service, a.source, a.path, env_rank[x], a.rule, a.with_env) <
-           std::tie(b.service, b.source, b.path, env_rank[y], b.rule, b.with_env);
-  });
-  std::vector<Finding> sorted;
-  sorted.reserve(f.size());
-  for (uint32_t i : order) sorted.push_back(std::move(f[i]));
-  f = std::move(sorted);
+  auto less = [](const Key& a, const Key& b) {
+    return std::tie(a.service, a.source, a.path, a.env_rank, a.rule, a.with_env) <
+           std::tie(b.service, b.source, b.path, b.env_rank, b.rule, b.with_env);
+  };
+  if (std::is_sorted(keys.begin(), keys.end(), less)) return;
+  std::stable_sort(keys.begin(), keys.end(), less);
+  // Apply the permutation in place, cycle by cycle (keys[i].index = where slot i's finding is).
+  std::vector<bool> done(f.size(), false);
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (done[i] || keys[i].index == i) continue;
+    Finding held = std::move(f[i]);
+    size_t at = i;
+    while (true) {
+      size_t from = keys[at].index;
+      done[at] = true;
+      if (from == i) {
+        f[at] = std::move(held);
+        break;
+      }
+      f[at] = std::move(f[from]);
+      at = from;
+    }
+  }
 }
 
 }  // namespace drift

@@ -222,6 +222,9 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
       }
     }
   }
+  size_t total = 0;
+  for (const auto& fs : per_group) total += fs.size();
+  report.findings.reserve(total);
   for (auto& fs : per_group) {
     for (auto& f : fs) {
       if (!wanted(options.envs, f.env)) continue;

@@ -1,5 +1,6 @@
 #include "rules/engine.h"
 
+#include <atomic>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -98,6 +99,15 @@ class Walker final : public JudgeContext {
   std::vector<EnvNames> names_override;
   bool redact_all = false;
 
+  // Part `part` of `parts` of a walk split at `split_depth` (see SplitPoint): only the
+  // children of the split node in this part's share are visited, and only part 0 judges the
+  // nodes at or above the split, so the parts' findings concatenate to the whole walk's.
+  void Slice(size_t part, size_t parts, size_t split_depth) {
+    part_ = part;
+    parts_ = parts;
+    split_depth_ = split_depth;
+  }
+
   std::vector<Finding> Run() {
     EnvSet undecided = 0;
     for (int e = 0; e < env_count_; ++e)
@@ -109,8 +119,9 @@ class Walker final : public JudgeContext {
       StepView step{StepView::Kind::kKey, source_, 0, {}, nullptr, nullptr};
       for (size_t i = 0; i < active_.size(); ++i) states[i] = active_[i]->selector.Step(states[i], step);
     }
+    root_depth_ = path_.size();
     Walk(roots_, undecided, states);
-    LiteralPresence();
+    if (part_ + 1 == parts_) LiteralPresence();
     return std::move(out_);
   }
 
@@ -214,6 +225,13 @@ class Walker final : public JudgeContext {
   }
 
   void Walk(std::span<const Side> sides, EnvSet undecided, std::span<const Selector::State> states) {
+    size_t depth = path_.size() - root_depth_;
+    bool quiet = part_ != 0 && depth <= split_depth_;
+    // The children of the split node that this part visits (all of them elsewhere).
+    auto share = [&](size_t n) -> std::pair<size_t, size_t> {
+      if (parts_ == 1 || depth != split_depth_) return {0, n};
+      return {part_ * n / parts_, (part_ + 1) * n / parts_};
+    };
     // 1. The first matching rule decides the node for each env it applies to.
     for (size_t i = 0; i < active_.size() && undecided; ++i) {
       const CompiledRule& r = *active_[i];
@@ -221,7 +239,7 @@ class Walker final : public JudgeContext {
       EnvSet g = undecided & r.envs;
       if (!g) continue;
       undecided &= ~g;
-      if (!r.ignore) Apply(r, sides, g);
+      if (!r.ignore && !quiet) Apply(r, sides, g);
     }
     if (!undecided) return;
     const CompiledRule& def = ev_.rules_.defaults;
@@ -230,7 +248,7 @@ class Walker final : public JudgeContext {
     for (size_t i = 0; i < active_.size() && !alive; ++i)
       alive = states[i] != 0 && (active_[i]->envs & undecided);
     if (!alive && def.expect->judges_subtrees()) {
-      Apply(def, sides, undecided);
+      if (!quiet) Apply(def, sides, undecided);
       return;
     }
     // 3. Containers are descended into; leaves (and one-sided nodes) get the default.
@@ -247,7 +265,7 @@ class Walker final : public JudgeContext {
       if (container && comparable) descend |= EnvSet{1} << e;
       else leaf |= EnvSet{1} << e;
     }
-    if (leaf) Apply(def, sides, leaf);
+    if (leaf && !quiet) Apply(def, sides, leaf);
     if (!descend) return;
 
     // Children over the union of the descending envs and the baseline.
@@ -269,7 +287,8 @@ class Walker final : public JudgeContext {
       size_t n = 0;
       for (int e = 0; e < env_count_; ++e)
         if (Contains(members, e)) n = std::max(n, sides[e].doc->children(sides[e].node).size());
-      for (size_t i = 0; i < n; ++i) {
+      auto [lo, hi] = share(n);
+      for (size_t i = lo; i < hi; ++i) {
         for (int e = 0; e < env_count_; ++e) {
           child[e] = Side{sides[e].doc, kNoNode};
           if (Contains(members, e)) {
@@ -299,7 +318,8 @@ class Walker final : public JudgeContext {
     }
     if (same) {
       auto a = sides[first].doc->children(sides[first].node);
-      for (size_t i = 0; i < a.size(); ++i) {
+      auto [lo, hi] = share(a.size());
+      for (size_t i = lo; i < hi; ++i) {
         for (int e = 0; e < env_count_; ++e) {
           child[e] = Side{sides[e].doc, kNoNode};
           if (Contains(members, e)) child[e].node = sides[e].doc->children(sides[e].node)[i].value;
@@ -328,7 +348,9 @@ class Walker final : public JudgeContext {
         if (std::find(keys.begin() + lead_count, keys.end(), k) == keys.end()) keys.push_back(k);
       }
     }
-    for (std::string_view k : keys) {
+    auto [lo, hi] = share(keys.size());
+    for (size_t ki = lo; ki < hi; ++ki) {
+      std::string_view k = keys[ki];
       for (int e = 0; e < env_count_; ++e) {
         child[e] = Side{sides[e].doc, kNoNode};
         if (idx[e]) child[e].node = idx[e]->Find(k);
@@ -443,6 +465,7 @@ class Walker final : public JudgeContext {
   int baseline_;
   int env_count_ = 0;
   std::vector<Side> roots_;
+  size_t part_ = 0, parts_ = 1, split_depth_ = 0, root_depth_ = 0;
   std::vector<const CompiledRule*> active_;
   std::vector<PathStep> path_;
   std::vector<Finding> out_;
@@ -476,53 +499,81 @@ int Evaluator::BaselineFor(const ServiceConfig& service) const {
   return -1;
 }
 
+namespace {
+
+// Where a big walk splits into parts: the first node, going down from the root, that is not
+// a map with one and the same key in every env (`{items: [...]}` splits at the list).
+// Returns the depth and how many children the node has at most.
+std::pair<size_t, size_t> SplitPoint(std::span<const Document* const> docs) {
+  std::vector<NodeId> at;
+  for (const Document* d : docs) at.push_back(d ? d->root() : kNoNode);
+  for (size_t depth = 0;; ++depth) {
+    size_t most = 0;
+    bool chain = true;
+    std::string_view key;
+    bool first = true;
+    for (size_t e = 0; e < docs.size(); ++e) {
+      if (!docs[e] || at[e] == kNoNode) continue;
+      const Document& d = *docs[e];
+      if (!d.is_container(at[e])) {
+        chain = false;
+        continue;
+      }
+      auto kids = d.children(at[e]);
+      most = std::max(most, kids.size());
+      if (d.type(at[e]) != Type::kMap || kids.size() != 1) {
+        chain = false;
+        continue;
+      }
+      if (first) key = d.key(kids[0].key);
+      else if (d.key(kids[0].key) != key) chain = false;
+      first = false;
+    }
+    if (!chain || first) return {depth, most};
+    for (size_t e = 0; e < docs.size(); ++e)
+      if (docs[e] && at[e] != kNoNode) at[e] = docs[e]->children(at[e])[0].value;
+  }
+}
+
+}  // namespace
+
 std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std::string& owner,
                                          const std::string& source,
                                          std::span<const Document* const> docs,
                                          bool redact_all) const {
   int base = BaselineFor(service);
-  // Large snapshots: each non-baseline env is compared with the baseline on its own thread.
-  // Only `differ` looks at pairs of envs, so services with a differ rule are walked whole.
-  size_t nodes = 0, others = 0;
-  for (size_t e = 0; e < docs.size(); ++e) {
-    if (!docs[e]) continue;
-    nodes += docs[e]->node_count();
-    if (static_cast<int>(e) != base) ++others;
-  }
-  bool pairwise = false;
-  for (const auto& r : rules_.rules)
-    if (!r.ignore && r.applies_to_service(service.name) && r.expect->name() == "differ") pairwise = true;
-  if (rules_.defaults.expect->name() == "differ") pairwise = true;
-  constexpr size_t kParallelNodes = 200'000;
-  if (pairwise || others < 2 || nodes < kParallelNodes || base < 0 || !docs[base]) {
+  auto run = [&](size_t part, size_t parts, size_t split_depth) {
     Walker w(*this, &service, owner, source, docs, base);
     w.redact_all = redact_all;
+    w.Slice(part, parts, split_depth);
     return w.Run();
-  }
-  std::vector<int> envs;
-  for (size_t e = 0; e < docs.size(); ++e)
-    if (docs[e] && static_cast<int>(e) != base) envs.push_back(static_cast<int>(e));
-  std::vector<std::vector<Finding>> parts(envs.size());
-  auto run = [&](size_t k) {
-    std::vector<const Document*> only(docs.size(), nullptr);
-    only[base] = docs[base];
-    only[envs[k]] = docs[envs[k]];
-    Walker w(*this, &service, owner, source, only, base);
-    w.redact_all = redact_all;
-    const std::string& mine = config_.environments[envs[k]].name;
-    const std::string& baseline = config_.environments[base].name;
-    for (auto& f : w.Run())
-      if (f.env == mine || (k == 0 && f.env == baseline)) parts[k].push_back(std::move(f));
   };
-  std::vector<std::thread> threads;
-  for (size_t k = 1; k < envs.size(); ++k) threads.emplace_back(run, k);
-  run(0);
-  for (auto& t : threads) t.join();
-  std::vector<Finding> out = std::move(parts[0]);
-  for (size_t k = 1; k < parts.size(); ++k)
-    out.insert(out.end(), std::make_move_iterator(parts[k].begin()),
-               std::make_move_iterator(parts[k].end()));
-  return out;
+  // Big snapshots: the walk is split below the root into parts taken by a few threads, so
+  // that every core works until the end whatever env holds the drift.
+  size_t nodes = 0;
+  for (const Document* d : docs) nodes += d ? d->node_count() : 0;
+  size_t threads = threads_ ? threads_ : std::max(1u, std::thread::hardware_concurrency());
+  auto [split_depth, width] = nodes >= min_parallel_nodes_ && threads > 1
+                                  ? SplitPoint(docs) : std::pair<size_t, size_t>{0, 0};
+  size_t parts = std::min(width, threads * 16);
+  if (parts < 2) return run(0, 1, 0);
+  std::vector<std::vector<Finding>> out(parts);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < parts;) out[i] = run(i, parts, split_depth);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(threads, parts); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  size_t total = 0;
+  for (const auto& o : out) total += o.size();
+  std::vector<Finding> all = std::move(out[0]);
+  all.reserve(total);
+  for (size_t i = 1; i < parts; ++i)
+    all.insert(all.end(), std::make_move_iterator(out[i].begin()),
+               std::make_move_iterator(out[i].end()));
+  return all;
 }
 
 std::vector<Finding> DiffDocuments(const Document& a, const Document& b,

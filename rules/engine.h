@@ -37,12 +37,21 @@ class Evaluator {
   // else the first env the service runs in.
   int BaselineFor(const ServiceConfig& service) const;
 
+  // Snapshots of `min_nodes` nodes or more (all envs together) are walked by up to `threads`
+  // threads (default: one per core, from 200k nodes). Not thread-safe: set before use.
+  void set_parallelism(size_t threads, size_t min_nodes) {
+    threads_ = threads;
+    min_parallel_nodes_ = min_nodes;
+  }
+
  private:
   const Config& config_;
   const RuleSet& rules_;
   const Redactor& redactor_;
   std::chrono::sys_days today_;
   std::vector<EnvNames> env_names_;
+  size_t threads_ = 0;  // 0: one per core
+  size_t min_parallel_nodes_ = 200'000;
   friend class Walker;
 };
 

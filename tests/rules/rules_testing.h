@@ -40,8 +40,9 @@ class RulesFixture {
       ptrs.push_back(&docs.back());
     }
     Evaluator ev(config, *rules, redactor, today);
+    if (parallelism) ev.set_parallelism(parallelism->first, parallelism->second);
     auto out = ev.Evaluate(config.services[0], "team-a", source, ptrs);
-    SortFindings(out, config.env_names());
+    if (sorted) SortFindings(out, config.env_names());
     return out;
   }
 
@@ -63,6 +64,9 @@ class RulesFixture {
   std::shared_ptr<const RuleSet> rules;
   Redactor redactor{"test-fingerprint-key"};
   std::chrono::sys_days today = std::chrono::sys_days(std::chrono::year(2026) / 11 / 27);
+  // Evaluator::set_parallelism(threads, min_nodes) when set; `sorted`: as drift reports them.
+  std::optional<std::pair<size_t, size_t>> parallelism;
+  bool sorted = true;
 };
 
 using V = std::vector<std::string>;
