@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include <zlib.h>
+
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -80,24 +82,54 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     r.authorization = std::string(req[http::field::authorization]);
+    r.accept_encoding = std::string(req[http::field::accept_encoding]);
+    r.if_none_match = std::string(req[http::field::if_none_match]);
     r.body = req.body();
+    bool head = req.method() == http::verb::head;
     HttpServerResponse resp = (*handler_)(r);
-    Reply(resp.status, resp.content_type, std::move(resp.body), req.keep_alive());
+    if (resp.shared_body) return ReplyShared(std::move(resp), req.keep_alive(), head);
+    Reply(resp.status, resp.content_type, std::move(resp.body), req.keep_alive(), resp.headers, head);
   }
 
-  void Reply(int status, const std::string& type, std::string body, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(status), 11);
-    res->set(http::field::server, "drift/" DRIFT_VERSION);
-    res->set(http::field::content_type, type);
-    res->keep_alive(keep_alive);
-    res->body() = std::move(body);
-    res->prepare_payload();
+  template <class Response>
+  void Prepare(Response& res, const std::string& type, bool keep_alive,
+               const std::vector<std::pair<std::string, std::string>>& headers) {
+    res.set(http::field::server, "drift/" DRIFT_VERSION);
+    if (res.result() != http::status::not_modified) res.set(http::field::content_type, type);
+    for (const auto& [k, v] : headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+  }
+
+  template <class Response>
+  void Send(std::shared_ptr<Response> res, bool keep_alive, std::shared_ptr<const void> keep) {
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                      [self = shared_from_this(), res, keep, keep_alive](beast::error_code ec, size_t) {
                         if (ec || !keep_alive) return self->Close();
                         self->Read();
                       });
+  }
+
+  void Reply(int status, const std::string& type, std::string body, bool keep_alive,
+             const std::vector<std::pair<std::string, std::string>>& headers = {},
+             bool head = false) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(status), 11);
+    Prepare(*res, type, keep_alive, headers);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    if (head) res->body().clear();  // Content-Length stays the GET's
+    Send(res, keep_alive, nullptr);
+  }
+
+  // The body stays owned by the shared string (kept alive until the write completes).
+  void ReplyShared(HttpServerResponse resp, bool keep_alive, bool head) {
+    using Body = http::span_body<const char>;
+    auto res = std::make_shared<http::response<Body>>(static_cast<http::status>(resp.status), 11);
+    Prepare(*res, resp.content_type, keep_alive, resp.headers);
+    const std::string& b = *resp.shared_body;
+    res->body() = head ? Body::value_type{} : Body::value_type{b.data(), b.size()};
+    res->content_length(b.size());
+    Send(res, keep_alive, std::move(resp.shared_body));
   }
 
   void Close() {
@@ -112,6 +144,45 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+Result<std::string> Gzip(std::string_view data, int level) {
+  z_stream z{};
+  // 15 + 16: a gzip header and trailer around the deflate stream.
+  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return MakeError("zlib: cannot start deflate");
+  std::string out;
+  out.resize(deflateBound(&z, data.size()));
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return MakeError("zlib: deflate failed");
+  return out;
+}
+
+bool AcceptsGzip(std::string_view accept) {
+  while (!accept.empty()) {
+    auto comma = accept.find(',');
+    std::string_view item = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view{} : accept.substr(comma + 1);
+    auto semi = item.find(';');
+    std::string_view coding = item.substr(0, semi);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding != "gzip" && coding != "x-gzip") continue;
+    if (semi == std::string_view::npos) return true;
+    std::string_view params = item.substr(semi + 1);
+    auto q = params.find("q=");
+    if (q == std::string_view::npos) return true;
+    std::string_view v = params.substr(q + 2);
+    v = v.substr(0, v.find_first_of(" ;"));
+    return v.find_first_of("123456789") != std::string_view::npos;  // q=0, q=0.000 refuse
+  }
+  return false;
+}
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(net::io_context& io, Handler h)

@@ -8,6 +8,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 
@@ -17,14 +20,28 @@ struct HttpServerRequest {
   std::string method, path;                   // path without the query
   std::map<std::string, std::string> query;   // decoded
   std::string authorization;
+  std::string accept_encoding, if_none_match;  // raw header values
   std::string body;
 };
 
 struct HttpServerResponse {
+  HttpServerResponse() = default;
+  HttpServerResponse(int status, std::string content_type, std::string body)
+      : status(status), content_type(std::move(content_type)), body(std::move(body)) {}
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // A large body shared by many responses (a cached report): sent without copying; when set,
+  // `body` is ignored.
+  std::shared_ptr<const std::string> shared_body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
 };
+
+// gzip (RFC 1952) of `data` at zlib `level`; an error only if zlib fails.
+Result<std::string> Gzip(std::string_view data, int level);
+// Whether an Accept-Encoding header value accepts gzip (a `gzip;q=0` refuses it).
+bool AcceptsGzip(std::string_view accept_encoding);
 
 class HttpServer {
  public:

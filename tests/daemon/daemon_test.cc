@@ -117,6 +117,48 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
   }
 }
 
+TEST_CASE("daemon: reports and metrics go gzip'd to clients that ask; ETags spare pollers") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  std::string big;  // enough findings for a report worth compressing
+  for (int i = 0; i < 200; ++i) big += "k" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+  WriteFixture(dir, api.port(), big, "a: 1\n");
+  Daemon d(dir);
+  auto plain = HttpDo(d.url("/api/v1/findings"));
+  REQUIRE(plain.status == 200);
+  CHECK(nlohmann::json::parse(plain.body)["findings"].size() == 202);
+  CHECK_FALSE(plain.has_header("Content-Encoding: gzip"));
+  CHECK(plain.has_header("Vary: Accept-Encoding"));
+
+  auto zipped = HttpDo(d.url("/api/v1/findings"), "GET", "", {}, "gzip");
+  CHECK(zipped.has_header("Content-Encoding: gzip"));
+  CHECK(zipped.body == plain.body);  // curl decoded it: valid gzip of the same report
+  auto raw = HttpDo(d.url("/api/v1/findings"), "GET", "", {"Accept-Encoding: gzip"});
+  CHECK(raw.body.size() * 5 < plain.body.size());
+  auto refused = HttpDo(d.url("/api/v1/findings"), "GET", "", {"Accept-Encoding: gzip;q=0, br"});
+  CHECK_FALSE(refused.has_header("Content-Encoding: gzip"));
+  CHECK(refused.body == plain.body);
+
+  // The ETag names this report: polling with it costs a 304 until the findings change.
+  auto at = plain.headers.find("ETag: ");
+  REQUIRE(at != std::string::npos);
+  std::string etag = plain.headers.substr(at + 6, plain.headers.find("\r\n", at) - at - 6);
+  auto same = HttpDo(d.url("/api/v1/findings"), "GET", "", {"If-None-Match: " + etag});
+  CHECK(same.status == 304);
+  CHECK(same.body.empty());
+  dir.write("stage.yaml", "a: 1\nk0: 0\n");
+  CHECK(WaitFor([&] {
+    auto r = HttpDo(d.url("/api/v1/findings"), "GET", "", {"If-None-Match: " + etag});
+    return r.status == 200 && nlohmann::json::parse(r.body)["findings"].size() == 201;
+  }));
+
+  auto metrics = HttpDo(d.url("/metrics"));
+  auto metrics_gz = HttpDo(d.url("/metrics"), "GET", "", {}, "gzip");
+  CHECK(metrics_gz.has_header("Content-Encoding: gzip"));
+  CHECK(metrics_gz.body.find("drift_build_info{version=\"0.1.0\"} 1") != std::string::npos);
+  CHECK(metrics.body.find("drift_build_info{version=\"0.1.0\"} 1") != std::string::npos);
+}
+
 TEST_CASE("daemon: a broken reload keeps the running config and its findings") {
   TempDir dir;
   testing::TestHttpServer api(Api);

@@ -23,12 +23,26 @@ namespace drift::testing {
 struct HttpResult {
   long status = 0;
   std::string body;
+  std::string headers;  // the raw response header lines
+  bool has_header(const std::string& line) const {
+    return headers.find(line + "\r\n") != std::string::npos;
+  }
 };
 
+// `headers`: extra request header lines; `decode`: let curl ask for and decode these
+// content encodings (e.g. "gzip"), as Prometheus and browsers do.
 inline HttpResult HttpDo(const std::string& url, const std::string& method = "GET",
-                         const std::string& auth = "") {
+                         const std::string& auth = "",
+                         const std::vector<std::string>& headers = {},
+                         const char* decode = nullptr) {
   HttpResult r;
   CURL* c = curl_easy_init();
+  if (decode) curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, decode);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
+    static_cast<std::string*>(u)->append(d, s * n);
+    return s * n;
+  });
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
@@ -36,6 +50,7 @@ inline HttpResult HttpDo(const std::string& url, const std::string& method = "GE
   if (method == "POST") curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
   curl_slist* h = nullptr;
   if (!auth.empty()) h = curl_slist_append(h, ("Authorization: " + auth).c_str());
+  for (const auto& line : headers) h = curl_slist_append(h, line.c_str());
   if (h) curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
     static_cast<std::string*>(u)->append(d, s * n);
