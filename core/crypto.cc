@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <memory>
 #include <stdexcept>
 
 namespace drift {
@@ -22,9 +23,18 @@ std::string Hex(const unsigned char* p, size_t n) {
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return Hex(md, sizeof md);
+  // Finding ids hash every finding: fetch the digest once and keep one context per thread
+  // (SHA256() fetches each time, under a lock every thread shares).
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                          &EVP_MD_CTX_free);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!kSha256 || !ctx || !EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr) ||
+      !EVP_DigestUpdate(ctx.get(), data.data(), data.size()) ||
+      !EVP_DigestFinal_ex(ctx.get(), md, &len))
+    throw std::runtime_error("SHA-256 unavailable");  // invariant: OpenSSL's default provider
+  return Hex(md, len);
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {

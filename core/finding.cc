@@ -30,22 +30,33 @@ std::string FindingId(const std::string& service, const std::string& source,
 void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_order) {
   // Sort small keys that point into the findings, then move each finding into place once:
   // findings are large (hundreds of bytes) and a big report has tens of thousands.
+  // (service, source) pairs are few: they are ranked once and compared as numbers.
   struct Key {
-    std::string_view service, source, path;
+    uint32_t group_rank;
+    std::string_view path;
     uint32_t env_rank;
     std::string_view rule, with_env;
     uint32_t index;
   };
+  std::vector<std::pair<std::string_view, std::string_view>> groups;
+  for (const Finding& x : f) {
+    std::pair<std::string_view, std::string_view> g{x.service, x.source};
+    if (groups.empty() || groups.back() != g) groups.push_back(g);
+  }
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
   std::vector<Key> keys;
   keys.reserve(f.size());
   for (uint32_t i = 0; i < f.size(); ++i) {
     auto it = std::find(env_order.begin(), env_order.end(), f[i].env);
-    keys.push_back(Key{f[i].service, f[i].source, f[i].path,
+    auto g = std::lower_bound(groups.begin(), groups.end(),
+                              std::pair<std::string_view, std::string_view>{f[i].service, f[i].source});
+    keys.push_back(Key{static_cast<uint32_t>(g - groups.begin()), f[i].path,
                        static_cast<uint32_t>(it - env_order.begin()), f[i].rule, f[i].with_env, i});
   }
   auto less = [](const Key& a, const Key& b) {
-    return std::tie(a.service, a.source, a.path, a.env_rank, a.rule, a.with_env) <
-           std::tie(b.service, b.source, b.path, b.env_rank, b.rule, b.with_env);
+    return std::tie(a.group_rank, a.path, a.env_rank, a.rule, a.with_env) <
+           std::tie(b.group_rank, b.path, b.env_rank, b.rule, b.with_env);
   };
   if (std::is_sorted(keys.begin(), keys.end(), less)) return;
   std::stable_sort(keys.begin(), keys.end(), less);
