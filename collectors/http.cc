@@ -82,7 +82,7 @@ class HttpCollector final : public Collector {
 
   void Try(Runtime& rt, std::shared_ptr<Attempt> a) {
     ++a->tries;
-    rt.http().Get(a->req, [this, &rt, a](HttpResponse r) {
+    rt.http().Send(a->req, [this, &rt, a](HttpResponse r) {
       bool retry = a->tries <= o_.retries &&
                    (r.retryable || r.status == 429 || (r.status >= 500 && r.status <= 599));
       if (retry) {

@@ -214,7 +214,7 @@ struct HttpClient::Impl {
     }
   }
 
-  void Get(const HttpRequest& req, std::function<void(HttpResponse)> done) {
+  void Send(const HttpRequest& req, std::function<void(HttpResponse)> done) {
     auto* t = new Transfer;
     t->done = std::move(done);
     t->max_size = req.max_size;
@@ -248,6 +248,11 @@ struct HttpClient::Impl {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    if (req.method == "POST") {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+      curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req.body.c_str());
+      curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // a redirected POST would become a GET
+    }
     for (const auto& [k, v] : req.headers) t->headers = curl_slist_append(t->headers, (k + ": " + v).c_str());
     if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     active.insert(t);
@@ -262,8 +267,8 @@ HttpClient::HttpClient(asio::io_context& io, int max_total, int max_per_host) {
 
 HttpClient::~HttpClient() = default;
 
-void HttpClient::Get(const HttpRequest& request, std::function<void(HttpResponse)> done) {
-  impl_->Get(request, std::move(done));
+void HttpClient::Send(const HttpRequest& request, std::function<void(HttpResponse)> done) {
+  impl_->Send(request, std::move(done));
 }
 
 }  // namespace drift

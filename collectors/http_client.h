@@ -1,6 +1,6 @@
 // An HTTP client on libcurl's multi interface, driven by a Boost.Asio io_context: sockets
 // are asio sockets watched by the event loop, no thread per request. Not thread-safe: use it
-// from the io_context's thread only (Get posts nothing itself).
+// from the io_context's thread only (Send posts nothing itself).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,7 +13,9 @@
 namespace drift {
 
 struct HttpRequest {
+  std::string method = "GET";  // GET or POST
   std::string url;
+  std::string body;            // POST only
   std::map<std::string, std::string> headers;
   std::string ca_file;
   bool insecure = false;
@@ -37,7 +39,8 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  void Get(const HttpRequest& request, std::function<void(HttpResponse)> done);
+  // Starts the request; `done` runs on the io thread when it completes or fails.
+  void Send(const HttpRequest& request, std::function<void(HttpResponse)> done);
 
   struct Impl;
 

@@ -85,6 +85,12 @@ void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_o
 
 namespace drift {
 
+double ParseTime(const std::string& s) {
+  std::tm tm{};
+  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
+  return static_cast<double>(timegm(&tm));
+}
+
 std::string FormatTime(std::chrono::system_clock::time_point t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};

@@ -22,8 +22,8 @@ struct CheckReport {
   std::vector<CollectError> errors;
   size_t sources = 0;  // (service, source, env) collections attempted
   size_t sources_failed = 0;
-  double collect_seconds = 0, evaluate_seconds = 0;
-  std::vector<std::string> warnings;  // e.g. the state store could not be written  // for --timings and benchmarks
+  double collect_seconds = 0, evaluate_seconds = 0;  // for --timings and benchmarks
+  std::vector<std::string> warnings;  // e.g. the state store could not be written
   size_t count(Severity s) const {
     size_t n = 0;
     for (const auto& f : findings) n += f.severity == s ? 1 : 0;
@@ -32,5 +32,7 @@ struct CheckReport {
 };
 
 std::string FormatTime(std::chrono::system_clock::time_point t);  // 2026-11-27T18:00:00Z
+// 2026-11-27T18:00:00Z -> seconds since the epoch (0 when unparsable).
+double ParseTime(const std::string& rfc3339);
 
 }  // namespace drift

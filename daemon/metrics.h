@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/finding.h"
+#include "core/report.h"
 
 namespace drift {
 
@@ -56,8 +57,5 @@ class Metrics {
   };
   std::map<std::vector<std::string>, SourceSeries> source_series_;
 };
-
-// 2026-11-27T18:00:00Z -> seconds since the epoch (0 when unparsable).
-double ParseTime(const std::string& rfc3339);
 
 }  // namespace drift

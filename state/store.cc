@@ -23,12 +23,17 @@ class Stmt {
     else sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
   int Step() { return sqlite3_step(s_); }
   std::string Text(int c) {
     auto* p = sqlite3_column_text(s_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : "";
   }
   std::string error() const { return sqlite3_errmsg(db_); }
+  sqlite3_stmt* raw() { return s_; }
 
  private:
   sqlite3* db_;
@@ -277,6 +282,44 @@ std::vector<SnapshotRecord> Store::LatestSnapshots() {
   std::vector<SnapshotRecord> out;
   while (q.Step() == SQLITE_ROW)
     out.push_back(SnapshotRecord{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5)});
+  return out;
+}
+
+Status Store::SaveAlerts(const std::vector<AlertRecord>& save,
+                         const std::vector<std::string>& remove) {
+  if (save.empty() && remove.empty()) return Ok();
+  if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  auto fail = [&](const std::string& what) -> Status {
+    std::string msg = sqlite3_errmsg(db_);
+    (void)Exec("ROLLBACK");
+    return MakeError("state store: " + what + ": " + msg);
+  };
+  for (const auto& a : save) {
+    Stmt up(db_,
+            "INSERT INTO alerts (key, payload, state, last_sent, attempts, next_attempt) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET payload=excluded.payload, "
+            "state=excluded.state, last_sent=excluded.last_sent, attempts=excluded.attempts, "
+            "next_attempt=excluded.next_attempt");
+    up.Bind(1, a.key).Bind(2, a.payload).Bind(3, a.state).Bind(4, a.last_sent)
+        .Bind(5, static_cast<int64_t>(a.attempts)).Bind(6, a.next_attempt);
+    if (up.Step() != SQLITE_DONE) return fail("save alert");
+  }
+  for (const auto& k : remove) {
+    Stmt del(db_, "DELETE FROM alerts WHERE key=?");
+    del.Bind(1, k);
+    if (del.Step() != SQLITE_DONE) return fail("delete alert");
+  }
+  if (auto st = Exec("COMMIT"); !st.ok()) return fail("commit");
+  return Ok();
+}
+
+std::vector<AlertRecord> Store::LoadAlerts() {
+  std::vector<AlertRecord> out;
+  Stmt q(db_, "SELECT key, payload, state, last_sent, attempts, next_attempt FROM alerts ORDER BY key");
+  while (q.Step() == SQLITE_ROW) {
+    out.push_back(AlertRecord{q.Text(0), q.Text(1), q.Text(2), q.Text(3),
+                              static_cast<int>(sqlite3_column_int64(q.raw(), 4)), q.Text(5)});
+  }
   return out;
 }
 

@@ -29,6 +29,15 @@ struct FindingRecord {
   std::string baseline_value, value;               // JSON text, redacted; "" when absent
 };
 
+// One alert's delivery state (the alert book's entry, as JSON in `payload`).
+struct AlertRecord {
+  std::string key, payload;
+  std::string state;         // firing | resolved
+  std::string last_sent;     // RFC 3339; "" when never delivered
+  int attempts = 0;          // failed deliveries in a row
+  std::string next_attempt;  // RFC 3339; "" when not backing off
+};
+
 class Store {
  public:
   static constexpr int kSchemaVersion = 1;
@@ -52,6 +61,9 @@ class Store {
   std::vector<FindingRecord> FindingHistory(const std::string& id);
   std::vector<FindingRecord> FindingsForPath(const std::string& service, const std::string& path);
   std::vector<SnapshotRecord> SnapshotHistory(const std::string& service, const std::string& source);
+  // Alert delivery state: upserts `save` and deletes `remove` in one transaction.
+  Status SaveAlerts(const std::vector<AlertRecord>& save, const std::vector<std::string>& remove);
+  std::vector<AlertRecord> LoadAlerts();
   std::string IntegrityCheck();
 
  private:
