@@ -21,6 +21,9 @@ class Runtime {
   boost::asio::io_context& io() { return io_; }
   // Runs fn on the worker pool. Thread-safe.
   void Blocking(std::function<void()> fn);
+  // Waits until the work given to Blocking so far is done (at shutdown: nothing may be
+  // given after).
+  void Drain() { pool_.join(); }
   // io thread only.
   HttpClient& http() { return *http_; }
 

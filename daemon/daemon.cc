@@ -20,6 +20,7 @@
 #include "daemon/http_server.h"
 #include "daemon/metrics.h"
 #include "daemon/scheduler.h"
+#include "outputs/alerts.h"
 #include "outputs/sink.h"
 #include "pipeline/program.h"
 #include "state/store.h"
@@ -97,6 +98,7 @@ class Daemon {
         return 2;
       }
       store_ = std::move(*store);
+      LoadAlerts();
     }
     if (!opts_.once) {
       std::string listen = opts_.listen.empty() ? c.listen : opts_.listen;
@@ -109,15 +111,25 @@ class Daemon {
       Log(spdlog::level::info, "listening on " + listen.substr(0, listen.rfind(':')) + ":" +
                                    std::to_string(server_->port()));
     }
+    alert_timer_ = std::make_unique<net::steady_timer>(io);
     Install(std::shared_ptr<Program>(std::move(program)));
     metrics_.Reloaded(true, UnixNow());
     signals_ = std::make_unique<net::signal_set>(io, SIGHUP, SIGTERM, SIGINT);
     WaitSignal();
     timer_ = std::make_unique<net::steady_timer>(io);
     Tick();
+    SendAlerts();  // what a previous run could not deliver
     io.restart();
     io.run();
     if (server_) server_->Stop();
+    server_.reset();
+    // Work already handed to the pool (store writes among it) finishes before the store
+    // closes; then the alert states not written yet are.
+    runtime_->Drain();
+    if (store_ && !alert_writes_.empty()) {
+      std::lock_guard<std::mutex> lock(store_mu_);
+      WriteAlerts(alert_writes_);
+    }
     Log(spdlog::level::info, "stopped");
     return exit_code_;
   }
@@ -147,6 +159,7 @@ class Daemon {
     stopping_ = true;
     if (server_) server_->Stop();
     if (timer_) timer_->cancel();
+    if (alert_timer_) alert_timer_->cancel();
     if (signals_) signals_->cancel();
     runtime_->io().stop();
   }
@@ -191,6 +204,13 @@ class Daemon {
     metrics_.RetainSources(keep);
     metrics_.SetFindings({}, UnixNow());
     gen_ = g;
+    // Alerts of services and sources this config no longer has (or this shard no longer
+    // owns) are resolved.
+    alerts_.set_resend_interval(c.alerting.resend_interval);
+    std::set<std::pair<std::string, std::string>> groups;
+    for (const auto& grp : g->groups) groups.emplace(grp.service->name, grp.source->name);
+    PersistAlerts(alerts_.Retain(groups, UnixNow()));
+    if (alert_timer_) SendAlerts();
     Log(spdlog::level::info, "config " + c.path + " loaded: " + std::to_string(g->targets.size()) +
                                  " collections" +
                                  (opts_.shard_count > 1 ? " in shard " + std::to_string(opts_.shard_index) +
@@ -315,8 +335,8 @@ class Daemon {
       const auto& owner = g->program->ownership[grp.service_index].owner;
       auto findings = g->evaluator->Evaluate(*grp.service, owner, grp.source->name, ptrs, redact_all);
       std::string now = Now();
+      auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
       if (store_) {
-        auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
         std::lock_guard<std::mutex> lock(store_mu_);
         if (auto st = store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now);
             !st.ok())
@@ -324,9 +344,14 @@ class Daemon {
       }
       for (auto& f : findings)
         if (f.first_seen.empty()) f.first_seen = now;
-      net::post(runtime_->io(), [this, g, gi, findings = std::move(findings)]() mutable {
+      net::post(runtime_->io(), [this, g, gi, envs, findings = std::move(findings)]() mutable {
         auto& grp = g->groups[gi];
         grp.findings = std::move(findings);
+        if (g == gen_ && AlertingOn()) {
+          PersistAlerts(alerts_.Update(grp.service->name, grp.source->name, envs,
+                                       BuildAlerts(grp.findings), UnixNow()));
+          SendAlerts();
+        }
         ++findings_version_;
         last_change_ = Now();
         grp.evaluating = false;
@@ -351,6 +376,121 @@ class Daemon {
                                  " findings, " + std::to_string(report.sources_failed) + " of " +
                                  std::to_string(report.sources) + " sources failed");
     Stop(0);
+  }
+
+  // ---- Alerting (SPEC §7): the book decides, this sends and keeps its state in the store.
+
+  bool AlertingOn() const { return !gen_->program->config.alerting.alertmanager_url.empty(); }
+
+  void LoadAlerts() {
+    std::vector<AlertEntry> entries;
+    for (const auto& rec : store_->LoadAlerts()) {
+      if (auto e = AlertEntry::Decode(rec.payload)) entries.push_back(std::move(*e));
+      else Log(spdlog::level::warn, "state store: dropping an unreadable alert state");
+    }
+    alerts_.Load(std::move(entries));
+  }
+
+  // Sends what is due in one POST; when nothing is, sleeps until something will be.
+  void SendAlerts() {
+    metrics_.SetAlertQueue(alerts_.queue_length());
+    if (!AlertingOn() || alert_in_flight_ || stopping_) return;
+    const Config& c = gen_->program->config;
+    double now = UnixNow();
+    auto due = alerts_.Due(now, kAlertBatch);
+    if (due.empty()) {
+      if (auto next = alerts_.NextDue()) {
+        auto wait = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, *next - now) * 1000) + 10);
+        alert_timer_->expires_after(wait);
+        alert_timer_->async_wait([this](boost::system::error_code ec) {
+          if (!ec) SendAlerts();
+        });
+      }
+      return;
+    }
+    HttpRequest req;
+    req.method = "POST";
+    std::string base = c.alerting.alertmanager_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    req.url = base + "/api/v2/alerts";
+    req.body = alerts_.Payload(due, now);
+    req.timeout = c.alerting.timeout;
+    req.max_size = 1 << 20;
+    for (const auto& [k, v] : c.alerting.headers) {
+      auto value = ResolveSecretRefs(v, c.dir);
+      if (!value.ok()) {
+        Log(spdlog::level::err, "alerting.alertmanager.headers." + k + ": " + value.error().message);
+        return OnAlertsSent(due, false, "");
+      }
+      req.headers[k] = *value;
+    }
+    req.headers["Content-Type"] = "application/json";
+    alert_in_flight_ = true;
+    runtime_->http().Send(req, [this, due](HttpResponse r) {
+      alert_in_flight_ = false;
+      bool ok = r.status >= 200 && r.status < 300;
+      OnAlertsSent(due, ok, ok ? "" : r.status ? "HTTP " + std::to_string(r.status) : r.error);
+    });
+  }
+
+  void OnAlertsSent(const std::vector<std::string>& keys, bool ok, const std::string& why) {
+    if (stopping_) return;
+    metrics_.AlertsSent(ok, keys.size());
+    // One line when delivery starts failing and one when it recovers, not one per retry.
+    if (!ok && !alerts_failing_)
+      Log(spdlog::level::warn, "cannot deliver " + std::to_string(keys.size()) +
+                                   " alerts to Alertmanager (" + why + "); retrying with backoff");
+    if (ok && alerts_failing_) Log(spdlog::level::info, "Alertmanager accepts alerts again");
+    alerts_failing_ = !ok;
+    PersistAlerts(alerts_.Delivered(keys, ok, UnixNow()));
+    SendAlerts();
+  }
+
+  // Alert states go to the store in order, one batch at a time, off the io thread.
+  void PersistAlerts(const std::vector<std::string>& keys) {
+    metrics_.SetAlertQueue(alerts_.queue_length());
+    if (!store_ || keys.empty()) return;
+    for (const auto& k : keys) {
+      const AlertEntry* e = alerts_.Find(k);
+      if (!e) {
+        alert_writes_[k] = std::nullopt;
+        continue;
+      }
+      auto time = [](double t) { return t > 0 ? FormatTime(std::chrono::system_clock::time_point(
+                                                    std::chrono::seconds(static_cast<int64_t>(t))))
+                                              : std::string(); };
+      alert_writes_[k] = AlertRecord{k, e->Encode(), e->firing ? "firing" : "resolved",
+                                     time(e->last_sent), e->attempts, time(e->next_attempt)};
+    }
+    FlushAlerts();
+  }
+
+  void FlushAlerts() {
+    if (alert_flushing_ || alert_writes_.empty()) return;
+    alert_flushing_ = true;
+    auto batch = std::make_shared<AlertWrites>(std::move(alert_writes_));
+    alert_writes_.clear();
+    runtime_->Blocking([this, batch] {
+      {
+        std::lock_guard<std::mutex> lock(store_mu_);
+        WriteAlerts(*batch);
+      }
+      net::post(runtime_->io(), [this] {
+        alert_flushing_ = false;
+        FlushAlerts();
+      });
+    });
+  }
+
+  using AlertWrites = std::map<std::string, std::optional<AlertRecord>>;
+  void WriteAlerts(const AlertWrites& writes) {
+    std::vector<AlertRecord> save;
+    std::vector<std::string> remove;
+    for (const auto& [k, r] : writes) {
+      if (r) save.push_back(*r);
+      else remove.push_back(k);
+    }
+    if (auto st = store_->SaveAlerts(save, remove); !st.ok()) Log(spdlog::level::err, st.error().message);
   }
 
   CheckReport Report(const std::shared_ptr<Generation>& g, const std::string& service,
@@ -644,6 +784,12 @@ class Daemon {
   uint64_t metrics_text_version_ = 0;
   bool stopping_ = false;
   int exit_code_ = 0;
+  // Alerting: the book, one POST in flight at most, state writes queued for the store.
+  static constexpr size_t kAlertBatch = 500;
+  AlertBook alerts_{std::chrono::minutes(1)};
+  std::unique_ptr<net::steady_timer> alert_timer_;
+  bool alert_in_flight_ = false, alerts_failing_ = false, alert_flushing_ = false;
+  std::map<std::string, std::optional<AlertRecord>> alert_writes_;
 };
 
 }  // namespace

@@ -32,10 +32,17 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                    .Register(r);
   evaluations_ =
       &BuildCounter().Name("drift_evaluations_total").Help("Rule evaluations").Register(r);
-  auto& alerts = BuildCounter().Name("drift_alerts_sent_total").Help("Alerts sent").Register(r);
-  alerts.Add({{"result", "ok"}});
-  alerts.Add({{"result", "error"}});
-  BuildGauge().Name("drift_alert_queue_length").Help("Alerts waiting to be sent").Register(r).Add({});
+  auto& alerts = BuildCounter()
+                     .Name("drift_alerts_sent_total")
+                     .Help("Alerts sent to Alertmanager, by outcome")
+                     .Register(r);
+  alerts_ok_ = &alerts.Add({{"result", "ok"}});
+  alerts_error_ = &alerts.Add({{"result", "error"}});
+  alert_queue_ = &BuildGauge()
+                      .Name("drift_alert_queue_length")
+                      .Help("Alerts waiting to be delivered")
+                      .Register(r)
+                      .Add({});
   unowned_ = &BuildGauge().Name("drift_unowned_services").Help("Services with no owner").Register(r).Add({});
   waivers_expired_ =
       &BuildGauge().Name("drift_waivers_expired").Help("Expired waivers").Register(r).Add({});

@@ -31,6 +31,8 @@ class Metrics {
   void Evaluated(const std::string& service);
   void SetUnowned(size_t n) { unowned_->Set(static_cast<double>(n)); }
   void SetWaiversExpired(size_t n) { waivers_expired_->Set(static_cast<double>(n)); }
+  void AlertsSent(bool ok, size_t n) { (ok ? alerts_ok_ : alerts_error_)->Increment(static_cast<double>(n)); }
+  void SetAlertQueue(size_t n) { alert_queue_->Set(static_cast<double>(n)); }
   void Reloaded(bool ok, double now_unix);
   // After a reload: series of sources that no longer exist go away. Keys: service/source/env.
   void RetainSources(const std::vector<std::vector<std::string>>& keep);
@@ -44,6 +46,9 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* last_success_;
   prometheus::Family<prometheus::Histogram>* duration_;
   prometheus::Family<prometheus::Counter>* evaluations_;
+  prometheus::Counter* alerts_ok_;
+  prometheus::Counter* alerts_error_;
+  prometheus::Gauge* alert_queue_;
   prometheus::Gauge* unowned_;
   prometheus::Gauge* waivers_expired_;
   prometheus::Gauge* reload_ok_;
