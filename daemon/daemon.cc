@@ -250,13 +250,21 @@ class Daemon {
   void StartCollect(std::shared_ptr<Generation> g, size_t i) {
     auto started = SteadyClock::now();
     g->targets[i]->collector->Start(*runtime_, [this, g, i, started](Result<Document> r) {
-      net::post(runtime_->io(), [this, g, i, started, r = std::move(r)]() mutable {
-        OnCollected(g, i, std::move(r), std::chrono::duration<double>(SteadyClock::now() - started).count());
+      double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+      // Hashing reads the whole snapshot: done on the pool, so the io thread stays free for
+      // the API and metrics.
+      auto result = std::make_shared<Result<Document>>(std::move(r));
+      runtime_->Blocking([this, g, i, seconds, result] {
+        std::string hash = result->ok() ? SnapshotHash(result->value()) : "";
+        net::post(runtime_->io(), [this, g, i, seconds, hash, result] {
+          OnCollected(g, i, std::move(*result), hash, seconds);
+        });
       });
     });
   }
 
-  void OnCollected(std::shared_ptr<Generation> g, size_t i, Result<Document> r, double seconds) {
+  void OnCollected(std::shared_ptr<Generation> g, size_t i, Result<Document> r,
+                   const std::string& hash, double seconds) {
     g->scheduler.Done(i, SteadyClock::now());
     if (g != gen_ || stopping_) return;  // a reload replaced this generation
     const Target& t = *g->targets[i];
@@ -272,7 +280,6 @@ class Daemon {
     if (r.ok()) {
       if (!st.last_error.empty()) ++findings_version_;  // recovered: its error leaves the report
       auto doc = std::make_shared<const Document>(std::move(r.value()));
-      std::string hash = SnapshotHash(*doc);
       changed = hash != st.hash || !st.doc;
       st.doc = doc;
       st.hash = hash;
