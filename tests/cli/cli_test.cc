@@ -169,6 +169,22 @@ services:
   CHECK(r.code == 0);
   CHECK(r.err == cfg + ":6:32: warning: environment variable DRIFT_TEST_UNSET_PROD is not set "
                        "here (env prod)\n");
+
+  // The fingerprint key too: validate warns, check cannot run without it.
+  dir.write("drift.yaml", R"(version: 1
+environments: [prod]
+services:
+  app:
+    sources:
+      conf: {type: file, path: conf.yaml}
+secrets: {fingerprint_key: "${file:/nonexistent/drift.key}"}
+)");
+  r = Run({"validate", "-c", cfg});
+  CHECK(r.code == 0);
+  CHECK(r.err.find(cfg + ": warning: secrets.fingerprint_key: ") == 0);
+  r = Run({"check", "-c", cfg});
+  CHECK(r.code == 2);
+  CHECK(r.err.find(cfg + ": secrets.fingerprint_key: ") == 0);
 }
 
 TEST_CASE("no output format ever prints a secret") {

@@ -1,0 +1,236 @@
+// What deploy/ ships (SPEC §8), checked with the real tools: promtool on the Prometheus
+// config and alerting rules (with their unit tests), amtool on the Alertmanager routes, the
+// Kubernetes manifests against each other, and every Grafana panel's query against a real
+// Prometheus scraping a real drift daemon.
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "tests/support/postgres.h"
+#include "tests/support/process.h"
+
+namespace drift {
+namespace {
+
+using testing::Child;
+using testing::HttpDo;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WaitFor;
+
+const std::string kDeploy = std::string(DRIFT_SOURCE_DIR) + "/deploy/";
+
+// Runs a shell command; returns its exit code and leaves its output in `out`.
+int Run(const TempDir& dir, const std::string& cmd, std::string& out) {
+  int rc = std::system((cmd + " > " + dir.file("cmd.log") + " 2>&1").c_str());
+  out = ReadFile(dir.file("cmd.log"));
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST_CASE("deploy: promtool accepts the Prometheus config and rules; the rules' tests pass") {
+  TempDir dir;
+  std::string out;
+  CHECK(Run(dir, "promtool check config " + kDeploy + "prometheus/prometheus.yml", out) == 0);
+  INFO(out);
+  CHECK(Run(dir, "promtool check rules " + kDeploy + "prometheus/drift-rules.yml", out) == 0);
+  CHECK(out.find("SUCCESS: 7 rules found") != std::string::npos);
+  CHECK(Run(dir, "promtool test rules " + kDeploy + "prometheus/drift-rules.test.yml", out) == 0);
+  INFO(out);
+  // Every rule has a unit test.
+  std::string tests = ReadFile(kDeploy + "prometheus/drift-rules.test.yml");
+  for (const auto& group : YAML::LoadFile(kDeploy + "prometheus/drift-rules.yml")["groups"])
+    for (const auto& rule : group["rules"])
+      CHECK(tests.find("alertname: " + rule["alert"].as<std::string>()) != std::string::npos);
+}
+
+TEST_CASE("deploy: amtool accepts the Alertmanager config, which routes drift by team") {
+  TempDir dir;
+  std::string cfg = kDeploy + "alertmanager/alertmanager.yml", out;
+  REQUIRE(Run(dir, "amtool check-config " + cfg, out) == 0);
+  auto route = [&](const std::string& labels) {
+    Run(dir, "amtool config routes test --config.file=" + cfg + " " + labels, out);
+    // The receivers are the last line (amtool may warn about its flags first).
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out.substr(out.rfind('\n') + 1);
+  };
+  CHECK(route("alertname=ConfigDrift team=team-learning severity=warning") == "team-learning");
+  CHECK(route("alertname=ConfigDrift team=team-learning severity=critical") ==
+        "team-pager,team-learning");
+  CHECK(route("alertname=ConfigDrift team=team-authoring severity=info") == "team-authoring");
+  CHECK(route("alertname=ConfigDrift team=unowned severity=critical") == "platform-triage");
+  CHECK(route("alertname=DriftSourceDown team=platform") == "platform-triage");
+}
+
+TEST_CASE("deploy: the Kubernetes manifests agree with each other and with drift") {
+  auto load = [](const std::string& f) { return YAML::LoadFile(kDeploy + "kubernetes/" + f); };
+  auto sts = load("statefulset.yaml");
+  auto svc = load("service.yaml");
+  auto mon = load("servicemonitor.yaml");
+  auto cm = load("configmap.yaml");
+  auto kust = load("kustomization.yaml");
+  CHECK(kust["resources"].size() == 4);
+
+  // --shard I/N with N = replicas, I from the pod's ordinal.
+  auto pod = sts["spec"]["template"];
+  auto c = pod["spec"]["containers"][0];
+  int replicas = sts["spec"]["replicas"].as<int>();
+  std::string args;
+  for (const auto& a : c["args"]) args += a.as<std::string>() + " ";
+  CHECK(args.find("--shard=$(POD_INDEX)/" + std::to_string(replicas) + " ") != std::string::npos);
+  CHECK(c["env"][0]["name"].as<std::string>() == "POD_INDEX");
+  CHECK(c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"].as<std::string>() ==
+        "metadata.labels['apps.kubernetes.io/pod-index']");
+  CHECK(c["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/readyz");
+  CHECK(c["livenessProbe"]["httpGet"]["path"].as<std::string>() == "/healthz");
+
+  // Selectors and ports line up: Service -> pods, ServiceMonitor -> Service.
+  std::string app = "app.kubernetes.io/name";
+  CHECK(svc["spec"]["selector"][app].as<std::string>() ==
+        pod["metadata"]["labels"][app].as<std::string>());
+  CHECK(sts["spec"]["selector"]["matchLabels"][app].as<std::string>() ==
+        pod["metadata"]["labels"][app].as<std::string>());
+  CHECK(mon["spec"]["selector"]["matchLabels"][app].as<std::string>() ==
+        svc["metadata"]["labels"][app].as<std::string>());
+  CHECK(mon["spec"]["endpoints"][0]["port"].as<std::string>() ==
+        svc["spec"]["ports"][0]["name"].as<std::string>());
+  CHECK(c["ports"][0]["name"].as<std::string>() == "metrics");
+  CHECK(c["ports"][0]["containerPort"].as<int>() == 9464);
+
+  // The ConfigMap's drift.yaml is valid, listens where the Service points, keeps its state on
+  // the volume and shares one fingerprint key between replicas.
+  TempDir dir;
+  dir.write("drift.yaml", cm["data"]["drift.yaml"].as<std::string>());
+  std::string out;
+  CHECK(Run(dir, std::string(DRIFT_BINARY) + " validate -c " + dir.file("drift.yaml"), out) == 0);
+  INFO(out);
+  auto cfg = YAML::Load(cm["data"]["drift.yaml"].as<std::string>());
+  CHECK(cfg["server"]["listen"].as<std::string>() == "0.0.0.0:9464");
+  std::string state_mount;
+  for (const auto& m : c["volumeMounts"])
+    if (m["name"].as<std::string>() == "state") state_mount = m["mountPath"].as<std::string>();
+  CHECK(cfg["state"]["path"].as<std::string>().rfind(state_mount + "/", 0) == 0);
+  CHECK(cfg["secrets"]["fingerprint_key"].as<std::string>().find("/etc/drift/secrets/") !=
+        std::string::npos);
+}
+
+TEST_CASE("deploy: the systemd unit runs the daemon, reloads with SIGHUP, stops in time") {
+  std::string unit = ReadFile(kDeploy + "systemd/drift.service");
+  CHECK(unit.find("\nExecStart=/usr/local/bin/drift daemon -c /etc/drift/drift.yaml") !=
+        std::string::npos);
+  CHECK(unit.find("\nExecReload=/bin/kill -HUP $MAINPID\n") != std::string::npos);
+  CHECK(unit.find("\nStateDirectory=drift\n") != std::string::npos);
+  std::smatch m;
+  REQUIRE(std::regex_search(unit, m, std::regex("\nTimeoutStopSec=([0-9]+)\n")));
+  CHECK(std::stoi(m[1]) > 10);  // drift stops within 10 s
+}
+
+// Grafana's variables as a user with "All" selected has them.
+std::string Expand(std::string expr) {
+  expr = std::regex_replace(expr, std::regex(R"(\$__rate_interval)"), "1m");
+  expr = std::regex_replace(expr, std::regex(R"(\$service|\$env)"), ".*");
+  return expr;
+}
+
+TEST_CASE("deploy: every Grafana panel's query returns data from Prometheus scraping drift") {
+  TempDir dir;
+  dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+defaults: {interval: 300ms, timeout: 2s}
+state: {path: state.db}
+services:
+  app:
+    owner: team-app
+    sources:
+      conf: {type: file, path: "{env}.yaml"}
+      broken: {type: file, path: "missing-{env}.yaml"}
+  orphan:
+    sources:
+      conf: {type: file, path: "orphan-{env}.yaml"}
+rules:
+  - name: pins
+    match: "conf.pin"
+    severity: critical
+  - ignore: "conf.old"
+    reason: long gone
+    expires: 2020-01-01
+)");
+  dir.write("prod.yaml", "a: 1\npin: v1\nold: 1\n");
+  dir.write("stage.yaml", "a: 2\npin: v2\nold: 2\n");
+  dir.write("orphan-prod.yaml", "x: 1\n");
+  dir.write("orphan-stage.yaml", "x: 2\n");
+  int port = testing::TestPostgres::FreePort();
+  Child daemon({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--listen",
+                "127.0.0.1:" + std::to_string(port)},
+               dir.file("daemon.log"));
+  REQUIRE(WaitFor([&] {
+    return HttpDo("http://127.0.0.1:" + std::to_string(port) + "/readyz").status == 200;
+  }));
+
+  // The shipped prometheus.yml and rules, pointed at this daemon and scraping every second.
+  std::string prom_cfg = ReadFile(kDeploy + "prometheus/prometheus.yml");
+  prom_cfg = std::regex_replace(prom_cfg, std::regex("127\\.0\\.0\\.1:9464"),
+                                "127.0.0.1:" + std::to_string(port));
+  prom_cfg = std::regex_replace(prom_cfg, std::regex("127\\.0\\.0\\.1:9093"),
+                                "127.0.0.1:" + std::to_string(testing::TestPostgres::FreePort()));
+  prom_cfg = std::regex_replace(prom_cfg, std::regex("30s"), "1s");
+  prom_cfg = std::regex_replace(prom_cfg, std::regex("drift-rules\\.yml"),
+                                kDeploy + "prometheus/drift-rules.yml");
+  dir.write("prometheus.yml", prom_cfg);
+  int prom_port = testing::TestPostgres::FreePort();
+  Child prom({"/usr/bin/prometheus", "--config.file=" + dir.file("prometheus.yml"),
+              "--storage.tsdb.path=" + dir.file("prom"),
+              "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+             dir.file("prometheus.log"));
+  std::string api = "http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/";
+  auto query = [&](const std::string& q) {
+    char* esc = curl_easy_escape(nullptr, q.c_str(), 0);
+    auto r = HttpDo(api + "query?query=" + esc);
+    curl_free(esc);
+    return r.status == 200 ? nlohmann::json::parse(r.body)["data"]["result"] : nlohmann::json();
+  };
+  // Rate panels need two scrapes of a counter that moved.
+  bool scraped = WaitFor([&] {
+    auto r = query("rate(drift_collect_duration_seconds_count[1m]) > 0");
+    return r.is_array() && !r.empty();
+  }, std::chrono::seconds(40));
+  INFO(ReadFile(dir.file("prometheus.log")));
+  REQUIRE(scraped);
+
+  auto dash = nlohmann::json::parse(ReadFile(kDeploy + "grafana/drift-dashboard.json"));
+  size_t queries = 0;
+  for (const auto& panel : dash["panels"]) {
+    for (const auto& target : panel["targets"]) {
+      std::string expr = Expand(target["expr"]);
+      std::string what = panel["title"].get<std::string>() + ": " + expr;
+      INFO(what);
+      nlohmann::json result;
+      CHECK(WaitFor([&] {
+        result = query(expr);
+        return result.is_array() && !result.empty();
+      }, std::chrono::seconds(10)));
+      ++queries;
+    }
+  }
+  CHECK(queries >= 14);
+  // The variables' values come from the metrics too.
+  for (const auto& var : dash["templating"]["list"]) {
+    if (var["type"] != "query") continue;
+    std::string name = var["name"];
+    auto r = HttpDo(api + "label/" + name + "/values?match[]=drift_source_up");
+    CHECK(nlohmann::json::parse(r.body)["data"].size() == 2);  // app, orphan / prod, stage
+  }
+  // What the panels show is what drift knows.
+  auto crit = query(Expand("sum(drift_findings{severity=\"critical\", service=~\"$service\", env=~\"$env\"}) or vector(0)"));
+  REQUIRE(crit.size() == 1);
+  CHECK(crit[0]["value"][1] == "1");
+  CHECK(query("sum(drift_unowned_services)")[0]["value"][1] == "1");
+  CHECK(query("sum(drift_waivers_expired)")[0]["value"][1] == "1");
+  CHECK(query("count(drift_source_up == 0)")[0]["value"][1] == "2");
+  // The shipped rules loaded into the real Prometheus.
+  auto rules = nlohmann::json::parse(HttpDo(api + "rules").body);
+  CHECK(rules["data"]["groups"][0]["rules"].size() == 7);
+}
+
+}  // namespace
+}  // namespace drift
