@@ -536,11 +536,13 @@ class Daemon {
   HttpServerResponse Findings(const std::shared_ptr<Generation>& g, const std::string& service,
                               const std::string& env, const std::string& severity,
                               const HttpServerRequest& r) {
-    if (findings_cache_gen_ != g->id) {
+    std::string key = service + "\x1f" + env + "\x1f" + severity;
+    // Filters come from clients: the cache is bounded whatever they ask for.
+    if (findings_cache_gen_ != g->id ||
+        (findings_cache_.size() >= kMaxCachedReports && !findings_cache_.count(key))) {
       findings_cache_.clear();
       findings_cache_gen_ = g->id;
     }
-    std::string key = service + "\x1f" + env + "\x1f" + severity;
     CachedReport& c = findings_cache_[key];
     if (!c.plain || c.version != findings_version_) {
       std::ostringstream rendered;
@@ -782,6 +784,7 @@ class Daemon {
     std::string etag;
   };
   static constexpr size_t kGzipMinBytes = 1024;
+  static constexpr size_t kMaxCachedReports = 64;
   std::map<std::string, CachedReport> findings_cache_;
   uint64_t findings_cache_gen_ = 0;
   std::string last_change_;
