@@ -550,7 +550,9 @@ class Daemon {
       c.plain = std::make_shared<const std::string>(rendered.str());
       c.gzip.reset();
       c.version = findings_version_;
-      c.etag = "\"" + std::to_string(g->id) + "-" + std::to_string(findings_version_) + "\"";
+      // Versions restart with the process: the start time keeps an old tag from matching.
+      c.etag = "\"" + std::to_string(started_ms_) + "-" + std::to_string(g->id) + "-" +
+               std::to_string(findings_version_) + "\"";
     }
     HttpServerResponse resp(200, "application/json", "");
     resp.shared_body = c.plain;
@@ -785,6 +787,9 @@ class Daemon {
   };
   static constexpr size_t kGzipMinBytes = 1024;
   static constexpr size_t kMaxCachedReports = 64;
+  const int64_t started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   std::map<std::string, CachedReport> findings_cache_;
   uint64_t findings_cache_gen_ = 0;
   std::string last_change_;
