@@ -91,6 +91,12 @@ double ParseTime(const std::string& s) {
   return static_cast<double>(timegm(&tm));
 }
 
+std::string FormatUnixTime(double seconds) {
+  using namespace std::chrono;
+  return FormatTime(system_clock::time_point(
+      duration_cast<system_clock::duration>(duration<double>(seconds))));
+}
+
 std::string FormatTime(std::chrono::system_clock::time_point t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};

@@ -34,5 +34,7 @@ struct CheckReport {
 std::string FormatTime(std::chrono::system_clock::time_point t);  // 2026-11-27T18:00:00Z
 // 2026-11-27T18:00:00Z -> seconds since the epoch (0 when unparsable).
 double ParseTime(const std::string& rfc3339);
+// Seconds since the epoch -> 2026-11-27T18:00:00Z (the inverse of ParseTime).
+std::string FormatUnixTime(double seconds);
 
 }  // namespace drift

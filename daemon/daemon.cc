@@ -463,9 +463,7 @@ class Daemon {
         alert_writes_[k] = std::nullopt;
         continue;
       }
-      auto time = [](double t) { return t > 0 ? FormatTime(std::chrono::system_clock::time_point(
-                                                    std::chrono::seconds(static_cast<int64_t>(t))))
-                                              : std::string(); };
+      auto time = [](double t) { return t > 0 ? FormatUnixTime(t) : std::string(); };
       alert_writes_[k] = AlertRecord{k, e->Encode(), e->firing ? "firing" : "resolved",
                                      time(e->last_sent), e->attempts, time(e->next_attempt)};
     }
@@ -562,18 +560,26 @@ class Daemon {
       resp.shared_body.reset();
       return resp;
     }
-    if (AcceptsGzip(r.accept_encoding) && c.plain->size() >= kGzipMinBytes) {
-      if (!c.gzip) {
-        auto z = Gzip(*c.plain, 6);  // once per change; ~25% smaller than level 1
-        if (z.ok()) c.gzip = std::make_shared<const std::string>(std::move(*z));
-        else Log(spdlog::level::warn, z.error().message);
-      }
-      if (c.gzip) {
-        resp.shared_body = c.gzip;
-        resp.headers.emplace_back("Content-Encoding", "gzip");
-      }
-    }
+    SendGzipIfAccepted(r, c.plain, c.gzip, 6, resp);  // once per change; ~25% smaller than level 1
     return resp;
+  }
+
+  // Answers with `plain` gzip'd when the client accepts gzip, compressing it once into
+  // `zipped` (a cache the caller resets when `plain` changes).
+  void SendGzipIfAccepted(const HttpServerRequest& r, const std::shared_ptr<const std::string>& plain,
+                          std::shared_ptr<const std::string>& zipped, int level,
+                          HttpServerResponse& resp) {
+    if (!AcceptsGzip(r.accept_encoding) || plain->size() < kGzipMinBytes) return;
+    if (!zipped) {
+      auto z = Gzip(*plain, level);
+      if (!z.ok()) {
+        Log(spdlog::level::warn, z.error().message);
+        return;
+      }
+      zipped = std::make_shared<const std::string>(std::move(*z));
+    }
+    resp.shared_body = zipped;
+    resp.headers.emplace_back("Content-Encoding", "gzip");
   }
 
   static bool EtagMatches(std::string_view header, std::string_view etag) {
@@ -629,16 +635,7 @@ class Daemon {
       HttpServerResponse resp(200, "text/plain; version=0.0.4; charset=utf-8", "");
       resp.shared_body = metrics_text_;
       resp.headers = {{"Vary", "Accept-Encoding"}};
-      if (AcceptsGzip(r.accept_encoding) && metrics_text_->size() >= kGzipMinBytes) {
-        if (!metrics_gzip_) {
-          if (auto z = Gzip(*metrics_text_, 1); z.ok())
-            metrics_gzip_ = std::make_shared<const std::string>(std::move(*z));
-        }
-        if (metrics_gzip_) {
-          resp.shared_body = metrics_gzip_;
-          resp.headers.emplace_back("Content-Encoding", "gzip");
-        }
-      }
+      SendGzipIfAccepted(r, metrics_text_, metrics_gzip_, 1, resp);
       return resp;
     }
     if (r.path == "/healthz" && get) return {200, "text/plain", "ok\n"};

@@ -15,12 +15,6 @@ namespace {
 constexpr size_t kMaxPaths = 20;
 constexpr double kMaxBackoff = 300;  // seconds
 
-std::string Rfc3339(double unix_seconds) {
-  using namespace std::chrono;
-  return FormatTime(system_clock::time_point(
-      duration_cast<system_clock::duration>(duration<double>(unix_seconds))));
-}
-
 std::string ValueText(const std::optional<nlohmann::ordered_json>& v) {
   return v ? Shorten(DumpJson(*v), 80) : std::string("—");
 }
@@ -232,14 +226,14 @@ std::string AlertBook::Payload(const std::vector<std::string>& keys, double now)
     nlohmann::ordered_json a;
     a["labels"] = e.alert.labels;
     a["annotations"] = e.alert.annotations;
-    if (e.alert.starts_at > 0) a["startsAt"] = Rfc3339(e.alert.starts_at);
-    a["endsAt"] = Rfc3339(e.firing ? now + 4 * resend_ : e.resolved_at);
+    if (e.alert.starts_at > 0) a["startsAt"] = FormatUnixTime(e.alert.starts_at);
+    a["endsAt"] = FormatUnixTime(e.firing ? now + 4 * resend_ : e.resolved_at);
     arr.push_back(std::move(a));
     if (e.stale_labels) {
       nlohmann::ordered_json old;
       old["labels"] = *e.stale_labels;
       old["annotations"] = e.alert.annotations;
-      old["endsAt"] = Rfc3339(now);
+      old["endsAt"] = FormatUnixTime(now);
       arr.push_back(std::move(old));
     }
   }
