@@ -4,19 +4,17 @@
 #include <nlohmann/json.hpp>
 
 #include "state/store.h"
-#include "tests/support/postgres.h"
 #include "tests/support/process.h"
 
 namespace drift {
 namespace {
 
 using testing::Child;
+using testing::FreePort;
 using testing::HttpDo;
 using testing::ReadFile;
 using testing::TempDir;
 using testing::WaitFor;
-
-int FreePort() { return testing::TestPostgres::FreePort(); }
 
 std::string Config(int am_port) {
   return R"(version: 1
@@ -70,27 +68,7 @@ class Alertmanager {
   std::unique_ptr<Child> child_;
 };
 
-struct Daemon {
-  std::unique_ptr<Child> child;
-  int port = FreePort();
-  Daemon(const TempDir& dir) {
-    child = std::make_unique<Child>(
-        std::vector<std::string>{DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--listen",
-                                 "127.0.0.1:" + std::to_string(port)},
-        dir.file("daemon.log"));
-    bool ready = WaitFor([&] { return HttpDo(url("/healthz")).status == 200; });
-    INFO(ReadFile(dir.file("daemon.log")));
-    REQUIRE(ready);
-  }
-  std::string url(const std::string& p) const {
-    return "http://127.0.0.1:" + std::to_string(port) + p;
-  }
-  double Metric(const std::string& series) const {
-    std::string m = HttpDo(url("/metrics")).body;
-    auto at = m.find("\n" + series + " ");
-    return at == std::string::npos ? -1 : std::stod(m.substr(at + series.size() + 2));
-  }
-};
+using Daemon = testing::DaemonProcess;
 
 TEST_CASE("alerting: a real Alertmanager gets the drift, labelled by team, and its resolution") {
   TempDir dir;
@@ -100,7 +78,7 @@ TEST_CASE("alerting: a real Alertmanager gets the drift, labelled by team, and i
   dir.write("tenant", "team-a\n");
   dir.write("prod.yaml", "a: 1\nb: 1\npins: {image: v1}\ndb_password: hunter2\n");
   dir.write("stage.yaml", "a: 2\nb: 1\npins: {image: v2}\ndb_password: hunter3\n");
-  Daemon d(dir);
+  Daemon d(dir.file("drift.yaml"), dir.file("daemon.log"));
 
   nlohmann::json alerts;
   bool fired = WaitFor([&] {
@@ -150,7 +128,7 @@ TEST_CASE("alerting: Alertmanager down never stops collection; alerts wait in th
   dir.write("prod.yaml", "a: 1\n");
   dir.write("stage.yaml", "a: 2\n");
   {
-    Daemon d(dir);
+    Daemon d(dir.file("drift.yaml"), dir.file("daemon.log"));
     CHECK(WaitFor([&] { return d.Metric("drift_alerts_sent_total{result=\"error\"}") >= 2; }));
     CHECK(d.Metric("drift_alert_queue_length") == 1);
     // Collection goes on: a change is still seen.
@@ -177,7 +155,7 @@ TEST_CASE("alerting: Alertmanager down never stops collection; alerts wait in th
   std::remove(dir.file("prod.yaml").c_str());
   std::remove(dir.file("stage.yaml").c_str());
   Alertmanager am(dir, am_port);
-  Daemon d(dir);
+  Daemon d(dir.file("drift.yaml"), dir.file("daemon.log"));
   nlohmann::json alerts;
   CHECK(WaitFor([&] {
     alerts = am.Active();

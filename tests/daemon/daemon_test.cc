@@ -3,7 +3,6 @@
 
 #include "state/store.h"
 #include "tests/support/http_server.h"
-#include "tests/support/postgres.h"
 #include "tests/support/process.h"
 
 namespace drift {
@@ -40,22 +39,9 @@ void WriteFixture(const TempDir& dir, int http_port, const std::string& prod,
   if (!stage.empty()) dir.write("stage.yaml", stage);
 }
 
-struct Daemon {
-  TempDir& dir;
-  int port;
-  std::unique_ptr<Child> child;
-  Daemon(TempDir& d) : dir(d), port(testing::TestPostgres::FreePort()) {
-    child = std::make_unique<Child>(
-        std::vector<std::string>{DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--listen",
-                                 "127.0.0.1:" + std::to_string(port)},
-        dir.file("daemon.log"));
-    bool ready = WaitFor([&] { return HttpDo(url("/readyz")).status == 200; });
-    INFO(ReadFile(dir.file("daemon.log")));
-    REQUIRE(ready);
-  }
-  std::string url(const std::string& p) const {
-    return "http://127.0.0.1:" + std::to_string(port) + p;
-  }
+struct Daemon : testing::DaemonProcess {
+  explicit Daemon(const TempDir& dir)
+      : DaemonProcess(dir.file("drift.yaml"), dir.file("daemon.log")) {}
   nlohmann::json Findings(const std::string& q = "") const {
     return nlohmann::json::parse(HttpDo(url("/api/v1/findings" + q)).body);
   }
@@ -246,7 +232,7 @@ TEST_CASE("daemon: a real Prometheus scrapes it; promtool accepts the metrics") 
                      dir.file("promtool.log") + " 2>&1").c_str()) == 0);
   INFO(ReadFile(dir.file("promtool.log")));
 
-  int prom_port = testing::TestPostgres::FreePort();
+  int prom_port = testing::FreePort();
   dir.write("prometheus.yml", "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                               "scrape_configs:\n  - job_name: drift\n    static_configs:\n"
                               "      - targets: ['127.0.0.1:" + std::to_string(d.port) + "']\n");

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "tests/support/postgres.h"
 #include "tests/support/process.h"
 
 namespace drift {
@@ -159,25 +158,20 @@ rules:
   dir.write("stage.yaml", "a: 2\npin: v2\nold: 2\n");
   dir.write("orphan-prod.yaml", "x: 1\n");
   dir.write("orphan-stage.yaml", "x: 2\n");
-  int port = testing::TestPostgres::FreePort();
-  Child daemon({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--listen",
-                "127.0.0.1:" + std::to_string(port)},
-               dir.file("daemon.log"));
-  REQUIRE(WaitFor([&] {
-    return HttpDo("http://127.0.0.1:" + std::to_string(port) + "/readyz").status == 200;
-  }));
+  testing::DaemonProcess daemon(dir.file("drift.yaml"), dir.file("daemon.log"));
+  int port = daemon.port;
 
   // The shipped prometheus.yml and rules, pointed at this daemon and scraping every second.
   std::string prom_cfg = ReadFile(kDeploy + "prometheus/prometheus.yml");
   prom_cfg = std::regex_replace(prom_cfg, std::regex("127\\.0\\.0\\.1:9464"),
                                 "127.0.0.1:" + std::to_string(port));
   prom_cfg = std::regex_replace(prom_cfg, std::regex("127\\.0\\.0\\.1:9093"),
-                                "127.0.0.1:" + std::to_string(testing::TestPostgres::FreePort()));
+                                "127.0.0.1:" + std::to_string(testing::FreePort()));
   prom_cfg = std::regex_replace(prom_cfg, std::regex("30s"), "1s");
   prom_cfg = std::regex_replace(prom_cfg, std::regex("drift-rules\\.yml"),
                                 kDeploy + "prometheus/drift-rules.yml");
   dir.write("prometheus.yml", prom_cfg);
-  int prom_port = testing::TestPostgres::FreePort();
+  int prom_port = testing::FreePort();
   Child prom({"/usr/bin/prometheus", "--config.file=" + dir.file("prometheus.yml"),
               "--storage.tsdb.path=" + dir.file("prom"),
               "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},

@@ -5,11 +5,11 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
-#include <boost/asio.hpp>
 #include <filesystem>
 #include <string>
 #include <thread>
 
+#include "tests/support/process.h"
 #include "tests/testing.h"
 
 namespace drift::testing {
@@ -57,12 +57,6 @@ class TestPostgres {
     PQclear(r);
     PQfinish(c);
     REQUIRE_MESSAGE((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK), err);
-  }
-
-  static int FreePort() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
   }
 
  private:

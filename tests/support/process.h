@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +113,40 @@ class Child {
 
  private:
   pid_t pid_ = -1;
+};
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+inline int FreePort() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+// `drift daemon -c config` on a free loopback port, logging to `log`; ready (every source
+// tried once) when constructed, killed when destroyed.
+class DaemonProcess {
+ public:
+  DaemonProcess(const std::string& config, const std::string& log) : port(FreePort()) {
+    child = std::make_unique<Child>(
+        std::vector<std::string>{DRIFT_BINARY, "daemon", "-c", config, "--listen",
+                                 "127.0.0.1:" + std::to_string(port)},
+        log);
+    bool ready = WaitFor([&] { return HttpDo(url("/readyz")).status == 200; });
+    INFO(ReadFile(log));
+    REQUIRE(ready);
+  }
+  std::string url(const std::string& p) const {
+    return "http://127.0.0.1:" + std::to_string(port) + p;
+  }
+  // The value of one series of /metrics (exactly as printed, labels included); -1 if absent.
+  double Metric(const std::string& series) const {
+    std::string m = HttpDo(url("/metrics")).body;
+    auto at = m.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::stod(m.substr(at + series.size() + 2));
+  }
+
+  int port;
+  std::unique_ptr<Child> child;
 };
 
 }  // namespace drift::testing
