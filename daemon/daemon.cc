@@ -5,11 +5,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -73,6 +76,7 @@ struct Generation {
   std::vector<Group> groups;
   std::vector<size_t> group_of;  // target -> group
   size_t pending_evaluations = 0;
+  bool round_done = false;  // every source tried once and what that changed evaluated
 };
 
 class Daemon {
@@ -203,7 +207,14 @@ class Daemon {
     metrics_.SetWaiversExpired(program->rules->expired_waivers(program->today));
     metrics_.RetainSources(keep);
     metrics_.SetFindings({}, UnixNow());
+    std::vector<size_t> carried_groups;
+    if (gen_) carried_groups = CarryOver(*gen_, *g);
     gen_ = g;
+    current_gen_id_ = g->id;
+    ++findings_version_;
+    // The new rules judge the snapshots already held at once: a reload never blanks the
+    // findings or waits a whole round for them.
+    for (size_t gi : carried_groups) Evaluate(g, gi);
     // Alerts of services and sources this config no longer has (or this shard no longer
     // owns) are resolved.
     alerts_.set_resend_interval(c.alerting.resend_interval);
@@ -216,6 +227,44 @@ class Daemon {
                                  (opts_.shard_count > 1 ? " in shard " + std::to_string(opts_.shard_index) +
                                                               "/" + std::to_string(opts_.shard_count)
                                                         : ""));
+  }
+
+  // Hands a reloaded generation the last snapshot and the schedule of every source whose
+  // definition did not change (same service, source and env, same spec with that env's
+  // overrides), and each (service, source)'s findings until they are evaluated again; changed
+  // and new sources are collected at once. Returns the groups that got something to evaluate.
+  static std::vector<size_t> CarryOver(const Generation& old, Generation& g) {
+    auto key = [](const Generation& gen, size_t i) {
+      const Target& t = *gen.targets[i];
+      const std::string& env = gen.program->config.environments[t.env].name;
+      return t.service->name + '\x1f' + t.source->name + '\x1f' + env + '\x1f' +
+             YAML::Dump(t.source->For(env));
+    };
+    std::unordered_map<std::string, size_t> old_index;
+    for (size_t i = 0; i < old.targets.size(); ++i) old_index.emplace(key(old, i), i);
+    std::vector<size_t> groups;
+    for (size_t i = 0; i < g.targets.size(); ++i) {
+      auto it = old_index.find(key(g, i));
+      if (it == old_index.end() || !old.states[it->second].tried) continue;
+      size_t j = it->second;
+      g.states[i] = old.states[j];
+      // One that was running had its result dropped with the old generation: run it now.
+      auto now = SteadyClock::now();
+      if (!old.scheduler.is_running(j))
+        g.scheduler.Reschedule(i, std::min(old.scheduler.due(j),
+                                           now + g.targets[i]->collector->common().interval));
+      size_t gi = g.group_of[i];
+      if (groups.empty() || groups.back() != gi) groups.push_back(gi);
+    }
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    for (size_t gi : groups) {
+      auto& grp = g.groups[gi];
+      for (const auto& o : old.groups)
+        if (o.service->name == grp.service->name && o.source->name == grp.source->name)
+          grp.findings = o.findings;
+    }
+    return groups;
   }
 
   bool Reload() {
@@ -302,7 +351,7 @@ class Daemon {
       last_change_ = Now();
     }
     if (changed) Evaluate(g, g->group_of[i]);
-    MaybeFinishOnce(g);
+    RoundProgress(g);
     Tick();
   }
 
@@ -343,11 +392,14 @@ class Daemon {
       auto findings = g->evaluator->Evaluate(*grp.service, owner, grp.source->name, ptrs, redact_all);
       std::string now = Now();
       auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
+      // An evaluation a reload overtook must not write its (old rules') findings over the
+      // new generation's.
       if (store_) {
         std::lock_guard<std::mutex> lock(store_mu_);
-        if (auto st = store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now);
-            !st.ok())
-          Log(spdlog::level::err, st.error().message);
+        auto st = g->id == current_gen_id_.load()
+                      ? store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now)
+                      : Ok();
+        if (!st.ok()) Log(spdlog::level::err, st.error().message);
       }
       for (auto& f : findings)
         if (f.first_seen.empty()) f.first_seen = now;
@@ -368,16 +420,21 @@ class Daemon {
           grp.dirty = false;
           Evaluate(g, gi);
         }
-        MaybeFinishOnce(g);
+        RoundProgress(g);
       });
     });
   }
 
-  void MaybeFinishOnce(const std::shared_ptr<Generation>& g) {
-    if (!opts_.once || stopping_) return;
+  // The first round is done when every source has been tried and the evaluations that
+  // started are done: /readyz turns 200 (and stays so across reloads), --once stops.
+  void RoundProgress(const std::shared_ptr<Generation>& g) {
+    if (g != gen_ || g->round_done || stopping_) return;
     for (const auto& s : g->states)
       if (!s.tried) return;
     if (g->pending_evaluations) return;
+    g->round_done = true;
+    ready_ = true;
+    if (!opts_.once) return;
     auto report = Report(g, {}, {}, {});
     Log(spdlog::level::info, "round done: " + std::to_string(report.findings.size()) +
                                  " findings, " + std::to_string(report.sources_failed) + " of " +
@@ -642,9 +699,9 @@ class Daemon {
     if (r.path == "/readyz" && get) {
       size_t tried = 0;
       for (const auto& s : g->states) tried += s.tried ? 1 : 0;
-      bool ready = tried == g->states.size();
-      return {ready ? 200 : 503, "text/plain",
-              std::to_string(tried) + "/" + std::to_string(g->states.size()) + " sources tried\n"};
+      std::string text = std::to_string(tried) + "/" + std::to_string(g->states.size()) +
+                         " sources tried" + (g->pending_evaluations ? ", evaluating\n" : "\n");
+      return {ready_ ? 200 : 503, "text/plain", text};
     }
     if (r.path == "/api/v1/findings" && get) {
       std::string sev = q("severity");
@@ -795,6 +852,9 @@ class Daemon {
   SteadyClock::time_point metrics_text_at_{};
   uint64_t metrics_text_version_ = 0;
   bool stopping_ = false;
+  bool ready_ = false;  // the first generation finished its first round (see RoundProgress)
+  // The generation whose evaluations may write findings to the store (read on the pool).
+  std::atomic<uint64_t> current_gen_id_{0};
   int exit_code_ = 0;
   // Alerting: the book, one POST in flight at most, state writes queued for the store.
   static constexpr size_t kAlertBatch = 500;

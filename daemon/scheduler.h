@@ -26,6 +26,8 @@ class Scheduler {
   void Done(size_t id, TimePoint now);
   // Makes targets due now (POST /api/v1/check); running ones run again when they finish.
   void Trigger(size_t id, TimePoint now);
+  // Moves a target's next run (a reload keeping the schedule of an unchanged source).
+  void Reschedule(size_t id, TimePoint due) { targets_[id].due = due; }
   // The earliest time a target not running is due, if any.
   std::optional<TimePoint> NextDue() const;
   size_t running() const { return running_; }

@@ -117,7 +117,7 @@ TEST_CASE("http: decode base64 (Kubernetes Secret data) and redact every value")
   CHECK(AsJson(*b->Collect()) == R"({"DB_PASSWORD":"hunter2","user":"admin"})");
 }
 
-TEST_CASE("http: TLS is verified by default; ca_file makes a private CA work") {
+TEST_CASE("http: TLS is verified by default, ca_file makes a private CA work") {
   TempDir dir;
   std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir.file("key.pem") +
                     " -out " + dir.file("cert.pem") +

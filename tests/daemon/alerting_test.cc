@@ -120,7 +120,7 @@ TEST_CASE("alerting: a real Alertmanager gets the drift, labelled by team, and i
   CHECK(log.find("hunter") == std::string::npos);
 }
 
-TEST_CASE("alerting: Alertmanager down never stops collection; alerts wait in the store") {
+TEST_CASE("alerting: Alertmanager down never stops collection, alerts wait in the store") {
   TempDir dir;
   int am_port = FreePort();  // nothing listens here yet
   dir.write("drift.yaml", Config(am_port));

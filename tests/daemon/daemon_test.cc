@@ -112,7 +112,7 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
   }
 }
 
-TEST_CASE("daemon: reports and metrics go gzip'd to clients that ask; ETags spare pollers") {
+TEST_CASE("daemon: reports and metrics go gzip'd to clients that ask, ETags spare pollers") {
   TempDir dir;
   testing::TestHttpServer api(Api);
   std::string big;  // enough findings for a report worth compressing
@@ -176,7 +176,53 @@ TEST_CASE("daemon: a broken reload keeps the running config and its findings") {
         std::string::npos);
 }
 
-TEST_CASE("daemon: invalid config at start-up is fatal; --once runs one round") {
+TEST_CASE("daemon: a reload re-judges the held snapshots at once and keeps their schedule") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  auto config = [&](const std::string& more_sources, const std::string& rules) {
+    return R"(version: 1
+environments: [prod, stage]
+defaults: {interval: 1h, timeout: 2s}
+services:
+  app:
+    sources:
+      conf: {type: file, path: "{env}.yaml"}
+      api: {type: http, url: "http://127.0.0.1:)" +
+           std::to_string(api.port()) + "/{env}\", retries: 0}\n" + more_sources + rules;
+  };
+  dir.write("drift.yaml", config("", ""));
+  dir.write("token", "t0ken\n");
+  dir.write("prod.yaml", "a: 1\n");
+  dir.write("stage.yaml", "a: 2\n");
+  Daemon d(dir);
+  auto paths = [&] {
+    std::vector<std::string> out;
+    auto report = d.Findings();
+    for (const auto& f : report["findings"]) out.push_back(f["path"]);
+    return out;
+  };
+  CHECK(paths() == std::vector<std::string>{"api.replicas", "conf.a"});
+  CHECK(api.requests() == 2);
+
+  // New rules and a new source; the file changes too, but `conf` is not due for an hour.
+  dir.write("stage.yaml", "a: 5\n");
+  dir.write("drift.yaml", config("      more: {type: file, path: \"{env}.yaml\"}\n",
+                                 "rules:\n  - ignore: api.replicas\n"));
+  d.child->Signal(SIGHUP);
+  CHECK(WaitFor([&] { return paths() == std::vector<std::string>{"conf.a", "more.a"}; }));
+  CHECK(HttpDo(d.url("/readyz")).status == 200);  // a reload never makes it unready
+  auto f = d.Findings()["findings"];
+  CHECK(f[0]["value"] == 2);  // the held snapshot, judged by the new rules
+  CHECK(f[1]["value"] == 5);  // the new source, collected at once
+  CHECK(api.requests() == 2);  // the unchanged http source kept its schedule
+
+  // POST /api/v1/check collects now.
+  CHECK(HttpDo(d.url("/api/v1/check"), "POST").status == 202);
+  CHECK(WaitFor([&] { return d.Findings()["findings"][0]["value"] == 5; }));
+  CHECK(api.requests() == 4);
+}
+
+TEST_CASE("daemon: invalid config at start-up is fatal, --once runs one round") {
   TempDir dir;
   dir.write("drift.yaml", "version: 1\nenvironments: [prod]\n");
   Child bad({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml")}, dir.file("bad.log"));
@@ -222,7 +268,7 @@ TEST_CASE("daemon: kill -9 during evaluations never corrupts the store") {
   }
 }
 
-TEST_CASE("daemon: a real Prometheus scrapes it; promtool accepts the metrics") {
+TEST_CASE("daemon: a real Prometheus scrapes it, promtool accepts the metrics") {
   TempDir dir;
   testing::TestHttpServer api(Api);
   WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");

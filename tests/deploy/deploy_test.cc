@@ -27,7 +27,7 @@ int Run(const TempDir& dir, const std::string& cmd, std::string& out) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-TEST_CASE("deploy: promtool accepts the Prometheus config and rules; the rules' tests pass") {
+TEST_CASE("deploy: promtool accepts the Prometheus config and rules, the rules' tests pass") {
   TempDir dir;
   std::string out;
   CHECK(Run(dir, "promtool check config " + kDeploy + "prometheus/prometheus.yml", out) == 0);

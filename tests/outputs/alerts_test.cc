@@ -129,7 +129,7 @@ TEST_CASE("alert book: send at once, resend every interval, resolve once, back o
   CHECK(book.size() == 1);
 }
 
-TEST_CASE("alert book: changes go out at once; new labels resolve the old alert") {
+TEST_CASE("alert book: changes go out at once, new labels resolve the old alert") {
   AlertBook book(std::chrono::seconds(60));
   std::vector<std::string> envs{"prod", "stage"};
   book.Update("app", "conf", envs, BuildAlerts({Make("stage", "conf.a")}), kT0);

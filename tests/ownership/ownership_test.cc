@@ -75,7 +75,7 @@ services:
                      "CODEOWNERS)\n");
 }
 
-TEST_CASE("findings carry the resolved owner; a rule's owner overrides") {
+TEST_CASE("findings carry the resolved owner, a rule's owner overrides") {
   TempDir dir;
   dir.write("repos/svc/catalog-info.yaml", "kind: Component\nspec: {owner: group:team-cat}\n");
   std::string cfg = dir.write("drift.yaml", R"(version: 1

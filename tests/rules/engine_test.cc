@@ -106,7 +106,7 @@ TEST_CASE("differ: one finding per equal pair, env is the later one") {
           "s.SECRET_KEY sandbox same secrets-never-shared critical with=stage"});
 }
 
-TEST_CASE("present and absent; a literal present path is checked even when in no env") {
+TEST_CASE("present and absent, a literal present path is checked even when in no env") {
   RulesFixture fx(R"(  - name: must-have
     match: "s.needed"
     expect: present
@@ -276,7 +276,7 @@ TEST_CASE("waivers stop applying after their expiry date") {
         "reported again");
 }
 
-TEST_CASE("property: a tree diffed with itself has no findings; A vs B mirrors B vs A") {
+TEST_CASE("property: a tree diffed with itself has no findings, A vs B mirrors B vs A") {
   std::string a = "x: {y: [1, 2, {z: q}], w: null}\nonly_a: {deep: 1}\nl: [1, 2, 3]\n";
   std::string b = "x: {y: [1, 3, {z: q}], w: 0}\nonly_b: [1]\nl: [1]\n";
   RulesFixture fx("  []\n", "[a, b]");

@@ -39,7 +39,7 @@ services:
   }
 };
 
-TEST_CASE("first_seen survives runs; gone findings resolve; unknown is not resolved") {
+TEST_CASE("first_seen survives runs, gone findings resolve, unknown is not resolved") {
   Fixture fx;
   fx.dir.write("stage.yaml", "a: 2\nb: 1\nDB_PASSWORD: stage-pw-secret\n");
   auto r1 = fx.Check(1);
