@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/crypto.h"
+#include "core/path.h"
 
 namespace drift {
 
@@ -55,8 +56,9 @@ void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_o
                        static_cast<uint32_t>(it - env_order.begin()), f[i].rule, f[i].with_env, i});
   }
   auto less = [](const Key& a, const Key& b) {
-    return std::tie(a.group_rank, a.path, a.env_rank, a.rule, a.with_env) <
-           std::tie(b.group_rank, b.path, b.env_rank, b.rule, b.with_env);
+    if (a.group_rank != b.group_rank) return a.group_rank < b.group_rank;
+    if (int c = ComparePaths(a.path, b.path)) return c < 0;
+    return std::tie(a.env_rank, a.rule, a.with_env) < std::tie(b.env_rank, b.rule, b.with_env);
   };
   if (std::is_sorted(keys.begin(), keys.end(), less)) return;
   std::stable_sort(keys.begin(), keys.end(), less);

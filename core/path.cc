@@ -173,4 +173,23 @@ Result<Path> ParsePath(std::string_view text, bool selector) {
   return PathParser(text, selector).Run();
 }
 
+int ComparePaths(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size()), i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  if (i == a.size() || i == b.size()) return a.size() == b.size() ? 0 : (i == a.size() ? -1 : 1);
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t start = i;  // where the digit run holding the first difference starts (same in both)
+  while (start > 0 && digit(a[start - 1])) --start;
+  if (start > 0 && a[start - 1] == '[' && start < a.size() && start < b.size() && digit(a[start]) &&
+      digit(b[start])) {
+    size_t ea = start, eb = start;
+    while (ea < a.size() && digit(a[ea])) ++ea;
+    while (eb < b.size() && digit(b[eb])) ++eb;
+    // Printed indices have no leading zeros: the longer run is the larger number.
+    if (ea - start != eb - start) return ea - start < eb - start ? -1 : 1;
+    // Same length: the first difference (at i) decides, or the runs are equal and it is after.
+  }
+  return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+}
+
 }  // namespace drift

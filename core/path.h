@@ -38,6 +38,10 @@ void AppendIndex(std::string& out, int64_t index);
 void AppendKeyed(std::string& out, std::string_view field, std::string_view value);
 std::string FormatPath(const Path& path);
 
+// Orders printed paths as people read them: like strings, except that list indices compare
+// as numbers (`x[2]` before `x[10]`). A strict weak order, <0 / 0 / >0 like compare().
+int ComparePaths(std::string_view a, std::string_view b);
+
 // Parses a path; with `selector` set, unquoted keys may contain * and [*] is allowed.
 // Errors name the 1-based column.
 Result<Path> ParsePath(std::string_view text, bool selector = false);

@@ -1,4 +1,6 @@
 #include "core/path.h"
+
+#include <algorithm>
 #include "tests/testing.h"
 
 namespace drift {
@@ -23,6 +25,28 @@ TEST_CASE("keys that need quotes are quoted") {
   auto back = ParsePath(s);
   REQUIRE(back.ok());
   CHECK(*back == p);
+}
+
+TEST_CASE("paths order as people read them: list indices as numbers") {
+  std::vector<std::string> expected = {
+      "a", "a.b", "a[\"[10\"]", "a[1]", "a[2]", "a[2].x", "a[2][3]", "a[2][10]", "a[9]",
+      "a[10]", "a[10].b", "a[11]", "a[100]", "a[name=v10]", "a[name=v2]", "a_10[3]", "a_1[3]",
+      "a_2[3]", "b[0]"};
+  auto sorted = expected;
+  std::reverse(sorted.begin(), sorted.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const std::string& x, const std::string& y) { return ComparePaths(x, y) < 0; });
+  CHECK(sorted == expected);
+  // Keys stay strings (a_10 before a_1, as strcmp has it).
+  // A strict weak order (std::sort's contract): irreflexive, antisymmetric, transitive.
+  for (const auto& x : expected) {
+    CHECK(ComparePaths(x, x) == 0);
+    for (const auto& y : expected) {
+      CHECK(ComparePaths(x, y) == -ComparePaths(y, x));
+      for (const auto& z : expected)
+        if (ComparePaths(x, y) < 0 && ComparePaths(y, z) < 0) CHECK(ComparePaths(x, z) < 0);
+    }
+  }
 }
 
 TEST_CASE("bad paths name the column") {

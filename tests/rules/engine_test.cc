@@ -206,6 +206,12 @@ TEST_CASE("lists by index, sort_lists and list_key") {
           "s.c[1].image stage changed default warning", "s.c[1].name stage changed default warning",
           "s.l[0] stage changed default warning", "s.l[1] stage changed default warning",
           "s.l[2] stage changed default warning"});
+  // Findings list indices in numeric order.
+  std::string eleven, changed;
+  for (int i = 0; i < 11; ++i) eleven += std::string(i ? ", " : "") + std::to_string(i);
+  CHECK(by_index.Brief({"n: [" + eleven + "]\n", "n: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n",
+                        "n: [0, 1, 20, 3, 4, 5, 6, 7, 8, 9, 10]\n"}) ==
+        V{"s.n[2] sandbox changed default warning", "s.n[10] stage missing default warning"});
   RulesFixture keyed(R"(  - name: sorted
     match: "s.l"
     normalize: [sort_lists]
