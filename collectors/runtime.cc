@@ -1,5 +1,8 @@
 #include "collectors/runtime.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <optional>
@@ -14,7 +17,20 @@ Runtime::~Runtime() {
   http_.reset();
 }
 
-void Runtime::Blocking(std::function<void()> fn) { boost::asio::post(pool_, std::move(fn)); }
+void Runtime::Blocking(std::function<void()> fn) {
+  if (worker_nice_ == 0) {
+    boost::asio::post(pool_, std::move(fn));
+    return;
+  }
+  boost::asio::post(pool_, [nice = worker_nice_, fn = std::move(fn)] {
+    thread_local bool niced = false;
+    if (!niced) {
+      niced = true;  // best effort: without the right to, the thread keeps its priority
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+    }
+    fn();
+  });
+}
 
 void BlockingCollector::Start(Runtime& rt, Done done) {
   rt.Blocking([this, done = std::move(done)] { done(Collect()); });

@@ -21,6 +21,10 @@ class Runtime {
   boost::asio::io_context& io() { return io_; }
   // Runs fn on the worker pool. Thread-safe.
   void Blocking(std::function<void()> fn);
+  // Gives the pool's threads this nice value (Linux: per thread) before they run the next
+  // job: the daemon's parsing and diffing then yield to the io thread serving the API.
+  // Before the first Blocking call.
+  void set_worker_nice(int nice) { worker_nice_ = nice; }
   // Waits until the work given to Blocking so far is done (at shutdown: nothing may be
   // given after).
   void Drain() { pool_.join(); }
@@ -31,6 +35,7 @@ class Runtime {
   boost::asio::io_context io_;
   boost::asio::thread_pool pool_;
   std::unique_ptr<HttpClient> http_;
+  int worker_nice_ = 0;
 };
 
 // Collects every collector once, at most max_concurrency at a time, and returns their

@@ -94,6 +94,7 @@ class Daemon {
     const Config& c = program->config;
     runtime_ = std::make_unique<Runtime>(c.defaults.max_concurrency, c.defaults.max_per_host,
                                          std::max(2u, std::thread::hardware_concurrency()));
+    runtime_->set_worker_nice(opts_.worker_nice);
     auto& io = runtime_->io();
     if (!c.state_path.empty()) {
       auto store = Store::Open(c.state_path);

@@ -1,5 +1,8 @@
 #include <nlohmann/json.hpp>
+#include <filesystem>
+#include <map>
 #include <random>
+#include <sstream>
 
 #include "state/store.h"
 #include "tests/support/http_server.h"
@@ -72,6 +75,18 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     first_seen = f["findings"][1]["first_seen"];
     CHECK(f["summary"]["sources_failed"] == 2);
     CHECK(f["errors"][0]["source"] == "broken");
+    // The io thread (the main one) keeps its priority; pool threads that ran jobs yield to it.
+    std::map<int, int> nice_of;  // tid -> nice (field 19 of /proc/PID/task/TID/stat)
+    for (const auto& task : std::filesystem::directory_iterator(
+             "/proc/" + std::to_string(d.child->pid()) + "/task")) {
+      std::string stat = ReadFile(task.path() / "stat");
+      std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+      std::string field;
+      for (int i = 3; i <= 19 && rest >> field; ++i) {}
+      nice_of[std::stoi(task.path().filename())] = std::stoi(field);
+    }
+    CHECK(nice_of[d.child->pid()] == 0);
+    CHECK(std::count_if(nice_of.begin(), nice_of.end(), [](auto& t) { return t.second == 10; }) >= 1);
     CHECK(d.Findings("?service=app&env=stage&severity=critical")["findings"].empty());
 
     dir.write("stage.yaml", "a: 2\nb: 3\n");

@@ -96,6 +96,7 @@ class Child {
     }
   }
   void Signal(int sig) { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
   // The exit status, or -1 when it did not exit in time.
   int Wait(std::chrono::milliseconds timeout) {
     auto end = std::chrono::steady_clock::now() + timeout;
