@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -331,7 +332,7 @@ class Daemon {
       if (!st.last_error.empty()) ++findings_version_;  // recovered: its error leaves the report
       auto doc = std::make_shared<const Document>(std::move(r.value()));
       changed = hash != st.hash || !st.doc;
-      st.doc = doc;
+      FreeOnPool(std::exchange(st.doc, doc));
       st.hash = hash;
       st.last_success = st.last_attempt;
       st.last_error.clear();
@@ -344,7 +345,7 @@ class Daemon {
       if (error != st.last_error) ++findings_version_;  // the report's errors changed
       st.last_error = error;
       changed = st.doc != nullptr || first;  // it became unknown
-      st.doc = nullptr;
+      FreeOnPool(std::exchange(st.doc, nullptr));
       st.hash.clear();
     }
     if (changed || first) {
@@ -354,6 +355,12 @@ class Daemon {
     if (changed) Evaluate(g, g->group_of[i]);
     RoundProgress(g);
     Tick();
+  }
+
+  // Drops a reference to a snapshot on the pool: freeing a large tree (a 10k-leaf document
+  // is thousands of allocations) is work the io thread serving the API should not do.
+  void FreeOnPool(std::shared_ptr<const Document> doc) {
+    if (doc) runtime_->Blocking([doc = std::move(doc)] {});
   }
 
   void RecordSnapshot(std::shared_ptr<Generation> g, size_t i) {

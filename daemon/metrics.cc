@@ -112,8 +112,10 @@ void Metrics::UpdateAges(double now) {
 
 void Metrics::SourceCollected(const std::string& service, const std::string& source,
                               const std::string& env, bool up, double seconds, double now) {
-  std::map<std::string, std::string> l{{"service", service}, {"source", source}, {"env", env}};
   auto& s = source_series_[{service, source, env}];
+  std::map<std::string, std::string> l;  // only built for a new series (this runs per collection)
+  if (!s.up || (up && !s.last_success))
+    l = {{"service", service}, {"source", source}, {"env", env}};
   if (!s.up) {
     s.up = &source_up_->Add(l);
     s.duration = &duration_->Add(l, prometheus::Histogram::BucketBoundaries{
