@@ -45,9 +45,22 @@ class Collector {
   virtual std::string describe() const = 0;
   // True when every value of the snapshot is secret (decode: base64 sources).
   virtual bool redact_all() const { return false; }
+  // Unchanged input costs no parse: after this call, snapshots carry the digest of their raw
+  // bytes (Document::raw_digest), and a collection whose bytes have `digest` returns
+  // Document::Unchanged instead of parsing them again ("" = nothing known yet). The daemon
+  // calls it before each Start with the digest of the snapshot it holds; sources that build
+  // documents without raw bytes (sql) always parse. Not while a collection runs.
+  void set_known_digest(std::string digest) { known_digest_ = std::move(digest); }
 
  protected:
+  // The snapshot of collected bytes (ParseSnapshot), or Unchanged (see set_known_digest).
+  Result<Document> Parse(std::string_view bytes, const std::string& origin, Format hint,
+                         size_t capacity = 0) const;
+
   CommonOptions common_;
+
+ private:
+  std::optional<std::string> known_digest_;
 };
 
 // Collectors that block (file, exec, sql): Collect() runs on the runtime's worker pool.

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collectors/builtin.h"
+#include "core/crypto.h"
 #include "core/interpolate.h"
 
 namespace drift {
@@ -51,6 +52,17 @@ Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
   auto doc = ParseDocument(bytes, po);
   if (!doc.ok()) return doc;
   return ApplyExtract(std::move(*doc), o);
+}
+
+Result<Document> Collector::Parse(std::string_view bytes, const std::string& origin, Format hint,
+                                  size_t capacity) const {
+  if (!known_digest_) return ParseSnapshot(bytes, common_, origin, hint, capacity);
+  // The hint is part of the input: the same body under another Content-Type parses otherwise.
+  std::string digest = Sha256Hex(bytes) + "/" + std::to_string(static_cast<int>(hint));
+  if (digest == *known_digest_) return Document::Unchanged(std::move(digest));
+  auto doc = ParseSnapshot(bytes, common_, origin, hint, capacity);
+  if (doc.ok()) doc->set_raw_digest(std::move(digest));
+  return doc;
 }
 
 Result<Document> ApplyExtract(Document doc, const CommonOptions& o) {

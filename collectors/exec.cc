@@ -132,7 +132,7 @@ class ExecCollector final : public BlockingCollector {
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
       return MakeError(scrub(what + " exited with status " + std::to_string(WEXITSTATUS(status)) +
                              (tail.empty() ? "" : ": " + tail)));
-    auto doc = ParseSnapshot(out, common_, what + " (stdout)", Format::kAuto);
+    auto doc = Parse(out, what + " (stdout)", Format::kAuto);
     if (!doc.ok()) {
       Error e = doc.error();
       e.message = scrub(e.message);

@@ -47,7 +47,7 @@ class FileCollector final : public BlockingCollector {
     bytes.resize(static_cast<size_t>(st.st_size));
     f.read(bytes.data(), st.st_size);
     if (f.gcount() != st.st_size) return MakeError("cannot read " + path + ": short read");
-    return ParseSnapshot(bytes, common_, path, FormatFromPath(path), bytes.capacity());
+    return Parse(bytes, path, FormatFromPath(path), bytes.capacity());
   }
 
  private:

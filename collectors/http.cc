@@ -102,8 +102,12 @@ class HttpCollector final : public Collector {
         return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + o_.url));
       // Parsing a large body must not stall the event loop.
       rt.Blocking([this, a, r = std::move(r)] {
-        auto doc = ParseSnapshot(r.body, common_, o_.url, FormatFromContentType(r.content_type));
-        if (doc.ok() && o_.decode_base64) doc = DecodeBase64Values(*doc);
+        auto doc = Parse(r.body, o_.url, FormatFromContentType(r.content_type));
+        if (doc.ok() && o_.decode_base64 && !doc->unchanged()) {
+          std::string digest = doc->raw_digest();
+          doc = DecodeBase64Values(*doc);
+          if (doc.ok()) doc->set_raw_digest(std::move(digest));
+        }
         if (!doc.ok()) {
           Error e = doc.error();
           e.message = ScrubSecrets(e.message, a->secrets);

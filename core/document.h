@@ -95,6 +95,19 @@ class Document {
   // Where the snapshot came from (a file path or URL), for messages and SARIF.
   const std::string& origin() const { return origin_; }
   void set_origin(std::string o) { origin_ = std::move(o); }
+  // A digest of the raw bytes the snapshot was parsed from, when its collector was asked for
+  // one (the daemon, to skip parsing input that did not change); "" otherwise.
+  const std::string& raw_digest() const { return raw_digest_; }
+  void set_raw_digest(std::string d) { raw_digest_ = std::move(d); }
+  // What a collector returns instead of a snapshot when the raw input has `raw_digest` the
+  // caller already holds: an empty document standing for "the same as before".
+  static Document Unchanged(std::string raw_digest) {
+    Document d;
+    d.raw_digest_ = std::move(raw_digest);
+    d.unchanged_ = true;
+    return d;
+  }
+  bool unchanged() const { return unchanged_; }
   size_t node_count() const { return nodes_.size(); }
   size_t key_count() const { return keys_.size(); }
 
@@ -147,6 +160,8 @@ class Document {
   std::vector<std::pair<NodeId, KeyId>> keyed_field_;  // few: only normalized copies have them
   NodeId root_ = kNoNode;
   std::string origin_;
+  std::string raw_digest_;
+  bool unchanged_ = false;
 };
 
 // Structural equality across documents. Ints and floats compare as numbers.

@@ -300,13 +300,17 @@ class Daemon {
 
   void StartCollect(std::shared_ptr<Generation> g, size_t i) {
     auto started = SteadyClock::now();
+    // Input that did not change since the snapshot held is not parsed or hashed again.
+    const auto& held = g->states[i].doc;
+    g->targets[i]->collector->set_known_digest(held ? held->raw_digest() : "");
     g->targets[i]->collector->Start(*runtime_, [this, g, i, started](Result<Document> r) {
       double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
       // Hashing reads the whole snapshot: done on the pool, so the io thread stays free for
       // the API and metrics.
       auto result = std::make_shared<Result<Document>>(std::move(r));
       runtime_->Blocking([this, g, i, seconds, result] {
-        std::string hash = result->ok() ? SnapshotHash(result->value()) : "";
+        std::string hash =
+            result->ok() && !result->value().unchanged() ? SnapshotHash(result->value()) : "";
         net::post(runtime_->io(), [this, g, i, seconds, hash, result] {
           OnCollected(g, i, std::move(*result), hash, seconds);
         });
@@ -326,14 +330,20 @@ class Daemon {
     st.tried = true;
     st.duration = seconds;
     st.last_attempt = Now();
+    if (r.ok() && r.value().unchanged() && !st.doc)  // an invariant of StartCollect
+      r = MakeError("internal: unchanged input reported without a held snapshot");
     metrics_.SourceCollected(t.service->name, t.source->name, env, r.ok(), seconds, UnixNow());
     bool changed = false;
     if (r.ok()) {
       if (!st.last_error.empty()) ++findings_version_;  // recovered: its error leaves the report
-      auto doc = std::make_shared<const Document>(std::move(r.value()));
-      changed = hash != st.hash || !st.doc;
-      FreeOnPool(std::exchange(st.doc, doc));
-      st.hash = hash;
+      if (r.value().unchanged()) {
+        changed = false;
+      } else {
+        auto doc = std::make_shared<const Document>(std::move(r.value()));
+        changed = hash != st.hash || !st.doc;
+        FreeOnPool(std::exchange(st.doc, doc));
+        st.hash = hash;
+      }
       st.last_success = st.last_attempt;
       st.last_error.clear();
       if (changed && store_) RecordSnapshot(g, i);

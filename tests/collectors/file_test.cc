@@ -44,6 +44,38 @@ TEST_CASE("file: path template per env, format by extension or format:, extract"
   CHECK(DumpJson(ToJson(*jd, jd->root())) == "{\"x\":1}");
 }
 
+TEST_CASE("file: input the caller already holds is not parsed again") {
+  TempDir dir;
+  dir.write("stage.yml", "a: 1\n");
+  auto b = Build(dir, "{type: file, path: \"{env}.yml\"}");
+  REQUIRE(b->collector);
+  auto plain = CollectOnce(*b->collector);  // drift check: no digests
+  REQUIRE(plain.ok());
+  CHECK(plain->raw_digest().empty());
+
+  b->collector->set_known_digest("");
+  auto first = CollectOnce(*b->collector);
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->unchanged());
+  CHECK(first->raw_digest().size() > 64);
+  CHECK(DumpJson(ToJson(*first, first->root())) == R"({"a":1})");
+
+  b->collector->set_known_digest(first->raw_digest());
+  auto same = CollectOnce(*b->collector);
+  REQUIRE(same.ok());
+  CHECK(same->unchanged());
+  CHECK(same->raw_digest() == first->raw_digest());
+
+  dir.write("stage.yml", "a: 2\n");  // changed bytes are parsed
+  auto changed = CollectOnce(*b->collector);
+  REQUIRE(changed.ok());
+  CHECK_FALSE(changed->unchanged());
+  CHECK(changed->raw_digest() != first->raw_digest());
+  CHECK(DumpJson(ToJson(*changed, changed->root())) == R"({"a":2})");
+  dir.write("stage.yml", "a: [\n");  // and broken ones are errors, whatever was known
+  CHECK_FALSE(CollectOnce(*b->collector).ok());
+}
+
 TEST_CASE("file: errors are errors of the source, with a clear cause") {
   TempDir dir;
   auto missing = Build(dir, "{type: file, path: \"{env}.yml\"}");

@@ -124,7 +124,7 @@ inline int FreePort() {
 }
 
 // `drift daemon -c config` on a free loopback port, logging to `log`; ready (every source
-// tried once) when constructed, killed when destroyed.
+// tried once, the first round's findings in) when constructed, killed when destroyed.
 class DaemonProcess {
  public:
   DaemonProcess(const std::string& config, const std::string& log) : port(FreePort()) {
