@@ -54,9 +54,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) return Close();
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      return Reply(413, "text/plain", "request too large\n", false);
-    }
+    if (ec == http::error::body_limit)
+      return Reply(413, "text/plain", "request body too large\n", false);
+    if (ec == http::error::header_limit)
+      return Reply(431, "text/plain", "request headers too large\n", false);
+    // A request that is not HTTP gets told so; a transport error just closes.
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
+      return Reply(400, "text/plain", "bad request: " + ec.message() + "\n", false);
     if (ec) return Close();
     auto& req = parser_->get();
     HttpServerRequest r;
