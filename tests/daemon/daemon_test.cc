@@ -245,7 +245,7 @@ services:
   // POST /api/v1/check collects now.
   CHECK(HttpDo(d.url("/api/v1/check"), "POST").status == 202);
   CHECK(WaitFor([&] { return d.Findings()["findings"][0]["value"] == 5; }));
-  CHECK(api.requests() == 4);
+  CHECK(WaitFor([&] { return api.requests() == 4; }));
 }
 
 TEST_CASE("daemon: invalid config at start-up is fatal, --once runs one round") {
