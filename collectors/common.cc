@@ -140,6 +140,7 @@ NodeId CopyDecoded(const Document& in, NodeId id, Document& out, std::string& ba
 Result<Document> DecodeBase64Values(const Document& doc) {
   Document out;
   out.set_origin(doc.origin());
+  out.set_raw_digest(doc.raw_digest());  // decoding is a function of the same raw bytes
   std::string bad;
   out.set_root(CopyDecoded(doc, doc.root(), out, bad));
   if (!bad.empty()) return MakeError("decode: base64: " + bad + " is not valid base64");

@@ -103,11 +103,7 @@ class HttpCollector final : public Collector {
       // Parsing a large body must not stall the event loop.
       rt.Blocking([this, a, r = std::move(r)] {
         auto doc = Parse(r.body, o_.url, FormatFromContentType(r.content_type));
-        if (doc.ok() && o_.decode_base64 && !doc->unchanged()) {
-          std::string digest = doc->raw_digest();
-          doc = DecodeBase64Values(*doc);
-          if (doc.ok()) doc->set_raw_digest(std::move(digest));
-        }
+        if (doc.ok() && o_.decode_base64 && !doc->unchanged()) doc = DecodeBase64Values(*doc);
         if (!doc.ok()) {
           Error e = doc.error();
           e.message = ScrubSecrets(e.message, a->secrets);
