@@ -244,28 +244,26 @@ class Daemon {
     };
     std::unordered_map<std::string, size_t> old_index;
     for (size_t i = 0; i < old.targets.size(); ++i) old_index.emplace(key(old, i), i);
-    std::vector<size_t> groups;
+    auto now = SteadyClock::now();
+    std::vector<bool> carried(g.groups.size(), false);
     for (size_t i = 0; i < g.targets.size(); ++i) {
       auto it = old_index.find(key(g, i));
       if (it == old_index.end() || !old.states[it->second].tried) continue;
       size_t j = it->second;
       g.states[i] = old.states[j];
       // One that was running had its result dropped with the old generation: run it now.
-      auto now = SteadyClock::now();
       if (!old.scheduler.is_running(j))
         g.scheduler.Reschedule(i, std::min(old.scheduler.due(j),
                                            now + g.targets[i]->collector->common().interval));
+      // Its group's findings stay shown until the group is evaluated again (same service and
+      // source: the old target's group).
       size_t gi = g.group_of[i];
-      if (groups.empty() || groups.back() != gi) groups.push_back(gi);
+      if (!carried[gi]) g.groups[gi].findings = old.groups[old.group_of[j]].findings;
+      carried[gi] = true;
     }
-    std::sort(groups.begin(), groups.end());
-    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-    for (size_t gi : groups) {
-      auto& grp = g.groups[gi];
-      for (const auto& o : old.groups)
-        if (o.service->name == grp.service->name && o.source->name == grp.source->name)
-          grp.findings = o.findings;
-    }
+    std::vector<size_t> groups;
+    for (size_t gi = 0; gi < carried.size(); ++gi)
+      if (carried[gi]) groups.push_back(gi);
     return groups;
   }
 
