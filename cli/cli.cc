@@ -1,5 +1,8 @@
 #include "cli/cli.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <sstream>
@@ -25,6 +28,17 @@ constexpr int kExitOk = 0;
 constexpr int kExitFindings = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitUnknown = 3;
+
+// Logs go to stderr (stdout carries reports), at the level asked for.
+void SetUpLogging(const std::string& level) {
+  static const bool once = [] {
+    auto logger = spdlog::stderr_color_mt("drift");
+    spdlog::set_default_logger(logger);
+    return true;
+  }();
+  (void)once;
+  spdlog::set_level(spdlog::level::from_str(level == "warn" ? "warning" : level));
+}
 
 void PrintDiagnostics(const Diagnostics& diags, std::ostream& err) {
   for (const auto& d : diags.Sorted()) err << d.ToString() << "\n";
@@ -511,6 +525,17 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 
   auto* version = app.add_subcommand("version", "version and build info");
 
+  // SPEC §5: every command takes --log-level (-v debug, -q error) and logs to stderr.
+  std::string log_level = "info";
+  bool verbose = false, quiet = false;
+  for (auto* sub : {check, validate, diff, owners, history, daemon}) {
+    sub->add_option("--log-level", log_level, "debug, info, warn or error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    sub->add_flag("-v,--verbose", verbose, "same as --log-level debug");
+    sub->add_flag("-q,--quiet", quiet, "same as --log-level error");
+  }
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -521,6 +546,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     err << er.str();
     return rc == 0 ? kExitOk : kExitUsage;
   }
+  if (verbose) log_level = "debug";
+  if (quiet) log_level = "error";
+  SetUpLogging(log_level);
+  dopts.log_level = log_level;
   try {
     if (*check) return Check(config, format, fail_on, services, envs, output, suggest, timings, tty, out, err);
     if (*validate) return Validate(config, out, err);

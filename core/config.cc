@@ -106,8 +106,11 @@ class Loader {
     if (!listen.empty()) {
       c_.listen = listen;
       auto colon = listen.rfind(':');
-      if (colon == std::string::npos || colon + 1 == listen.size())
-        r_.Error(Get(Get(root, "server"), "listen"), "server.listen must be HOST:PORT");
+      if (colon == std::string::npos || colon + 1 == listen.size() ||
+          listen.find_first_not_of("0123456789", colon + 1) != std::string::npos ||
+          listen.size() - colon - 1 > 5 || std::stoi(listen.substr(colon + 1)) > 65535)
+        r_.Error(Get(Get(root, "server"), "listen"),
+                 "server.listen must be HOST:PORT with a port from 0 to 65535");
     }
     Simple(Get(root, "state"), "state", {{"path", &c_.state_path}}, true);
     Simple(Get(root, "secrets"), "secrets", {{"fingerprint_key", &c_.fingerprint_key}}, false);

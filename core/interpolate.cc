@@ -144,6 +144,13 @@ std::string ScrubSecrets(std::string msg, const std::vector<std::string>& secret
   return msg;
 }
 
+namespace {
+// Durations are intervals and timeouts: a year is beyond any use, and far from overflowing
+// the clocks they are added to.
+constexpr long long kMaxDurationMs = 366LL * 86'400'000;
+constexpr const char* kMaxText = " (at most 366d)";
+}  // namespace
+
 Result<std::chrono::milliseconds> ParseDuration(std::string_view s) {
   if (s.empty()) return MakeError("empty duration");
   std::chrono::milliseconds total{0};
@@ -153,7 +160,13 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view s) {
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
     if (i == start)
       return MakeError("invalid duration '" + std::string(s) + "' (expected e.g. 30s, 5m, 1h)");
-    long long n = std::stoll(std::string(s.substr(start, i - start)));
+    // Digits are read by hand: a number past any sensible duration is an error, never an
+    // exception (std::stoll throws on "100000000000000000000").
+    long long n = 0;
+    for (size_t k = start; k < i; ++k) {
+      n = n * 10 + (s[k] - '0');
+      if (n > kMaxDurationMs) return MakeError("duration '" + std::string(s) + "' is too long" + kMaxText);
+    }
     size_t us = i;
     while (i < s.size() && s[i] >= 'a' && s[i] <= 'z') ++i;
     std::string_view unit = s.substr(us, i - us);
@@ -166,6 +179,8 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view s) {
     else
       return MakeError("invalid duration '" + std::string(s) +
                        "' (units: ms, s, m, h, d; e.g. 30s, 5m, 1h)");
+    if (n > (kMaxDurationMs - total.count()) / ms)
+      return MakeError("duration '" + std::string(s) + "' is too long" + kMaxText);
     total += std::chrono::milliseconds(n * ms);
   }
   return total;

@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <optional>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "core/strings.h"
@@ -84,6 +86,35 @@ Result<Document> ParseDocument(std::string_view text, const ParseOptions& option
 // ---------------------------------------------------------------- JSON
 
 namespace {
+
+// A JSON number simdjson cannot represent (an integer beyond 64 bits, an exponent beyond a
+// double's range), checked against JSON's number grammar, as a double (possibly ±inf).
+std::optional<double> BigJsonNumber(std::string_view raw) {
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                          raw.back() == '\t'))
+    raw.remove_suffix(1);
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < raw.size() && raw[i] >= '0' && raw[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < raw.size() && raw[i] == '-') ++i;
+  size_t int_start = i;
+  size_t n = digits();
+  if (n == 0 || (n > 1 && raw[int_start] == '0')) return std::nullopt;
+  if (i < raw.size() && raw[i] == '.') {
+    ++i;
+    if (digits() == 0) return std::nullopt;
+  }
+  if (i < raw.size() && (raw[i] == 'e' || raw[i] == 'E')) {
+    ++i;
+    if (i < raw.size() && (raw[i] == '+' || raw[i] == '-')) ++i;
+    if (digits() == 0) return std::nullopt;
+  }
+  if (i != raw.size()) return std::nullopt;
+  return std::strtod(std::string(raw).c_str(), nullptr);
+}
 
 namespace od = simdjson::ondemand;
 
@@ -192,20 +223,26 @@ class JsonBuilder {
       }
       case od::json_type::number: {
         od::number_type nt;
-        if ((error = v.get_number_type().get(nt))) return kNoNode;
-        if (nt == od::number_type::signed_integer) {
+        if (!v.get_number_type().get(nt)) {
           int64_t i;
-          if ((error = v.get_int64().get(i))) return kNoNode;
-          return doc.add_int(i, line, col);
-        }
-        if (nt == od::number_type::unsigned_integer) {
           uint64_t u;
-          if ((error = v.get_uint64().get(u))) return kNoNode;
-          return doc.add_float(static_cast<double>(u), line, col);
+          double d;
+          if (nt == od::number_type::signed_integer && !v.get_int64().get(i))
+            return doc.add_int(i, line, col);
+          if (nt == od::number_type::unsigned_integer && !v.get_uint64().get(u))
+            return doc.add_float(static_cast<double>(u), line, col);
+          if (nt == od::number_type::floating_point_number && !v.get_double().get(d))
+            return doc.add_float(d, line, col);
         }
-        double d;
-        if ((error = v.get_double().get(d))) return kNoNode;
-        return doc.add_float(d, line, col);
+        // simdjson refuses integers beyond 64 bits and exponents beyond a double: read them
+        // as floats, as the YAML reader does (1e400 is +inf in both). A failed get_* does not
+        // consume the value; the parent's iteration skips it.
+        auto big = BigJsonNumber(v.raw_json_token());
+        if (!big) {
+          error = simdjson::NUMBER_ERROR;
+          return kNoNode;
+        }
+        return doc.add_float(*big, line, col);
       }
     }
     error = simdjson::INCORRECT_TYPE;
@@ -300,11 +337,15 @@ Result<Document> ParseJson(std::string_view text, const ParseOptions& options) {
       case od::json_type::null: root = b.doc.add_null(1, 1); break;
       default: {
         int64_t i;
+        double v;
+        std::string_view raw;
         if (!d.get_int64().get(i)) {
           root = b.doc.add_int(i, 1, 1);
-        } else {
-          double v;
-          if (!(err = d.get_double().get(v))) root = b.doc.add_float(v, 1, 1);
+        } else if (!d.get_double().get(v)) {
+          root = b.doc.add_float(v, 1, 1);
+        } else if (!(err = d.raw_json_token().get(raw))) {
+          if (auto big = BigJsonNumber(raw)) root = b.doc.add_float(*big, 1, 1);
+          else err = simdjson::NUMBER_ERROR;
         }
       }
     }

@@ -1,5 +1,7 @@
 #include "core/yaml_reader.h"
 
+#include <cmath>
+
 #include "core/interpolate.h"
 #include "core/strings.h"
 
@@ -73,8 +75,8 @@ std::optional<long long> YamlReader::Int(const YAML::Node& n, std::string_view w
     char* end = nullptr;
     errno = 0;
     long long v = std::strtoll(s.c_str(), &end, 10);
-    if (!s.empty() && end && *end == 0 && errno == 0) {
-      if (v >= min && v <= max) return v;
+    if (!s.empty() && end && *end == 0) {
+      if (errno == 0 && v >= min && v <= max) return v;
       Error(n, std::string(what) + " must be between " + std::to_string(min) + " and " +
                    std::to_string(max));
       return std::nullopt;
@@ -89,7 +91,11 @@ std::optional<double> YamlReader::Number(const YAML::Node& n, std::string_view w
     const std::string& s = n.Scalar();
     char* end = nullptr;
     double v = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end && *end == 0) return v;
+    if (!s.empty() && end && *end == 0) {
+      if (std::isfinite(v) && std::fabs(v) <= 1e15) return v;
+      Error(n, std::string(what) + " is out of range");
+      return std::nullopt;
+    }
   }
   Error(n, std::string(what) + " must be a number");
   return std::nullopt;

@@ -344,6 +344,11 @@ class Daemon {
       }
       st.last_success = st.last_attempt;
       st.last_error.clear();
+      if (spdlog::should_log(spdlog::level::debug))
+        Log(spdlog::level::debug, "collected service " + t.service->name + ", source " +
+                                      t.source->name + ", env " + env + " in " +
+                                      std::to_string(static_cast<int>(seconds * 1000)) + " ms" +
+                                      (r.value().unchanged() ? " (unchanged)" : ""));
       if (changed && store_) RecordSnapshot(g, i);
     } else {
       if (st.last_error.empty() || first)

@@ -1,5 +1,8 @@
 #include "daemon/http_server.h"
 
+#include <cctype>
+#include <charconv>
+
 #include <optional>
 
 #include <zlib.h>
@@ -26,8 +29,10 @@ std::string Decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+    else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+             std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
       i += 2;
     } else {
       out += s[i];
@@ -208,12 +213,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(net::io_context& io,
   if (colon == std::string::npos) return MakeError("listen address must be HOST:PORT: " + listen);
   std::string host = listen.substr(0, colon);
   if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    return MakeError("invalid port in " + listen);
-  }
+  int port = -1;
+  std::string port_text = listen.substr(colon + 1);
+  auto [end, perr] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (perr != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535)
+    return MakeError("invalid port in " + listen + " (0-65535)");
   beast::error_code ec;
   auto addr = net::ip::make_address(host, ec);
   if (ec) return MakeError("invalid listen address " + listen + ": " + ec.message());

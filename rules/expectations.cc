@@ -2,8 +2,8 @@
 // semver_skew. Each is one small class behind the Expectation interface.
 #include <charconv>
 #include <cmath>
-#include <regex>
 
+#include "core/regex.h"
 #include "core/strings.h"
 #include "rules/expectation.h"
 
@@ -89,17 +89,17 @@ class PerValue : public Expectation {
 
 class Matches final : public PerValue {
  public:
-  explicit Matches(std::vector<std::regex> per_env) : per_env_(std::move(per_env)) {}
+  explicit Matches(std::vector<Regex> per_env) : per_env_(std::move(per_env)) {}
   std::string_view name() const override { return "matches"; }
 
  protected:
   bool Holds(int env, const Document& d, NodeId n) const override {
     if (d.is_container(n)) return false;
-    return std::regex_match(d.scalar_text(n), per_env_[env]);
+    return per_env_[env].FullMatch(d.scalar_text(n));
   }
 
  private:
-  std::vector<std::regex> per_env_;
+  std::vector<Regex> per_env_;
 };
 
 class OneOf final : public PerValue {
@@ -294,13 +294,17 @@ std::unique_ptr<Expectation> MakeExpectation(const YAML::Node& node, YamlReader&
   if (name == "matches") {
     auto pat = r.String(arg, "matches");
     if (!pat) return nullptr;
-    std::vector<std::regex> per_env;
-    try {
-      for (const auto& e : envs) per_env.emplace_back(ReplaceAll(*pat, "{env}", RegexEscape(e)));
-      if (envs.empty()) per_env.emplace_back(*pat);
-    } catch (const std::regex_error& e) {
-      r.Error(arg, "invalid regex '" + *pat + "': " + e.what());
-      return nullptr;
+    std::vector<Regex> per_env;
+    std::vector<std::string> patterns;
+    for (const auto& e : envs) patterns.push_back(ReplaceAll(*pat, "{env}", RegexEscape(e)));
+    if (envs.empty()) patterns.push_back(*pat);
+    for (const auto& p : patterns) {
+      auto re = Regex::Compile(p);
+      if (!re) {
+        r.Error(arg, re.error().message);
+        return nullptr;
+      }
+      per_env.push_back(std::move(*re));
     }
     return std::make_unique<Matches>(std::move(per_env));
   }

@@ -1,10 +1,10 @@
 // The built-in normalizers: env_tokens, lowercase, trim, replace, sort_lists, list_key, numbers.
 #include <algorithm>
 #include <charconv>
-#include <regex>
 #include <unordered_set>
 #include <nlohmann/json.hpp>
 
+#include "core/regex.h"
 #include "core/strings.h"
 #include "rules/normalizer.h"
 
@@ -60,13 +60,13 @@ class TrimNorm final : public Normalizer {
 
 class Replace final : public Normalizer {
  public:
-  Replace(std::regex re, std::string with) : re_(std::move(re)), with_(std::move(with)) {}
+  Replace(Regex re, std::string with) : re_(std::move(re)), with_(std::move(with)) {}
   void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
-    if (v.type == Type::kString) v.s = std::regex_replace(v.s, re_, with_);
+    if (v.type == Type::kString) v.s = re_.ReplaceAll(v.s, with_);
   }
 
  private:
-  std::regex re_;
+  Regex re_;
   std::string with_;
 };
 
@@ -253,11 +253,9 @@ NormalizerList MakeNormalizers(const YAML::Node& node, YamlReader& r) {
         if (auto s = r.String(w, "with")) with = *s;
       }
       if (!pat) continue;
-      try {
-        out.push_back(std::make_shared<Replace>(std::regex(*pat), with));
-      } catch (const std::regex_error& e) {
-        r.Error(p, "invalid regex '" + *pat + "': " + e.what());
-      }
+      auto re = Regex::Compile(*pat);
+      if (re) out.push_back(std::make_shared<Replace>(std::move(*re), with));
+      else r.Error(p, re.error().message);
     } else if (name == "env_tokens" || name == "lowercase" || name == "trim" ||
                name == "sort_lists" || name == "numbers") {
       r.Error(it->first, "normalizer '" + name + "' takes no arguments");

@@ -103,8 +103,8 @@ TEST_CASE("bad selectors, regexes, types, expectations and normalizers") {
             "such keys as [\"...\"]) at column 10"});
   CHECK(Errors(With("expect: equal", "expect: {matches: \"[a-\"}")) ==
         std::vector<std::string>{
-            "drift.yaml:11:23: invalid regex '[a-': Invalid end of '[x-x]' range in regular "
-            "expression"});
+            "drift.yaml:11:23: invalid regex '[a-': missing ]: [a- (RE2 syntax, as in Prometheus: "
+            "no backreferences or lookaround)"});
   CHECK(Errors(With("type: file", "type: fiel")) ==
         std::vector<std::string>{"drift.yaml:7:24: unknown source type 'fiel' (expected file, "
                                  "http, sql or exec) (did you mean 'file'?)"});
