@@ -5,6 +5,7 @@
 #include "collectors/builtin.h"
 #include "collectors/runtime.h"
 #include "core/interpolate.h"
+#include "core/secrets.h"
 
 namespace drift {
 
@@ -26,7 +27,7 @@ class HttpCollector final : public Collector {
  public:
   HttpCollector(HttpOptions o, CommonOptions c, std::string dir)
       : Collector(std::move(c)), o_(std::move(o)), dir_(std::move(dir)) {}
-  std::string describe() const override { return o_.url; }
+  std::string describe() const override { return MaskSecretsInText(o_.url); }
   bool redact_all() const override { return o_.decode_base64; }
 
   void Start(Runtime& rt, Done done) override {
@@ -97,12 +98,12 @@ class HttpCollector final : public Collector {
         return;
       }
       if (!r.error.empty())
-        return a->done(MakeError(ScrubSecrets(r.error, a->secrets) + " (GET " + o_.url + ")"));
+        return a->done(MakeError(ScrubSecrets(r.error, a->secrets) + " (GET " + describe() + ")"));
       if (r.status < 200 || r.status > 299)
-        return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + o_.url));
+        return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + describe()));
       // Parsing a large body must not stall the event loop.
       rt.Blocking([this, a, r = std::move(r)] {
-        auto doc = Parse(r.body, o_.url, FormatFromContentType(r.content_type));
+        auto doc = Parse(r.body, describe(), FormatFromContentType(r.content_type));
         if (doc.ok() && o_.decode_base64 && !doc->unchanged()) doc = DecodeBase64Values(*doc);
         if (!doc.ok()) {
           Error e = doc.error();

@@ -1,5 +1,7 @@
 #include "core/interpolate.h"
 
+#include "core/secrets.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -141,7 +143,7 @@ std::string ScrubSecrets(std::string msg, const std::vector<std::string>& secret
     for (size_t pos = 0; (pos = msg.find(s, pos)) != std::string::npos; pos += 3)
       msg.replace(pos, s.size(), "***");
   }
-  return msg;
+  return MaskSecretsInText(std::move(msg));
 }
 
 namespace {

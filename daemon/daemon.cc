@@ -20,6 +20,7 @@
 #include "collectors/runtime.h"
 #include "core/crypto.h"
 #include "core/interpolate.h"
+#include "core/secrets.h"
 #include "core/strings.h"
 #include "daemon/http_server.h"
 #include "daemon/metrics.h"
@@ -351,10 +352,12 @@ class Daemon {
                                       (r.value().unchanged() ? " (unchanged)" : ""));
       if (changed && store_) RecordSnapshot(g, i);
     } else {
+      // Collectors keep secrets out of their errors; a URL written with a password in
+      // drift.yaml is masked here once more for every channel (logs, API, page, store).
+      std::string error = MaskSecretsInText(r.error().ToString());
       if (st.last_error.empty() || first)
         Log(spdlog::level::warn, "cannot collect service " + t.service->name + ", source " +
-                                     t.source->name + ", env " + env + ": " + r.error().ToString());
-      std::string error = r.error().ToString();
+                                     t.source->name + ", env " + env + ": " + error);
       if (error != st.last_error) ++findings_version_;  // the report's errors changed
       st.last_error = error;
       changed = st.doc != nullptr || first;  // it became unknown
@@ -382,10 +385,8 @@ class Daemon {
     SnapshotRecord rec{t.service->name, t.source->name,
                        g->program->config.environments[t.env].name, st.hash, "", Now()};
     auto doc = st.doc;
-    bool redact_all = t.collector->redact_all();
-    const Redactor& redactor = *g->program->redactor;
-    runtime_->Blocking([this, rec, doc, redact_all, &redactor, g]() mutable {
-      rec.document = RedactedDocument(*doc, redactor, redact_all);
+    runtime_->Blocking([this, rec, doc, &t, g]() mutable {
+      rec.document = RedactedDocument(*doc, *g->program, t);
       std::lock_guard<std::mutex> lock(store_mu_);
       if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
     });

@@ -1,5 +1,7 @@
 #include "pipeline/program.h"
 
+#include "core/secrets.h"
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -43,12 +45,23 @@ std::string SnapshotHash(const Document& d) {
   return buf;
 }
 
-std::string RedactedDocument(const Document& d, const Redactor& redactor, bool redact_all) {
+std::string RedactedDocument(const Document& d, const Program& program, const Target& target) {
   constexpr size_t kMaxStoredNodes = 100'000;
   if (d.node_count() > kMaxStoredNodes) return "";
-  if (redact_all) return DumpJson(nlohmann::ordered_json(redactor.Fingerprint(d, d.root())));
+  const Redactor& redactor = *program.redactor;
+  if (target.collector->redact_all())
+    return DumpJson(nlohmann::ordered_json(redactor.Fingerprint(d, d.root())));
+  Redactor::RuleScope scope;
+  StepView source{StepView::Kind::kKey, target.source->name, 0, {}, nullptr, nullptr};
+  for (const auto& r : program.rules->rules) {
+    if (!r.redact || r.ignore || !r.applies_to_service(target.service->name) ||
+        !(r.envs & (EnvSet{1} << target.env)))
+      continue;
+    if (auto st = r.selector.Step(r.selector.Start(), source))
+      scope.selectors.emplace_back(&r.selector, st);
+  }
   bool redacted = false;
-  return DumpJson(redactor.ToJson(d, d.root(), redacted));
+  return DumpJson(redactor.SnapshotJson(d, scope, redacted));
 }
 
 namespace {
@@ -167,7 +180,8 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     auto& r = *results[i];
     if (!r.ok()) {
       report.errors.push_back(CollectError{t.service->name, t.source->name,
-                                           c.environments[t.env].name, r.error().ToString()});
+                                           c.environments[t.env].name,
+                                           MaskSecretsInText(r.error().ToString())});
       continue;
     }
     Group* g = nullptr;
@@ -213,8 +227,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
         if (!results[i]->ok()) continue;
         const Document& d = results[i]->value();
         SnapshotRecord rec{t.service->name, t.source->name, c.environments[t.env].name,
-                           SnapshotHash(d), RedactedDocument(d, *p.redactor,
-                                                             t.collector->redact_all()),
+                           SnapshotHash(d), RedactedDocument(d, p, t),
                            report.checked_at};
         if (auto r = (*store)->RecordSnapshot(rec); !r.ok()) report.warnings.push_back(r.error().message);
       }

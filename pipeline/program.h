@@ -59,7 +59,8 @@ struct CheckOptions {
 std::string SnapshotHash(const Document& d);
 // The snapshot as the state store keeps it: secrets as fingerprints, and only documents of a
 // sensible size ("" for larger ones: the hash alone records their changes).
-std::string RedactedDocument(const Document& d, const Redactor& redactor, bool redact_all);
+// Values of `redact: true` rules in force for `target` are fingerprinted too.
+std::string RedactedDocument(const Document& d, const Program& program, const Target& target);
 
 // The envs whose open findings an evaluation may resolve: those collected, and none at all
 // when the service's baseline was not (nothing could be compared). Unknown never resolves.

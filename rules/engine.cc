@@ -18,14 +18,23 @@ struct PathStep {
   std::string_view value;  // keyed value
 };
 
-std::string FormatSteps(const std::vector<PathStep>& steps) {
+// A list item keyed by a value (list_key) under a secret-named key, or in a source that is
+// secret as a whole, shows that value's fingerprint: the path itself must not leak it.
+std::string FormatSteps(const std::vector<PathStep>& steps, bool secret_source,
+                        const Redactor& redactor) {
   std::string out;
+  bool secret = secret_source;
   for (size_t i = 0; i < steps.size(); ++i) {
     const auto& s = steps[i];
     switch (s.kind) {
-      case StepView::Kind::kKey: AppendKey(out, s.key, i == 0); break;
+      case StepView::Kind::kKey:
+        AppendKey(out, s.key, i == 0);
+        if (i > 0 && IsSecretKey(s.key)) secret = true;
+        break;
       case StepView::Kind::kIndex: AppendIndex(out, s.index); break;
-      case StepView::Kind::kKeyed: AppendKeyed(out, s.key, s.value); break;
+      case StepView::Kind::kKeyed:
+        AppendKeyed(out, s.key, secret ? redactor.Fingerprint(s.value) : std::string(s.value));
+        break;
     }
   }
   return out;
@@ -145,7 +154,7 @@ class Walker final : public JudgeContext {
     Finding f;
     f.service = service_ ? service_->name : "";
     f.source = source_;
-    f.path = FormatSteps(path_);
+    f.path = FormatSteps(path_, redact_all, ev_.redactor_);
     f.env = env_name(env);
     if (with_env >= 0) f.with_env = env_name(with_env);
     f.rule = rule_->name;

@@ -8,6 +8,7 @@
 
 #include "core/document.h"
 #include "core/result.h"
+#include "rules/selector.h"
 
 namespace drift {
 
@@ -21,9 +22,21 @@ class Redactor {
   std::string Fingerprint(std::string_view text) const;
   // The fingerprint of a subtree: of the string itself, or of the JSON text of anything else.
   std::string Fingerprint(const Document& d, NodeId id) const;
-  // The subtree as JSON with every value under a secret key replaced by its fingerprint;
-  // `redacted` is set when anything was replaced.
+  // The subtree as JSON with every value under a secret key replaced by its fingerprint,
+  // and inside strings URL passwords / secret query values replaced by theirs and PEM private
+  // keys wholly; `redacted` is set when anything was replaced.
   nlohmann::ordered_json ToJson(const Document& d, NodeId id, bool& redacted) const;
+  // A string leaf as ToJson shows it.
+  nlohmann::ordered_json StringJson(std::string_view s, bool& redacted) const;
+
+  // Selectors of `redact: true` rules in force for one (service, env), each already stepped
+  // past the source name: values they match are fingerprinted too.
+  struct RuleScope {
+    std::vector<std::pair<const Selector*, Selector::State>> selectors;
+  };
+  // ToJson of a whole snapshot, for the state store and other outputs of raw snapshots.
+  nlohmann::ordered_json SnapshotJson(const Document& d, const RuleScope& scope,
+                                      bool& redacted) const;
 
  private:
   std::string key_;
