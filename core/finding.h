@@ -29,6 +29,11 @@ struct Finding {
   std::string file;
   uint32_t line = 0, column = 0;
   std::string runbook, description;
+  // Daemon only (SPEC §4 "Unknown is neither drift nor a fix"): a source this finding
+  // depends on could not be collected since `unknown_since`; the finding is its last known
+  // state, kept (and still alerting) until a successful collection decides.
+  bool stale = false;
+  std::string unknown_since;
 
   bool operator==(const Finding&) const = default;
 };

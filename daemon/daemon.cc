@@ -63,6 +63,7 @@ struct Generation {
   struct TargetState {
     std::shared_ptr<const Document> doc;
     std::string hash, last_success, last_error, last_attempt;
+    std::string unknown_since;  // set while the source fails: when it first failed
     double duration = 0;
     bool tried = false;
   };
@@ -80,6 +81,51 @@ struct Generation {
   size_t pending_evaluations = 0;
   bool round_done = false;  // every source tried once and what that changed evaluated
 };
+
+// SPEC §4, unknown is neither drift nor a fix. `unknown_since[e]` is non-empty for each env
+// whose source failed. A finding is touched by a failure when its env's, its `with_env`'s
+// (differ pairs) or the baseline's source failed: the fresh evaluation's touched findings are
+// dropped (nothing new is made from an unknown source) and `previous`'s touched findings are
+// kept, marked stale, in `previous` (the rest of it is cleared). Returns the kept ids, which
+// the store must not resolve.
+std::vector<std::string> KeepStale(const Config& config, int baseline,
+                                   const std::vector<std::string>& unknown_since,
+                                   std::vector<Finding>& previous, std::vector<Finding>& fresh) {
+  auto index = [&](const std::string& env) -> int {
+    for (size_t e = 0; e < config.environments.size(); ++e)
+      if (config.environments[e].name == env) return static_cast<int>(e);
+    return -1;
+  };
+  auto since = [&](const Finding& f) -> std::string {
+    std::string out;
+    for (int e : {index(f.env), f.with_env.empty() ? -1 : index(f.with_env), baseline}) {
+      if (e < 0 || unknown_since[e].empty()) continue;
+      if (out.empty() || unknown_since[e] < out) out = unknown_since[e];
+    }
+    return out;
+  };
+  bool any = false;
+  for (const auto& u : unknown_since) any = any || !u.empty();
+  if (!any) {
+    previous.clear();
+    return {};
+  }
+  std::erase_if(fresh, [&](const Finding& f) { return !since(f).empty(); });
+  std::vector<std::string> keep;
+  std::vector<Finding> kept;
+  for (auto& f : previous) {
+    std::string s = since(f);
+    if (s.empty()) continue;
+    if (!f.stale) {
+      f.stale = true;
+      f.unknown_since = s;
+    }
+    keep.push_back(f.id);
+    kept.push_back(std::move(f));
+  }
+  previous = std::move(kept);
+  return keep;
+}
 
 class Daemon {
  public:
@@ -345,6 +391,7 @@ class Daemon {
       }
       st.last_success = st.last_attempt;
       st.last_error.clear();
+      st.unknown_since.clear();
       if (spdlog::should_log(spdlog::level::debug))
         Log(spdlog::level::debug, "collected service " + t.service->name + ", source " +
                                       t.source->name + ", env " + env + " in " +
@@ -360,6 +407,7 @@ class Daemon {
                                      t.source->name + ", env " + env + ": " + error);
       if (error != st.last_error) ++findings_version_;  // the report's errors changed
       st.last_error = error;
+      if (st.unknown_since.empty()) st.unknown_since = st.last_attempt;
       changed = st.doc != nullptr || first;  // it became unknown
       FreeOnPool(std::exchange(st.doc, nullptr));
       st.hash.clear();
@@ -404,9 +452,19 @@ class Daemon {
     const Config& c = g->program->config;
     std::vector<std::shared_ptr<const Document>> docs(c.environments.size());
     for (size_t ti : grp.targets) docs[g->targets[ti]->env] = g->states[ti].doc;
+    // Envs whose source failed, with the time each became unknown: what they touch keeps
+    // its last known state (SPEC §4).
+    std::vector<std::string> unknown_since(c.environments.size());
+    for (size_t ti : grp.targets) {
+      const auto& st = g->states[ti];
+      if (!st.doc && st.tried && !st.last_error.empty())
+        unknown_since[g->targets[ti]->env] = st.unknown_since;
+    }
+    std::vector<Finding> previous = grp.findings;
     bool redact_all = false;
     for (size_t ti : grp.targets) redact_all = redact_all || g->targets[ti]->collector->redact_all();
-    runtime_->Blocking([this, g, gi, docs, redact_all] {
+    runtime_->Blocking([this, g, gi, docs, redact_all, unknown_since,
+                        previous = std::move(previous)]() mutable {
       auto& grp = g->groups[gi];
       std::vector<const Document*> ptrs;
       for (const auto& d : docs) ptrs.push_back(d.get());
@@ -414,17 +472,24 @@ class Daemon {
       auto findings = g->evaluator->Evaluate(*grp.service, owner, grp.source->name, ptrs, redact_all);
       std::string now = Now();
       auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
+      std::vector<std::string> keep =
+          KeepStale(g->program->config, g->evaluator->BaselineFor(*grp.service), unknown_since,
+                    previous, findings);
       // An evaluation a reload overtook must not write its (old rules') findings over the
       // new generation's.
       if (store_) {
         std::lock_guard<std::mutex> lock(store_mu_);
         auto st = g->id == current_gen_id_.load()
-                      ? store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now)
+                      ? store_->RecordFindings(grp.service->name, grp.source->name, envs, findings,
+                                               now, keep)
                       : Ok();
         if (!st.ok()) Log(spdlog::level::err, st.error().message);
       }
       for (auto& f : findings)
         if (f.first_seen.empty()) f.first_seen = now;
+      findings.insert(findings.end(), std::make_move_iterator(previous.begin()),
+                      std::make_move_iterator(previous.end()));
+      SortFindings(findings, g->program->config.env_names());
       net::post(runtime_->io(), [this, g, gi, envs, findings = std::move(findings)]() mutable {
         auto& grp = g->groups[gi];
         grp.findings = std::move(findings);
@@ -800,7 +865,7 @@ class Daemon {
         "margin:.5em 0 1.5em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}"
         "code{font-size:13px}.critical{color:#fff;background:#c0392b}.warning{background:#f5c542}"
         ".info{background:#aed6f1}.sev{padding:1px 6px;border-radius:3px}.down{color:#c0392b}"
-        ".up{color:#1e8449}</style></head><body><h1>drift</h1><p>";
+        ".up{color:#1e8449}.stale{color:#7f8c8d;font-style:italic}</style></head><body><h1>drift</h1><p>";
     h += std::to_string(report.findings.size()) + " findings (" +
          std::to_string(report.count(Severity::kCritical)) + " critical, " +
          std::to_string(report.count(Severity::kWarning)) + " warning, " +
@@ -824,6 +889,9 @@ class Daemon {
            "</span></td><td>" + std::string(FindingKindName(f.kind)) + "</td><td><code>" + esc(f.path) +
            "</code></td><td><code>" + esc(val(f.baseline_value)) + "</code></td><td><code>" +
            esc(val(f.value)) + "</code></td><td>" + esc(f.rule) + "</td><td>" + age(f.first_seen) +
+           (f.stale ? " <span class=\"stale\" title=\"a source it depends on is down\">stale since " +
+                          esc(f.unknown_since) + "</span>"
+                    : std::string()) +
            "</td></tr>";
     }
     if (!service.empty()) h += "</table>";

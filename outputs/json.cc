@@ -22,6 +22,10 @@ nlohmann::ordered_json FindingJson(const Finding& f) {
   if (f.value) j["value"] = *f.value;
   j["redacted"] = f.redacted;
   j["first_seen"] = f.first_seen;
+  if (f.stale) {
+    j["stale"] = true;
+    j["unknown_since"] = f.unknown_since;
+  }
   return j;
 }
 
@@ -103,8 +107,15 @@ void AppendFinding(std::string& out, const Finding& f) {
   if (f.baseline_value) field("baseline_value", [&] { AppendValue(out, *f.baseline_value, 6); });
   if (f.value) field("value", [&] { AppendValue(out, *f.value, 6); });
   field("redacted", [&] { out += f.redacted ? "true" : "false"; });
-  out += "      \"first_seen\": ";
-  AppendString(out, f.first_seen);
+  if (f.stale) {
+    str("first_seen", f.first_seen);
+    field("stale", [&] { out += "true"; });
+    out += "      \"unknown_since\": ";
+    AppendString(out, f.unknown_since);
+  } else {
+    out += "      \"first_seen\": ";
+    AppendString(out, f.first_seen);
+  }
   out += "\n    }";
 }
 

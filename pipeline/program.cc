@@ -222,6 +222,9 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     if (!store.ok()) {
       report.warnings.push_back(store.error().message);
     } else {
+      // One transaction for the whole check: a commit per evaluation made a large check
+      // wait on the disk thousands of times.
+      if (auto st = (*store)->Begin(); !st.ok()) report.warnings.push_back(st.error().message);
       for (size_t i = 0; i < todo.size(); ++i) {
         const Target& t = *todo[i];
         if (!results[i]->ok()) continue;
@@ -239,6 +242,8 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
             !st.ok())
           report.warnings.push_back(st.error().message);
       }
+      if (auto st = (*store)->Commit(); !st.ok())
+        report.warnings.push_back("state store: " + st.error().message);
     }
   }
   size_t total = 0;

@@ -10,13 +10,24 @@ namespace drift {
 
 namespace {
 
-// Statement wrapper: finalizes on scope exit.
+// Statement wrapper: finalizes on scope exit, or, for a statement the store keeps prepared,
+// resets it and clears its bindings.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) s_ = nullptr;
   }
-  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(sqlite3* db, sqlite3_stmt* kept) : db_(db), s_(kept), kept_(true) {}
+  ~Stmt() {
+    if (!kept_) {
+      sqlite3_finalize(s_);
+    } else if (s_) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
   bool ok() const { return s_ != nullptr; }
   Stmt& Bind(int i, const std::string& v) {
     if (v.empty()) sqlite3_bind_null(s_, i);
@@ -38,6 +49,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
+  bool kept_ = false;
 };
 
 // Migrations in order; migration i brings the schema to version i + 1.
@@ -62,6 +74,9 @@ const char* kMigrations[] = {
        CREATE TABLE alerts (
          key TEXT PRIMARY KEY, payload TEXT NOT NULL, state TEXT NOT NULL,
          last_sent TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt TEXT);)",
+    // Each evaluation resolves the open findings of one (service, source): without this
+    // index that was a scan of every finding ever recorded.
+    R"(CREATE INDEX findings_open ON findings (service, source) WHERE resolved_at IS NULL;)",
 };
 
 }  // namespace
@@ -108,7 +123,34 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   return store;
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+sqlite3_stmt* Store::Prepared(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) return nullptr;
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
+
+Status Store::Begin() {
+  if (in_transaction_) return Ok();
+  auto st = Exec("BEGIN IMMEDIATE");
+  in_transaction_ = st.ok();
+  return st;
+}
+
+Status Store::Commit() {
+  if (!in_transaction_) return Ok();
+  in_transaction_ = false;
+  auto st = Exec("COMMIT");
+  if (!st.ok()) (void)Exec("ROLLBACK");
+  return st;
+}
 
 Status Store::Exec(const std::string& sql) {
   char* err = nullptr;
@@ -123,23 +165,27 @@ Status Store::Exec(const std::string& sql) {
 Result<bool> Store::RecordSnapshot(const SnapshotRecord& s) {
   std::string previous;
   {
-    Stmt q(db_, "SELECT hash FROM snapshots WHERE service=? AND source=? AND env=?");
+    Stmt q(db_, Prepared("SELECT hash FROM snapshots WHERE service=? AND source=? AND env=?"));
     q.Bind(1, s.service).Bind(2, s.source).Bind(3, s.env);
     if (q.Step() == SQLITE_ROW) previous = q.Text(0);
   }
   bool changed = previous != s.hash;
-  if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st.error();
-  Stmt up(db_,
-          "INSERT INTO snapshots (service, source, env, hash, document, collected_at) "
-          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, source, env) DO UPDATE SET "
-          "hash=excluded.hash, document=excluded.document, collected_at=excluded.collected_at");
-  up.Bind(1, s.service).Bind(2, s.source).Bind(3, s.env).Bind(4, s.hash).Bind(5, s.document)
-      .Bind(6, s.collected_at);
-  bool ok = up.Step() == SQLITE_DONE;
+  bool own = !in_transaction_;
+  if (own)
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st.error();
+  bool ok;
+  {
+    Stmt up(db_, Prepared("INSERT INTO snapshots (service, source, env, hash, document, collected_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, source, env) DO UPDATE SET "
+                          "hash=excluded.hash, document=excluded.document, "
+                          "collected_at=excluded.collected_at"));
+    up.Bind(1, s.service).Bind(2, s.source).Bind(3, s.env).Bind(4, s.hash).Bind(5, s.document)
+        .Bind(6, s.collected_at);
+    ok = up.Step() == SQLITE_DONE;
+  }
   if (ok && changed) {
-    Stmt h(db_,
-           "INSERT INTO snapshot_history (service, source, env, hash, document, seen_at) "
-           "VALUES (?, ?, ?, ?, ?, ?)");
+    Stmt h(db_, Prepared("INSERT INTO snapshot_history (service, source, env, hash, document, "
+                         "seen_at) VALUES (?, ?, ?, ?, ?, ?)"));
     h.Bind(1, s.service).Bind(2, s.source).Bind(3, s.env).Bind(4, s.hash).Bind(5, s.document)
         .Bind(6, s.collected_at);
     ok = h.Step() == SQLITE_DONE;
@@ -147,19 +193,24 @@ Result<bool> Store::RecordSnapshot(const SnapshotRecord& s) {
   if (!ok) {
     std::string msg = sqlite3_errmsg(db_);
     (void)Exec("ROLLBACK");
+    in_transaction_ = false;
     return MakeError("state store: " + msg);
   }
-  if (auto st = Exec("COMMIT"); !st.ok()) return st.error();
+  if (own)
+    if (auto st = Exec("COMMIT"); !st.ok()) return st.error();
   return changed;
 }
 
 Status Store::RecordFindings(const std::string& service, const std::string& source,
                              const std::vector<std::string>& envs, std::vector<Finding>& findings,
-                             const std::string& now) {
-  if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+                             const std::string& now, const std::vector<std::string>& keep) {
+  bool own = !in_transaction_;
+  if (own)
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   auto fail = [&](const std::string& what) -> Status {
     std::string msg = sqlite3_errmsg(db_);
     (void)Exec("ROLLBACK");
+    in_transaction_ = false;  // a caller's transaction is gone too
     return MakeError("state store: " + what + ": " + msg);
   };
   // Mark what is still there; what is not gets resolved below.
@@ -168,7 +219,7 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
   for (auto& f : findings) {
     std::string first = now;
     {
-      Stmt q(db_, "SELECT first_seen FROM findings WHERE id=? AND resolved_at IS NULL");
+      Stmt q(db_, Prepared("SELECT first_seen FROM findings WHERE id=? AND resolved_at IS NULL"));
       q.Bind(1, f.id);
       if (q.Step() == SQLITE_ROW) first = q.Text(0);
     }
@@ -176,36 +227,42 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
     std::string bv = f.baseline_value ? DumpJson(*f.baseline_value) : "";
     std::string v = f.value ? DumpJson(*f.value) : "";
     Stmt up(db_,
-            "INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
-            "first_seen, last_seen, resolved_at, baseline_value, value) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "kind=excluded.kind, severity=excluded.severity, first_seen=excluded.first_seen, "
-            "last_seen=excluded.last_seen, resolved_at=NULL, "
-            "baseline_value=excluded.baseline_value, value=excluded.value");
+            Prepared("INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
+                     "first_seen, last_seen, resolved_at, baseline_value, value) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                     "kind=excluded.kind, severity=excluded.severity, first_seen=excluded.first_seen, "
+                     "last_seen=excluded.last_seen, resolved_at=NULL, "
+                     "baseline_value=excluded.baseline_value, value=excluded.value"));
     up.Bind(1, f.id).Bind(2, f.service).Bind(3, f.source).Bind(4, f.path).Bind(5, f.env)
         .Bind(6, f.rule).Bind(7, std::string(FindingKindName(f.kind)))
         .Bind(8, std::string(SeverityName(f.severity))).Bind(9, first).Bind(10, now).Bind(11, bv)
         .Bind(12, v);
     if (up.Step() != SQLITE_DONE) return fail("finding");
-    Stmt seen(db_, "INSERT OR IGNORE INTO seen (id) VALUES (?)");
+    Stmt seen(db_, Prepared("INSERT OR IGNORE INTO seen (id) VALUES (?)"));
     seen.Bind(1, f.id);
     if (seen.Step() != SQLITE_DONE) return fail("seen");
   }
-  Stmt hist(db_,
-            "INSERT INTO finding_history (id, first_seen, resolved_at, baseline_value, value) "
-            "SELECT id, first_seen, ?, baseline_value, value FROM findings WHERE service=? AND "
-            "source=? AND resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
-            "env IN (SELECT value FROM json_each(?))");
+  for (const auto& id : keep) {
+    Stmt seen(db_, Prepared("INSERT OR IGNORE INTO seen (id) VALUES (?)"));
+    seen.Bind(1, id);
+    if (seen.Step() != SQLITE_DONE) return fail("seen");
+  }
   nlohmann::json env_list = envs;
-  hist.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_list.dump());
+  std::string env_text = env_list.dump();
+  Stmt hist(db_,
+            Prepared("INSERT INTO finding_history (id, first_seen, resolved_at, baseline_value, value) "
+                     "SELECT id, first_seen, ?, baseline_value, value FROM findings WHERE service=? AND "
+                     "source=? AND resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
+                     "env IN (SELECT value FROM json_each(?))"));
+  hist.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_text);
   if (hist.Step() != SQLITE_DONE) return fail("history");
   Stmt resolve(db_,
-               "UPDATE findings SET resolved_at=? WHERE service=? AND source=? AND "
-               "resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
-               "env IN (SELECT value FROM json_each(?))");
-  resolve.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_list.dump());
+               Prepared("UPDATE findings SET resolved_at=? WHERE service=? AND source=? AND "
+                        "resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
+                        "env IN (SELECT value FROM json_each(?))"));
+  resolve.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_text);
   if (resolve.Step() != SQLITE_DONE) return fail("resolve");
-  return Exec("COMMIT");
+  return own ? Exec("COMMIT") : Ok();
 }
 
 namespace {

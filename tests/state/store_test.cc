@@ -117,6 +117,18 @@ TEST_CASE("schema versions: a new store migrates, a newer one is refused") {
   auto again = Store::Open(dir.file("s.db"));
   REQUIRE(again.ok());
   CHECK((*again)->IntegrityCheck() == "ok");
+  {
+    // Version 2 added the index open findings are resolved by.
+    sqlite3* db;
+    sqlite3_open(dir.file("s.db").c_str(), &db);
+    sqlite3_stmt* q;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name='findings_open'", -1, &q,
+                       nullptr);
+    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(q, 0) == 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
   again = Result<std::unique_ptr<Store>>(MakeError("closed"));
   sqlite3* db;
   sqlite3_open(dir.file("s.db").c_str(), &db);
@@ -124,7 +136,7 @@ TEST_CASE("schema versions: a new store migrates, a newer one is refused") {
   sqlite3_close(db);
   auto newer = Store::Open(dir.file("s.db"));
   REQUIRE_FALSE(newer.ok());
-  CHECK(newer.error().message.find("schema version 99, newer than this drift understands (1)") !=
+  CHECK(newer.error().message.find("schema version 99, newer than this drift understands (2)") !=
         std::string::npos);
 }
 
