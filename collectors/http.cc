@@ -46,7 +46,7 @@ class HttpCollector final : public Collector {
     }
     attempt->req.ca_file = o_.ca_file;
     attempt->req.insecure = o_.insecure;
-    attempt->req.timeout = common_.timeout;
+    attempt->deadline = std::chrono::steady_clock::now() + common_.timeout;
     attempt->req.max_size = o_.max_size;
     Try(rt, attempt);
   }
@@ -56,6 +56,8 @@ class HttpCollector final : public Collector {
     HttpRequest req;
     std::vector<std::string> secrets;
     int tries = 0;
+    // `timeout` bounds the whole collection: every try and every wait between tries.
+    std::chrono::steady_clock::time_point deadline;
     Done done;
   };
 
@@ -83,24 +85,44 @@ class HttpCollector final : public Collector {
 
   void Try(Runtime& rt, std::shared_ptr<Attempt> a) {
     ++a->tries;
+    using namespace std::chrono;
+    auto left = duration_cast<milliseconds>(a->deadline - steady_clock::now());
+    a->req.timeout = std::max(left, milliseconds(1));
     rt.http().Send(a->req, [this, &rt, a](HttpResponse r) {
       bool retry = a->tries <= o_.retries &&
                    (r.retryable || r.status == 429 || (r.status >= 500 && r.status <= 599));
+      std::string note;
+      double ms = 0;
       if (retry) {
-        // Exponential backoff with jitter; Retry-After wins when the server sends it.
+        // Exponential backoff with jitter; Retry-After wins when the server sends it. The
+        // wait and the next try must fit in what is left of the timeout, else this answer is
+        // the collection's.
         static thread_local std::mt19937 rng{std::random_device{}()};
         double base = 200.0 * (1 << std::min(a->tries - 1, 6));
-        double ms = std::uniform_real_distribution<double>(base * 0.75, base * 1.25)(rng);
-        if (r.retry_after_s >= 0) ms = std::min<double>(r.retry_after_s, 30) * 1000.0;
+        ms = std::uniform_real_distribution<double>(base * 0.75, base * 1.25)(rng);
+        if (r.retry_after_s >= 0) ms = static_cast<double>(r.retry_after_s) * 1000.0;
+        double left_ms =
+            duration<double, std::milli>(a->deadline - steady_clock::now()).count();
+        // A try needs some time of its own: at least 100 ms, or a tenth of the timeout.
+        double min_try = std::max(100.0, common_.timeout.count() / 10.0);
+        if (ms + min_try > left_ms) {
+          retry = false;
+          note = r.retry_after_s >= 0 ? " (Retry-After " + std::to_string(r.retry_after_s) +
+                                            " s is beyond the collection's timeout)"
+                                      : " (no time left in the collection's timeout to retry)";
+        }
+      }
+      if (retry) {
         auto timer = std::make_shared<boost::asio::steady_timer>(rt.io());
         timer->expires_after(std::chrono::milliseconds(static_cast<long>(ms)));
         timer->async_wait([this, &rt, a, timer](boost::system::error_code) { Try(rt, a); });
         return;
       }
       if (!r.error.empty())
-        return a->done(MakeError(ScrubSecrets(r.error, a->secrets) + " (GET " + describe() + ")"));
+        return a->done(
+            MakeError(ScrubSecrets(r.error, a->secrets) + " (GET " + describe() + ")" + note));
       if (r.status < 200 || r.status > 299)
-        return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + describe()));
+        return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + describe() + note));
       // Parsing a large body must not stall the event loop.
       rt.Blocking([this, a, r = std::move(r)] {
         auto doc = Parse(r.body, describe(), FormatFromContentType(r.content_type));

@@ -166,3 +166,39 @@ TEST_CASE("http: many sources at once through drift check") {
 
 }  // namespace
 }  // namespace drift
+
+namespace drift {
+namespace {
+
+TEST_CASE("http: timeout bounds the whole collection, retries and Retry-After included") {
+  testing::TestHttpServer server([](const testing::HttpCall& c) -> testing::HttpReply {
+    if (c.target == "/hang") return {200, "{}", "application/json", {}, 10000};
+    if (c.target == "/later") return {429, "later", "text/plain", {{"Retry-After", "86400"}}};
+    return {404, ""};
+  });
+  testing::TempDir dir;
+  auto elapsed = [](auto&& f) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  // Three tries of a hanging endpoint used to take 3 x timeout plus the backoff.
+  auto hang = testing::BuildCollector(
+      dir, "{type: http, url: \"" + server.url("/hang") + "\", timeout: 2s, retries: 3}");
+  Result<Document> r = MakeError("not run");
+  double t = elapsed([&] { r = hang->Collect(); });
+  REQUIRE_FALSE(r.ok());
+  CHECK(t < 4.0);  // 2 s of timeout, far from the 8 s + backoff of four full tries
+  // A Retry-After beyond the timeout is not waited for: the 429 is the answer at once.
+  auto later = testing::BuildCollector(
+      dir, "{type: http, url: \"" + server.url("/later") + "\", timeout: 20s, retries: 3}");
+  t = elapsed([&] { r = later->Collect(); });
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message ==
+        "HTTP 429 from " + server.url("/later") +
+            " (Retry-After 86400 s is beyond the collection's timeout)");
+  CHECK(t < 10.0);
+}
+
+}  // namespace
+}  // namespace drift
