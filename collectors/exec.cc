@@ -6,9 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "collectors/builtin.h"
 #include "core/interpolate.h"
@@ -20,6 +25,37 @@ namespace drift {
 namespace {
 
 constexpr size_t kStderrKeep = 512;
+// Once the command has exited, how long what it started may still hold its stdout before
+// drift takes what was printed as the whole output.
+constexpr auto kExitGrace = std::chrono::milliseconds(250);
+
+// Every process of ours whose environment carries `marker` (what a command started,
+// whatever session or group it moved to) is killed: a collection leaves nothing running.
+void KillMarked(const std::string& marker) {
+  DIR* proc = opendir("/proc");
+  if (!proc) return;
+  pid_t self = getpid();
+  while (dirent* e = readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != 0 || pid == self) continue;
+    std::ifstream env("/proc/" + std::string(e->d_name) + "/environ", std::ios::binary);
+    if (!env) continue;
+    std::string text((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+    // Entries are NUL-separated: match the whole entry.
+    std::string entry = std::string(1, '\0') + marker + '\0';
+    if (("\0" + text).find(entry) != std::string::npos ||
+        ("\0" + text + '\0').find(entry) != std::string::npos)
+      kill(static_cast<pid_t>(pid), SIGKILL);
+  }
+  closedir(proc);
+}
+
+std::string NewMarker() {
+  static std::atomic<uint64_t> counter{0};
+  return "DRIFT_EXEC_RUN=" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
 
 class ExecCollector final : public BlockingCollector {
  public:
@@ -62,8 +98,15 @@ class ExecCollector final : public BlockingCollector {
     // Its own process group, so a timeout kills whatever the command started too.
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
+    // The environment marks everything the command starts, so it can all be ended after.
+    std::string marker = NewMarker();
+    std::vector<char*> env;
+    for (char** e = environ; *e; ++e)
+      if (std::strncmp(*e, "DRIFT_EXEC_RUN=", 15) != 0) env.push_back(*e);
+    env.push_back(marker.data());
+    env.push_back(nullptr);
     pid_t pid = 0;
-    int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), environ);
+    int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), env.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close(out_pipe[1]);
@@ -75,20 +118,28 @@ class ExecCollector final : public BlockingCollector {
     }
 
     std::string out, err;
-    bool timed_out = false, too_big = false;
+    bool timed_out = false, too_big = false, exited = false;
+    int status = 0;
     auto deadline = std::chrono::steady_clock::now() + common_.timeout;
+    std::chrono::steady_clock::time_point exited_at;
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     int open_fds = 2;
     char buf[65536];
     while (open_fds > 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      deadline - std::chrono::steady_clock::now())
-                      .count();
+      auto now = std::chrono::steady_clock::now();
+      // The command itself is done but something it started keeps its stdout open: what it
+      // printed is the output (`sh -c "daemon & echo {}"`).
+      if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+        exited = true;
+        exited_at = now;
+      }
+      if (exited && now - exited_at >= kExitGrace) break;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
       if (left <= 0) {
         timed_out = true;
         break;
       }
-      int n = poll(fds, 2, static_cast<int>(std::min<long long>(left, 1000)));
+      int n = poll(fds, 2, static_cast<int>(std::min<long long>(left, exited ? 50 : 100)));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) break;
       for (int i = 0; i < 2; ++i) {
@@ -113,9 +164,13 @@ class ExecCollector final : public BlockingCollector {
     if (timed_out || too_big) kill(-pid, SIGKILL);
     for (auto& f : fds)
       if (f.fd >= 0) close(f.fd);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    if (!exited)
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    // Nothing the command started outlives the collection: its group, and whatever left
+    // the group (setsid) but still carries the marker.
+    kill(-pid, SIGKILL);
+    KillMarked(marker);
     auto scrub = [&](std::string m) { return ScrubSecrets(std::move(m), secrets); };
     std::string what = argv[0];
     if (timed_out)

@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "collectors/builtin.h"
 #include "collectors/runtime.h"
 #include "tests/testing.h"
@@ -30,6 +33,17 @@ inline std::unique_ptr<BuiltCollector> BuildCollector(const TempDir& dir,
   b->collector = MakeCollector(SourceContext{*b->config, svc, svc.sources[0], env}, reader);
   for (const auto& d : b->diags.Sorted()) INFO(d.ToString());
   return b;
+}
+
+// Polls count() until it returns `want` (a killed process takes a moment to go); true if it did.
+template <typename F>
+bool WaitForCount(F count, int want, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (count() == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return count() == want;
 }
 
 inline std::string AsJson(const Document& d) { return DumpJson(ToJson(d, d.root())); }

@@ -50,3 +50,43 @@ TEST_CASE("exec: garbage output, non-zero exit with stderr, missing program, siz
 
 }  // namespace
 }  // namespace drift
+
+namespace drift {
+namespace {
+
+// Processes of ours running `sleep <seconds>` (by their command line).
+int Sleepers(const std::string& seconds) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmd = testing::ReadFile(e.path().string() + "/cmdline");
+    if (cmd == "sleep" + std::string(1, '\0') + seconds + std::string(1, '\0')) ++n;
+  }
+  return n;
+}
+
+TEST_CASE("exec: a command that exits is read even when what it started keeps stdout open") {
+  testing::TempDir dir;
+  // setsid: the sleeper leaves the command's process group and keeps its stdout.
+  auto b = testing::BuildCollector(
+      dir, R"({type: exec, command: [sh, -c, 'setsid sleep 313 & echo "{\"ok\": true}"'], timeout: 20s})");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = b->Collect();
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  CHECK(testing::AsJson(*r) == R"({"ok":true})");
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  // Nothing is left behind, at any collection.
+  CHECK(r.ok());
+  CHECK(b->Collect().ok());
+  CHECK(testing::WaitForCount([] { return Sleepers("313"); }, 0));
+  // Nor after a timeout, for a sleeper outside the group.
+  auto t = testing::BuildCollector(
+      dir, "{type: exec, command: [sh, -c, 'setsid sleep 314 & sleep 30'], timeout: 300ms}");
+  CHECK_FALSE(t->Collect().ok());
+  CHECK(testing::WaitForCount([] { return Sleepers("314"); }, 0));
+}
+
+}  // namespace
+}  // namespace drift
