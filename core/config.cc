@@ -100,9 +100,14 @@ class Loader {
     Rules(Get(root, "rules"));
     Alerting(Get(root, "alerting"));
     Simple(Get(root, "ownership"), "ownership", {{"repos", &c_.ownership_repos}}, true);
-    std::string listen;
-    Simple(Get(root, "server"), "server", {{"listen", &listen}, {"api_token", &c_.api_token}},
+    std::string listen, max_connections;
+    Simple(Get(root, "server"), "server",
+           {{"listen", &listen}, {"api_token", &c_.api_token}, {"max_connections", &max_connections}},
            false);
+    if (!max_connections.empty())
+      if (auto n = r_.Int(Get(Get(root, "server"), "max_connections"), "server.max_connections", 1,
+                          1'000'000))
+        c_.max_connections = static_cast<size_t>(*n);
     if (!listen.empty()) {
       c_.listen = listen;
       auto colon = listen.rfind(':');

@@ -96,6 +96,7 @@ struct Config {
   AlertingConfig alerting;
   std::string ownership_repos;  // resolved against dir; "" = none
   std::string listen = "127.0.0.1:9464";
+  size_t max_connections = 1000;  // server.max_connections
   std::string api_token;         // may hold ${file:..}/${env:..}; resolved when used
   std::string state_path;        // resolved against dir; "" = no state store
   std::string fingerprint_key;   // may hold ${file:..}/${env:..}

@@ -1,6 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -131,7 +132,29 @@ class Daemon {
  public:
   explicit Daemon(const DaemonOptions& o) : opts_(o) {}
 
+  // server.max_connections, lowered when the process's descriptor limit could not hold them
+  // and still leave a reserve for collection (sockets, pipes, files, the store).
+  size_t ConnectionLimit(const Config& c) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return c.max_connections;
+    size_t reserve = static_cast<size_t>(c.defaults.max_concurrency) * 4 + 64;
+    size_t room = lim.rlim_cur > reserve + 16 ? lim.rlim_cur - reserve : 16;
+    if (room >= c.max_connections) return c.max_connections;
+    Log(spdlog::level::warn, "server.max_connections lowered from " +
+                                 std::to_string(c.max_connections) + " to " + std::to_string(room) +
+                                 ": the open-file limit is " + std::to_string(lim.rlim_cur) +
+                                 " and " + std::to_string(reserve) + " stay reserved for collection");
+    return room;
+  }
+
   int Run() {
+    // The common soft limit (1,024) is far below what a daemon with many clients and
+    // collections needs; the hard limit is ours to take.
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
     Diagnostics diags;
     auto program = LoadProgram(opts_.config_path, diags);
     if (!program) {
@@ -155,7 +178,10 @@ class Daemon {
     }
     if (!opts_.once) {
       std::string listen = opts_.listen.empty() ? c.listen : opts_.listen;
-      auto server = HttpServer::Start(io, listen, [this](const HttpServerRequest& r) { return Handle(r); });
+      HttpServerOptions server_options;
+      server_options.max_connections = ConnectionLimit(c);
+      auto server = HttpServer::Start(
+          io, listen, [this](const HttpServerRequest& r) { return Handle(r); }, server_options);
       if (!server.ok()) {
         std::cerr << "drift daemon: " << server.error().message << "\n";
         return 2;
@@ -770,6 +796,7 @@ class Daemon {
       if (metrics_text_version_ != findings_version_ || now - metrics_text_at_ > std::chrono::seconds(1) ||
           !metrics_text_) {
         metrics_.UpdateAges(UnixNow());
+        if (server_) metrics_.SetConnections(server_->connections(), server_->rejected());
         metrics_text_ = std::make_shared<const std::string>(metrics_.Serialize());
         metrics_gzip_.reset();
         metrics_text_at_ = now;

@@ -3,10 +3,12 @@
 #include <cctype>
 #include <charconv>
 
+#include <atomic>
 #include <optional>
 
 #include <zlib.h>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -41,10 +43,20 @@ std::string Decode(std::string_view s) {
   return out;
 }
 
+// Counts a connection while its Session lives.
+struct ConnectionSlot {
+  explicit ConnectionSlot(std::shared_ptr<std::atomic<size_t>> n) : open(std::move(n)) { ++*open; }
+  ~ConnectionSlot() { --*open; }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  std::shared_ptr<std::atomic<size_t>> open;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, std::shared_ptr<const HttpServer::Handler> h)
-      : stream_(std::move(s)), handler_(std::move(h)) {}
+  Session(tcp::socket s, std::shared_ptr<const HttpServer::Handler> h,
+          std::shared_ptr<std::atomic<size_t>> open)
+      : stream_(std::move(s)), handler_(std::move(h)), slot_(std::move(open)) {}
   void Run() { Read(); }
 
  private:
@@ -150,6 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const HttpServer::Handler> handler_;
+  ConnectionSlot slot_;
 };
 
 }  // namespace
@@ -194,21 +207,49 @@ bool AcceptsGzip(std::string_view accept) {
 }
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(net::io_context& io, Handler h)
-      : acceptor(io), handler(std::make_shared<const Handler>(std::move(h))) {}
+  Impl(net::io_context& io, Handler h, HttpServerOptions o)
+      : acceptor(io), retry(io), handler(std::make_shared<const Handler>(std::move(h))),
+        options(o) {}
   void Accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(s), self->handler)->Run();
+      if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space ||
+          ec == net::error::no_memory) {
+        // Out of descriptors: accepting again at once would spin. The pending connection
+        // waits in the backlog; try again shortly.
+        ++*self->rejected;
+        self->retry.expires_after(std::chrono::milliseconds(100));
+        self->retry.async_wait([self](beast::error_code e) {
+          if (!e && self->acceptor.is_open()) self->Accept();
+        });
+        return;
+      }
+      if (!ec) {
+        if (*self->open >= self->options.max_connections) {
+          ++*self->rejected;
+          beast::error_code ignored;
+          s.close(ignored);  // at once: no descriptor is held for it
+        } else {
+          std::make_shared<Session>(std::move(s), self->handler, self->open)->Run();
+        }
+      }
       self->Accept();
     });
   }
   tcp::acceptor acceptor;
+  net::steady_timer retry;
   std::shared_ptr<const Handler> handler;
+  HttpServerOptions options;
+  std::shared_ptr<std::atomic<size_t>> open = std::make_shared<std::atomic<size_t>>(0);
+  std::shared_ptr<std::atomic<uint64_t>> rejected = std::make_shared<std::atomic<uint64_t>>(0);
 };
 
+size_t HttpServer::connections() const { return impl_ ? impl_->open->load() : 0; }
+uint64_t HttpServer::rejected() const { return impl_ ? impl_->rejected->load() : 0; }
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(net::io_context& io,
-                                                      const std::string& listen, Handler handler) {
+                                                      const std::string& listen, Handler handler,
+                                                      HttpServerOptions options) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return MakeError("listen address must be HOST:PORT: " + listen);
   std::string host = listen.substr(0, colon);
@@ -222,7 +263,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(net::io_context& io,
   auto addr = net::ip::make_address(host, ec);
   if (ec) return MakeError("invalid listen address " + listen + ": " + ec.message());
   auto server = std::unique_ptr<HttpServer>(new HttpServer());
-  server->impl_ = std::make_shared<Impl>(io, std::move(handler));
+  server->impl_ = std::make_shared<Impl>(io, std::move(handler), options);
   auto& a = server->impl_->acceptor;
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
   a.open(ep.protocol(), ec);
@@ -239,6 +280,7 @@ void HttpServer::Stop() {
   if (!impl_) return;
   beast::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->retry.cancel();
 }
 
 HttpServer::~HttpServer() { Stop(); }

@@ -43,12 +43,23 @@ Result<std::string> Gzip(std::string_view data, int level);
 // Whether an Accept-Encoding header value accepts gzip (a `gzip;q=0` refuses it).
 bool AcceptsGzip(std::string_view accept_encoding);
 
+struct HttpServerOptions {
+  // Open connections at most; beyond it a new connection is closed at once (and counted),
+  // so idle clients cannot take the descriptors collection needs.
+  size_t max_connections = 1000;
+};
+
 class HttpServer {
  public:
   using Handler = std::function<HttpServerResponse(const HttpServerRequest&)>;
   // Binds now (an error when the address is taken); serves once the io_context runs.
   static Result<std::unique_ptr<HttpServer>> Start(boost::asio::io_context& io,
-                                                   const std::string& listen, Handler handler);
+                                                   const std::string& listen, Handler handler,
+                                                   HttpServerOptions options = {});
+  // Connections open now, and those refused so far (over max_connections, or while the
+  // process was out of descriptors).
+  size_t connections() const;
+  uint64_t rejected() const;
   ~HttpServer();
   int port() const { return port_; }
   void Stop();

@@ -43,6 +43,17 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Help("Alerts waiting to be delivered")
                       .Register(r)
                       .Add({});
+  http_open_ = &BuildGauge()
+                    .Name("drift_http_connections")
+                    .Help("Client connections open to the daemon's HTTP server")
+                    .Register(r)
+                    .Add({});
+  http_rejected_ = &BuildCounter()
+                        .Name("drift_http_connections_rejected_total")
+                        .Help("Client connections closed at once: over server.max_connections "
+                              "or out of file descriptors")
+                        .Register(r)
+                        .Add({});
   unowned_ = &BuildGauge().Name("drift_unowned_services").Help("Services with no owner").Register(r).Add({});
   waivers_expired_ =
       &BuildGauge().Name("drift_waivers_expired").Help("Expired waivers").Register(r).Add({});
@@ -154,6 +165,13 @@ void Metrics::RetainSources(const std::vector<std::vector<std::string>>& keep) {
 
 std::string Metrics::Serialize() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+void Metrics::SetConnections(size_t open, uint64_t rejected_total) {
+  http_open_->Set(static_cast<double>(open));
+  double seen = http_rejected_->Value();
+  if (static_cast<double>(rejected_total) > seen)
+    http_rejected_->Increment(static_cast<double>(rejected_total) - seen);
 }
 
 }  // namespace drift

@@ -34,6 +34,7 @@ class Metrics {
   void AlertsSent(bool ok, size_t n) { (ok ? alerts_ok_ : alerts_error_)->Increment(static_cast<double>(n)); }
   void SetAlertQueue(size_t n) { alert_queue_->Set(static_cast<double>(n)); }
   void Reloaded(bool ok, double now_unix);
+  void SetConnections(size_t open, uint64_t rejected_total);
   // After a reload: series of sources that no longer exist go away. Keys: service/source/env.
   void RetainSources(const std::vector<std::vector<std::string>>& keep);
   std::string Serialize() const;
@@ -50,6 +51,8 @@ class Metrics {
   prometheus::Counter* alerts_error_;
   prometheus::Gauge* alert_queue_;
   prometheus::Gauge* unowned_;
+  prometheus::Gauge* http_open_;
+  prometheus::Counter* http_rejected_;
   prometheus::Gauge* waivers_expired_;
   prometheus::Gauge* reload_ok_;
   prometheus::Gauge* reload_ts_;

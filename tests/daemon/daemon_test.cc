@@ -4,6 +4,9 @@
 #include <random>
 #include <sstream>
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+
 #include "state/store.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
@@ -342,6 +345,99 @@ TEST_CASE("daemon: a real Prometheus scrapes it, promtool accepts the metrics") 
   REQUIRE(up.size() == 1);
   CHECK(up[0]["value"][1] == "1");
   CHECK(query("drift_build_info").size() == 1);
+}
+
+}  // namespace
+}  // namespace drift
+
+namespace drift {
+namespace {
+
+// Idle TCP connections to 127.0.0.1:port (as many as could be opened).
+std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> OpenIdle(boost::asio::io_context& io,
+                                                                    int port, int n) {
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> out;
+  for (int i = 0; i < n; ++i) {
+    auto s = std::make_unique<boost::asio::ip::tcp::socket>(io);
+    boost::system::error_code ec;
+    s->connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)}, ec);
+    if (ec) break;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+TEST_CASE("daemon: 1500 idle connections under a soft limit of 1024 descriptors") {
+  // This process needs the descriptors too.
+  rlimit lim{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &lim) == 0);
+  if (lim.rlim_max < 4096) {
+    MESSAGE("hard open-file limit " << lim.rlim_max << " is below 4096: nothing to raise to");
+    return;
+  }
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
+  dir.write("drift.yaml", Config(api.port()) + "\n");
+  std::string cfg = ReadFile(dir.file("drift.yaml"));
+  cfg.replace(cfg.find("server: {"), 9, "server: {max_connections: 2000, ");
+  dir.write("drift.yaml", cfg);
+  int port = testing::FreePort();
+  Child child({"/bin/sh", "-c",
+               std::string("ulimit -Sn 1024 && exec ") + DRIFT_BINARY + " daemon -c " +
+                   dir.file("drift.yaml") + " --listen 127.0.0.1:" + std::to_string(port)},
+              dir.file("daemon.log"));
+  auto url = [&](const std::string& p) { return "http://127.0.0.1:" + std::to_string(port) + p; };
+  REQUIRE(WaitFor([&] { return HttpDo(url("/readyz")).status == 200; }));
+  // The daemon took the hard limit as its soft one.
+  std::string limits = ReadFile("/proc/" + std::to_string(child.pid()) + "/limits");
+  CHECK(limits.find("Max open files            " + std::to_string(lim.rlim_max)) != std::string::npos);
+  boost::asio::io_context io;
+  auto idle = OpenIdle(io, port, 1500);
+  REQUIRE(idle.size() == 1500);
+  CHECK(HttpDo(url("/healthz")).status == 200);
+  // Collections go on: a change is seen.
+  dir.write("stage.yaml", "a: 3\n");
+  bool seen = WaitFor([&] {
+    auto r = HttpDo(url("/api/v1/findings"));
+    if (r.status != 200) return false;
+    auto report = nlohmann::json::parse(r.body);
+    for (const auto& f : report["findings"])
+      if (f["path"] == "conf.a" && f["value"] == 3) return true;
+    return false;
+  });
+  INFO(HttpDo(url("/api/v1/findings")).body);
+  CHECK(seen);
+  CHECK(ReadFile(dir.file("daemon.log")).find("Too many open files") == std::string::npos);
+}
+
+TEST_CASE("daemon: connections beyond server.max_connections are closed at once and counted") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
+  std::string cfg = ReadFile(dir.file("drift.yaml"));
+  cfg.replace(cfg.find("server: {"), 9, "server: {max_connections: 20, ");
+  dir.write("drift.yaml", cfg);
+  Daemon d(dir);
+  {
+    boost::asio::io_context io;
+    auto idle = OpenIdle(io, d.port, 60);
+    REQUIRE(idle.size() == 60);
+    // The daemon closes the ones over the limit: reading them gives end of file.
+    auto closed = [&] {
+      int n = 0;
+      char c;
+      for (auto& s : idle)
+        if (::recv(s->native_handle(), &c, 1, MSG_DONTWAIT) == 0) ++n;
+      return n;
+    };
+    CHECK(WaitFor([&] { return closed() == 40; }));
+  }
+  // With the idle ones gone, the daemon answers again, and counted what it refused.
+  CHECK(WaitFor([&] { return d.Metric("drift_http_connections_rejected_total") >= 40; }));
+  CHECK(HttpDo(d.url("/healthz")).status == 200);
 }
 
 }  // namespace
