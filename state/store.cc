@@ -1,6 +1,9 @@
 #include "state/store.h"
 
+#include <algorithm>
 #include <memory>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -76,7 +79,24 @@ const char* kMigrations[] = {
          last_sent TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt TEXT);)",
     // Each evaluation resolves the open findings of one (service, source): without this
     // index that was a scan of every finding ever recorded.
-    R"(CREATE INDEX findings_open ON findings (service, source) WHERE resolved_at IS NULL;)",
+    // Findings keyed by id alone (no rowid b-tree beside the id index); an index for the
+    // open findings that each evaluation compares against, by (service, source), which was a
+    // scan of every finding ever kept; and when each (service, source, env) was last
+    // evaluated, which is an open finding's last_seen (so an unchanged finding costs no
+    // write). No index by path: every write paid for it, and only `drift history` reads it.
+    R"(CREATE TABLE findings_v2 (
+         id TEXT PRIMARY KEY, service TEXT NOT NULL, source TEXT NOT NULL, path TEXT NOT NULL,
+         env TEXT NOT NULL, rule TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,
+         first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, resolved_at TEXT,
+         baseline_value TEXT, value TEXT) WITHOUT ROWID;
+       INSERT INTO findings_v2 SELECT id, service, source, path, env, rule, kind, severity,
+         first_seen, last_seen, resolved_at, baseline_value, value FROM findings;
+       DROP TABLE findings;
+       ALTER TABLE findings_v2 RENAME TO findings;
+       CREATE INDEX findings_open ON findings (service, source) WHERE resolved_at IS NULL;
+       CREATE TABLE evaluations (
+         service TEXT NOT NULL, source TEXT NOT NULL, env TEXT NOT NULL, evaluated_at TEXT NOT NULL,
+         PRIMARY KEY (service, source, env)) WITHOUT ROWID;)",
 };
 
 }  // namespace
@@ -216,14 +236,53 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
     in_transaction_ = false;  // a caller's transaction is gone too
     return MakeError("state store: " + what + ": " + msg);
   };
-  // Mark what is still there; what is not gets resolved below.
-  if (!Exec("CREATE TEMP TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY); DELETE FROM seen").ok())
-    return fail("temp table");
-  for (auto& f : findings) {
-    std::string bv = f.baseline_value ? DumpJson(*f.baseline_value) : "";
-    std::string v = f.value ? DumpJson(*f.value) : "";
-    // One statement per finding: an open record keeps its first_seen, a new or resolved one
-    // starts now; RETURNING gives the first_seen in force.
+  // The open records of this (service, source), to compare with: a finding whose record
+  // says the same needs no write (a re-evaluation where nothing changed writes one row per
+  // env), and the records not seen again are what gets resolved.
+  struct Open {
+    std::string first_seen, kind, severity, baseline_value, value, env;
+    bool seen = false;
+  };
+  std::unordered_map<std::string, Open> open;
+  {
+    Stmt q(db_, Prepared("SELECT id, first_seen, kind, severity, baseline_value, value, env FROM "
+                         "findings WHERE service=? AND source=? AND resolved_at IS NULL"));
+    q.Bind(1, service).Bind(2, source);
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW)
+      open.emplace(q.Text(0), Open{q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6)});
+    if (rc != SQLITE_DONE) return fail("read");
+  }
+  // What needs a write: new, back after being resolved, or changed.
+  struct Write {
+    Finding* f;
+    std::string bv, v;
+  };
+  std::vector<Write> writes;
+  std::string bv, v;
+  for (Finding& f : findings) {
+    bv = f.baseline_value ? DumpJson(*f.baseline_value) : "";
+    v = f.value ? DumpJson(*f.value) : "";
+    if (auto it = open.find(f.id); it != open.end()) {
+      Open& o = it->second;
+      o.seen = true;
+      if (o.kind == FindingKindName(f.kind) && o.severity == SeverityName(f.severity) &&
+          o.baseline_value == bv && o.value == v) {
+        f.first_seen = o.first_seen;
+        continue;
+      }
+    }
+    writes.push_back(Write{&f, std::move(bv), std::move(v)});
+  }
+  // Written in id order: ids are hashes, and keys inserted in order fill the b-tree's pages
+  // one after the other instead of splitting pages all over it.
+  std::sort(writes.begin(), writes.end(),
+            [](const Write& a, const Write& b) { return a.f->id < b.f->id; });
+  for (Write& w : writes) {
+    Finding& f = *w.f;
+    std::string_view kind = FindingKindName(f.kind), severity = SeverityName(f.severity);
+    // New, back after being resolved, or changed: an open record keeps its first_seen, a
+    // new or resolved one starts now; RETURNING gives the first_seen in force.
     Stmt up(db_,
             Prepared("INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
                      "first_seen, last_seen, resolved_at, baseline_value, value) "
@@ -235,36 +294,40 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
                      "baseline_value=excluded.baseline_value, value=excluded.value "
                      "RETURNING first_seen"));
     up.Bind(1, f.id).Bind(2, f.service).Bind(3, f.source).Bind(4, f.path).Bind(5, f.env)
-        .Bind(6, f.rule).Bind(7, std::string(FindingKindName(f.kind)))
-        .Bind(8, std::string(SeverityName(f.severity))).Bind(9, now).Bind(10, now).Bind(11, bv)
-        .Bind(12, v);
+        .Bind(6, f.rule).Bind(7, std::string(kind)).Bind(8, std::string(severity)).Bind(9, now)
+        .Bind(10, now).Bind(11, w.bv).Bind(12, w.v);
     if (up.Step() != SQLITE_ROW) return fail("finding");
     f.first_seen = up.Text(0);
     if (up.Step() != SQLITE_DONE) return fail("finding");
-    Stmt seen(db_, Prepared("INSERT OR IGNORE INTO seen (id) VALUES (?)"));
-    seen.Bind(1, f.id);
-    if (seen.Step() != SQLITE_DONE) return fail("seen");
   }
-  for (const auto& id : keep) {
-    Stmt seen(db_, Prepared("INSERT OR IGNORE INTO seen (id) VALUES (?)"));
-    seen.Bind(1, id);
-    if (seen.Step() != SQLITE_DONE) return fail("seen");
+  // Resolve the open records not seen again, in the envs evaluated; stale ones (`keep`:
+  // their source is unknown) stay open.
+  std::unordered_set<std::string> evaluated(envs.begin(), envs.end());
+  std::unordered_set<std::string> kept(keep.begin(), keep.end());
+  nlohmann::json gone = nlohmann::json::array();
+  for (const auto& [id, o] : open)
+    if (!o.seen && evaluated.count(o.env) && !kept.count(id)) gone.push_back(id);
+  if (!gone.empty()) {
+    std::string ids = gone.dump();
+    Stmt hist(db_, Prepared("INSERT INTO finding_history (id, first_seen, resolved_at, "
+                            "baseline_value, value) SELECT id, first_seen, ?, baseline_value, "
+                            "value FROM findings WHERE id IN (SELECT value FROM json_each(?))"));
+    hist.Bind(1, now).Bind(2, ids);
+    if (hist.Step() != SQLITE_DONE) return fail("history");
+    Stmt resolve(db_, Prepared("UPDATE findings SET resolved_at=?, last_seen=coalesce((SELECT "
+                               "evaluated_at FROM evaluations e WHERE e.service=findings.service "
+                               "AND e.source=findings.source AND e.env=findings.env), last_seen) "
+                               "WHERE id IN (SELECT value FROM json_each(?))"));
+    resolve.Bind(1, now).Bind(2, ids);
+    if (resolve.Step() != SQLITE_DONE) return fail("resolve");
   }
-  nlohmann::json env_list = envs;
-  std::string env_text = env_list.dump();
-  Stmt hist(db_,
-            Prepared("INSERT INTO finding_history (id, first_seen, resolved_at, baseline_value, value) "
-                     "SELECT id, first_seen, ?, baseline_value, value FROM findings WHERE service=? AND "
-                     "source=? AND resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
-                     "env IN (SELECT value FROM json_each(?))"));
-  hist.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_text);
-  if (hist.Step() != SQLITE_DONE) return fail("history");
-  Stmt resolve(db_,
-               Prepared("UPDATE findings SET resolved_at=? WHERE service=? AND source=? AND "
-                        "resolved_at IS NULL AND id NOT IN (SELECT id FROM seen) AND "
-                        "env IN (SELECT value FROM json_each(?))"));
-  resolve.Bind(1, now).Bind(2, service).Bind(3, source).Bind(4, env_text);
-  if (resolve.Step() != SQLITE_DONE) return fail("resolve");
+  for (const auto& env : envs) {
+    Stmt e(db_, Prepared("INSERT INTO evaluations (service, source, env, evaluated_at) VALUES "
+                         "(?, ?, ?, ?) ON CONFLICT (service, source, env) DO UPDATE SET "
+                         "evaluated_at=excluded.evaluated_at"));
+    e.Bind(1, service).Bind(2, source).Bind(3, env).Bind(4, now);
+    if (e.Step() != SQLITE_DONE) return fail("evaluation");
+  }
   return own ? Exec("COMMIT") : Ok();
 }
 
@@ -286,9 +349,12 @@ FindingRecord ReadFinding(Stmt& q) {
   r.value = q.Text(12);
   return r;
 }
+// An open finding was last seen when its (service, source, env) was last evaluated.
 constexpr const char* kFindingColumns =
-    "SELECT id, service, source, path, env, rule, kind, severity, first_seen, last_seen, "
-    "resolved_at, baseline_value, value FROM findings ";
+    "SELECT id, service, source, path, env, rule, kind, severity, first_seen, "
+    "CASE WHEN resolved_at IS NULL THEN coalesce((SELECT evaluated_at FROM evaluations e WHERE "
+    "e.service=findings.service AND e.source=findings.source AND e.env=findings.env), last_seen) "
+    "ELSE last_seen END, resolved_at, baseline_value, value FROM findings ";
 }  // namespace
 
 std::optional<FindingRecord> Store::FindingById(const std::string& id) {

@@ -13,9 +13,11 @@ namespace drift::testing {
 
 class Alertmanager {
  public:
-  Alertmanager(const TempDir& dir, int port) : port_(port) {
-    dir.write("am.yml", "route: {receiver: blackhole, group_by: [team]}\n"
-                        "receivers: [{name: blackhole}]\n");
+  // `config`: the alertmanager.yml to run with (default: one receiver that drops everything).
+  Alertmanager(const TempDir& dir, int port, const std::string& config = "") : port_(port) {
+    dir.write("am.yml", !config.empty() ? config
+                                        : "route: {receiver: blackhole, group_by: [team]}\n"
+                                          "receivers: [{name: blackhole}]\n");
     child_ = std::make_unique<Child>(
         std::vector<std::string>{"/usr/bin/prometheus-alertmanager",
                                  "--config.file=" + dir.file("am.yml"),

@@ -35,6 +35,7 @@ struct HttpReply {
 struct HttpCall {
   std::string target;
   std::string authorization;
+  std::string body;
 };
 
 class TestHttpServer {
@@ -111,7 +112,8 @@ class TestHttpServer {
       http::read(stream, buf, req, ec);
       if (ec) return;
       ++requests_;
-      HttpCall call{std::string(req.target()), std::string(req[http::field::authorization])};
+      HttpCall call{std::string(req.target()), std::string(req[http::field::authorization]),
+                    req.body()};
       HttpReply r = handler_(call);
       if (r.delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(r.delay_ms));
       if (r.truncate) {

@@ -127,11 +127,13 @@ inline int FreePort() {
 // tried once, the first round's findings in) when constructed, killed when destroyed.
 class DaemonProcess {
  public:
-  DaemonProcess(const std::string& config, const std::string& log) : port(FreePort()) {
-    child = std::make_unique<Child>(
-        std::vector<std::string>{DRIFT_BINARY, "daemon", "-c", config, "--listen",
-                                 "127.0.0.1:" + std::to_string(port)},
-        log);
+  DaemonProcess(const std::string& config, const std::string& log,
+                const std::vector<std::string>& extra_args = {})
+      : port(FreePort()) {
+    std::vector<std::string> args{DRIFT_BINARY, "daemon", "-c", config, "--listen",
+                                  "127.0.0.1:" + std::to_string(port)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    child = std::make_unique<Child>(args, log);
     bool ready = WaitFor([&] { return HttpDo(url("/readyz")).status == 200; });
     INFO(ReadFile(log));
     REQUIRE(ready);
