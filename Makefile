@@ -1,7 +1,7 @@
 # Thin wrapper over the CMake presets; every target installs missing Debian packages first.
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo demo-daemon test test-asan bench clean
+.PHONY: deps build demo demo-daemon test test-asan fuzz bench clean
 
 deps:
 	@scripts/install-deps
@@ -26,8 +26,12 @@ test-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
 
+# libFuzzer targets, FUZZ_SECONDS each (default 60); a crash fails the run.
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)
+
 bench: build
 	bench/run
 
 clean:
-	rm -rf build build-debug build-asan
+	rm -rf build build-debug build-asan build-fuzz

@@ -1,6 +1,7 @@
 # Compiler warnings and sanitizer switches shared by every drift target.
 option(DRIFT_WERROR "Treat warnings as errors" OFF)
 option(DRIFT_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(DRIFT_FUZZ "Build the libFuzzer targets (clang), every library with fuzzer coverage" OFF)
 
 add_library(drift_options INTERFACE)
 target_compile_options(drift_options INTERFACE -Wall -Wextra)
@@ -10,6 +11,11 @@ endif()
 if(DRIFT_SANITIZE)
   target_compile_options(drift_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
                                                  -fno-sanitize-recover=undefined)
+  target_link_options(drift_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(DRIFT_FUZZ)
+  target_compile_options(drift_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                 -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(drift_options INTERFACE -fsanitize=address,undefined)
 endif()
 target_compile_definitions(drift_options INTERFACE DRIFT_VERSION="${PROJECT_VERSION}")

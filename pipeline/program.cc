@@ -243,7 +243,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
           report.warnings.push_back(st.error().message);
       }
       if (auto st = (*store)->Commit(); !st.ok())
-        report.warnings.push_back("state store: " + st.error().message);
+        report.warnings.push_back(st.error().message);
     }
   }
   size_t total = 0;

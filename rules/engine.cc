@@ -562,9 +562,10 @@ std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std
   size_t nodes = 0;
   for (const Document* d : docs) nodes += d ? d->node_count() : 0;
   size_t threads = threads_ ? threads_ : std::max(1u, std::thread::hardware_concurrency());
-  auto [split_depth, width] = nodes >= min_parallel_nodes_ && threads > 1
-                                  ? SplitPoint(docs) : std::pair<size_t, size_t>{0, 0};
-  size_t parts = std::min(width, threads * 16);
+  auto split = nodes >= min_parallel_nodes_ && threads > 1 ? SplitPoint(docs)
+                                                           : std::pair<size_t, size_t>{0, 0};
+  size_t split_depth = split.first;  // a plain variable: lambdas may capture it (clang 14)
+  size_t parts = std::min(split.second, threads * 16);
   if (parts < 2) return run(0, 1, 0);
   std::vector<std::vector<Finding>> out(parts);
   std::atomic<size_t> next{0};

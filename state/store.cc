@@ -180,7 +180,7 @@ Status Store::Exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return MakeError(msg);
+    return MakeError("state store: " + msg);
   }
   return Ok();
 }
@@ -220,7 +220,10 @@ Result<bool> Store::RecordSnapshot(const SnapshotRecord& s) {
     return MakeError("state store: " + msg);
   }
   if (own)
-    if (auto st = Exec("COMMIT"); !st.ok()) return st.error();
+    if (auto st = Exec("COMMIT"); !st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st.error();
+    }
   return changed;
 }
 
@@ -328,7 +331,12 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
     e.Bind(1, service).Bind(2, source).Bind(3, env).Bind(4, now);
     if (e.Step() != SQLITE_DONE) return fail("evaluation");
   }
-  return own ? Exec("COMMIT") : Ok();
+  if (!own) return Ok();
+  if (auto st = Exec("COMMIT"); !st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st;
+  }
+  return Ok();
 }
 
 namespace {

@@ -30,6 +30,10 @@ struct HttpReply {
   Headers headers;
   int delay_ms;
   bool truncate;  // announce a longer body than is sent, then close
+  // When set, these bytes are sent as the whole response (status line, headers and all),
+  // then the connection stalls `stall_ms` and closes: for answers no server should give.
+  std::string raw;
+  int stall_ms = 0;
 };
 
 struct HttpCall {
@@ -43,7 +47,10 @@ class TestHttpServer {
   using Handler = std::function<HttpReply(const HttpCall&)>;
 
   // With cert/key files the server speaks TLS.
-  explicit TestHttpServer(Handler handler, std::string cert = "", std::string key = "")
+  // `port` 0 picks a free one. With `listening` false the port is bound but refuses
+  // connections until Listen().
+  explicit TestHttpServer(Handler handler, std::string cert = "", std::string key = "",
+                          unsigned short port = 0, bool listening = true)
       : handler_(std::move(handler)), acceptor_(io_), tls_(!cert.empty()),
         ssl_(boost::asio::ssl::context::tls_server) {
     namespace net = boost::asio;
@@ -51,18 +58,23 @@ class TestHttpServer {
       ssl_.use_certificate_chain_file(cert);
       ssl_.use_private_key_file(key, net::ssl::context::pem);
     }
-    net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
+    net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port);
     acceptor_.open(ep.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(ep);
-    acceptor_.listen(1024);
     port_ = acceptor_.local_endpoint().port();
+    if (listening) Listen();
+  }
+
+  void Listen() {
+    acceptor_.listen(1024);
     accept_thread_ = std::thread([this] { AcceptLoop(); });
   }
 
   ~TestHttpServer() {
     stopping_ = true;
     boost::system::error_code ec;
+    if (!accept_thread_.joinable()) return;  // never listened
     {  // wake the blocking accept()
       boost::asio::io_context io;
       boost::asio::ip::tcp::socket poke(io);
@@ -116,6 +128,11 @@ class TestHttpServer {
                     req.body()};
       HttpReply r = handler_(call);
       if (r.delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(r.delay_ms));
+      if (!r.raw.empty()) {
+        boost::asio::write(stream, boost::asio::buffer(r.raw), ec);
+        if (r.stall_ms) std::this_thread::sleep_for(std::chrono::milliseconds(r.stall_ms));
+        return;
+      }
       if (r.truncate) {
         std::string raw = "HTTP/1.1 " + std::to_string(r.status) +
                           " OK\r\nContent-Type: " + r.content_type +
