@@ -120,8 +120,10 @@ class Loader {
     Simple(Get(root, "state"), "state", {{"path", &c_.state_path}}, true);
     Simple(Get(root, "secrets"), "secrets", {{"fingerprint_key", &c_.fingerprint_key}}, false);
     if (!c_.api_token.empty()) r_.CheckTemplate(Get(Get(root, "server"), "api_token"), c_.api_token);
-    if (!c_.fingerprint_key.empty())
+    if (!c_.fingerprint_key.empty()) {
       r_.CheckTemplate(Get(Get(root, "secrets"), "fingerprint_key"), c_.fingerprint_key);
+      c_.fingerprint_key_where = r_.Pos(Get(Get(root, "secrets"), "fingerprint_key"));
+    }
   }
 
  private:

@@ -100,6 +100,7 @@ struct Config {
   std::string api_token;         // may hold ${file:..}/${env:..}; resolved when used
   std::string state_path;        // resolved against dir; "" = no state store
   std::string fingerprint_key;   // may hold ${file:..}/${env:..}
+  Position fingerprint_key_where;
   std::vector<std::string> env_names() const;
   int env_index(std::string_view name) const;  // -1 when unknown
   const ServiceConfig* service(std::string_view name) const;

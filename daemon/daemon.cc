@@ -340,10 +340,14 @@ class Daemon {
     return groups;
   }
 
-  bool Reload() {
+  // `errors` (when given) receives every error of a rejected config, positioned.
+  bool Reload(std::vector<std::string>* errors = nullptr) {
     Diagnostics diags;
     auto program = LoadProgram(opts_.config_path, diags);
     if (!program) {
+      if (errors)
+        for (const auto& d : diags.Sorted())
+          if (!d.warning) errors->push_back(d.ToString());
       std::string first = diags.Sorted().empty() ? "" : diags.Sorted()[0].ToString();
       Log(spdlog::level::err, "reload rejected, keeping the running config: " + first);
       metrics_.Reloaded(false, UnixNow());
@@ -844,8 +848,10 @@ class Daemon {
       if (r.method != "POST") return json(405, {{"error", "use POST"}});
       if (!Authorized(r)) return json(401, {{"error", "missing or wrong bearer token"}});
       if (r.path == "/api/v1/reload") {
-        bool ok = Reload();
-        return json(ok ? 200 : 400, {{"reloaded", ok}});
+        std::vector<std::string> errors;
+        bool ok = Reload(&errors);
+        if (ok) return json(200, {{"reloaded", true}});
+        return json(400, {{"reloaded", false}, {"errors", errors}});
       }
       std::string svc = q("service");
       if (!svc.empty() && !g->program->config.service(svc))

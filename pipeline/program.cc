@@ -113,10 +113,10 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
     if (!k.ok() && options.check_secret_refs) {
       // drift validate runs where the secrets may not be (CI, a laptop): like the other
       // secret references, a warning there.
-      diags.Warning(Position{c.path, 0, 0}, "secrets.fingerprint_key: " + k.error().message);
+      diags.Warning(c.fingerprint_key_where, "secrets.fingerprint_key: " + k.error().message);
       key = "validate-only";
     } else if (!k.ok()) {
-      diags.Error(Position{c.path, 0, 0}, "secrets.fingerprint_key: " + k.error().message);
+      diags.Error(c.fingerprint_key_where, "secrets.fingerprint_key: " + k.error().message);
       return nullptr;
     } else {
       key = *k;

@@ -181,10 +181,10 @@ secrets: {fingerprint_key: "${file:/nonexistent/drift.key}"}
 )");
   r = Run({"validate", "-c", cfg});
   CHECK(r.code == 0);
-  CHECK(r.err.find(cfg + ": warning: secrets.fingerprint_key: ") == 0);
+  CHECK(r.err.find(cfg + ":7:28: warning: secrets.fingerprint_key: ") == 0);
   r = Run({"check", "-c", cfg});
   CHECK(r.code == 2);
-  CHECK(r.err.find(cfg + ": secrets.fingerprint_key: ") == 0);
+  CHECK(r.err.find(cfg + ":7:28: secrets.fingerprint_key: ") == 0);
 }
 
 TEST_CASE("no output format ever prints a secret") {

@@ -194,7 +194,11 @@ TEST_CASE("daemon: a broken reload keeps the running config and its findings") {
            std::string::npos;
   }));
   CHECK(d.Findings()["findings"].size() == 2);
-  CHECK(HttpDo(d.url("/api/v1/reload"), "POST", "Bearer t0ken").status == 400);
+  auto rejected = HttpDo(d.url("/api/v1/reload"), "POST", "Bearer t0ken");
+  CHECK(rejected.status == 400);
+  CHECK(nlohmann::json::parse(rejected.body) ==
+        nlohmann::json{{"reloaded", false},
+                       {"errors", {dir.file("drift.yaml") + ":4:1: unknown key 'bogus' in drift.yaml"}}});
   // A good config is taken by POST /api/v1/reload.
   dir.write("drift.yaml", Config(api.port(), "rules:\n  - ignore: api.replicas\n"));
   CHECK(HttpDo(d.url("/api/v1/reload"), "POST", "Bearer t0ken").status == 200);
@@ -438,6 +442,91 @@ TEST_CASE("daemon: connections beyond server.max_connections are closed at once 
   // With the idle ones gone, the daemon answers again, and counted what it refused.
   CHECK(WaitFor([&] { return d.Metric("drift_http_connections_rejected_total") >= 40; }));
   CHECK(HttpDo(d.url("/healthz")).status == 200);
+}
+
+}  // namespace
+}  // namespace drift
+
+namespace drift {
+namespace {
+
+TEST_CASE("daemon: 1 MB values under matches and replace, a 100000-character regex on reload") {
+  TempDir dir;
+  std::string big(1 << 20, 'a');
+  dir.write("prod.json", "{\"v\": \"" + big + "\", \"w\": \"" + big + "\"}");
+  dir.write("stage.json", "{\"v\": \"" + big + "b\", \"w\": \"" + big + "c\"}");
+  auto config = [](const std::string& pattern) {
+    return R"(version: 1
+environments: [prod, stage]
+defaults: {interval: 300ms, timeout: 2s}
+services:
+  app:
+    owner: team-app
+    sources:
+      conf: {type: file, path: "{env}.json"}
+rules:
+  - name: v-pattern
+    match: conf.v
+    expect: {matches: ")" + pattern + R"("}
+  - name: w-replace
+    match: conf.w
+    normalize: [{replace: {pattern: "(a*)*([bc]?)$", with: "x$2"}}]
+)";
+  };
+  dir.write("drift.yaml", config("(a|b)*"));
+  Daemon d(dir);
+  auto f = d.Findings();
+  REQUIRE(f["findings"].size() == 1);
+  CHECK(f["findings"][0]["path"] == "conf.w");
+  // A pattern RE2 cannot take: the reload is refused with its position, the daemon goes on.
+  dir.write("drift.yaml", config("(" + std::string(100000, 'a') + "){1000}"));
+  auto r = HttpDo(d.url("/api/v1/reload"), "POST");
+  CHECK(r.status == 400);
+  INFO(r.body);
+  CHECK(r.body.find("drift.yaml:12:23: invalid regex '(aaaa") != std::string::npos);
+  CHECK(r.body.size() < 1000);
+  CHECK(HttpDo(d.url("/healthz")).status == 200);
+  CHECK(d.Findings()["findings"].size() == 1);
+  // A long one that compiles is taken.
+  std::string alt = "a";
+  while (alt.size() < 100000) alt += "|b" + std::to_string(alt.size());
+  dir.write("drift.yaml", config(alt));
+  d.child->Signal(SIGHUP);
+  CHECK(WaitFor([&] {
+    auto now = d.Findings()["findings"];
+    return now.size() == 3;  // v matches neither env now, w still differs
+  }));
+}
+
+TEST_CASE("daemon: logs go to stderr, at the level asked for") {
+  TempDir dir;
+  testing::TestHttpServer api(Api);
+  WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
+  std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
+  pid_t pid;
+  std::string cfg = dir.file("drift.yaml");
+  for (std::string level : {"debug", "warn"}) {
+    std::vector<std::string> args{DRIFT_BINARY, "daemon", "-c", cfg, "--once", "--log-level", level};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(ReadFile(out) == "");
+    std::string logs = ReadFile(err);
+    INFO(logs);
+    CHECK(logs.find("warning cannot collect service app, source broken") != std::string::npos);
+    CHECK((logs.find(" debug collected service app, source conf, env prod") != std::string::npos) ==
+          (level == "debug"));
+    CHECK((logs.find(" info ") != std::string::npos) == (level == "debug"));
+  }
 }
 
 }  // namespace

@@ -122,6 +122,9 @@ TEST_CASE("deploy: the systemd unit runs the daemon, reloads with SIGHUP, stops 
   std::smatch m;
   REQUIRE(std::regex_search(unit, m, std::regex("\nTimeoutStopSec=([0-9]+)\n")));
   CHECK(std::stoi(m[1]) > 10);  // drift stops within 10 s
+  // Room for server.max_connections (1,000 by default) and collection.
+  REQUIRE(std::regex_search(unit, m, std::regex("\nLimitNOFILE=([0-9]+)\n")));
+  CHECK(std::stoi(m[1]) >= 4096);
 }
 
 // Grafana's variables as a user with "All" selected has them.
