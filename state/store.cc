@@ -266,14 +266,16 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
   for (Finding& f : findings) {
     bv = f.baseline_value ? DumpJson(*f.baseline_value) : "";
     v = f.value ? DumpJson(*f.value) : "";
+    // An open record keeps its first_seen; a new one, or one back after being resolved,
+    // starts now.
+    f.first_seen = now;
     if (auto it = open.find(f.id); it != open.end()) {
       Open& o = it->second;
       o.seen = true;
+      f.first_seen = o.first_seen;
       if (o.kind == FindingKindName(f.kind) && o.severity == SeverityName(f.severity) &&
-          o.baseline_value == bv && o.value == v) {
-        f.first_seen = o.first_seen;
+          o.baseline_value == bv && o.value == v)
         continue;
-      }
     }
     writes.push_back(Write{&f, std::move(bv), std::move(v)});
   }
@@ -282,25 +284,19 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
   std::sort(writes.begin(), writes.end(),
             [](const Write& a, const Write& b) { return a.f->id < b.f->id; });
   for (Write& w : writes) {
-    Finding& f = *w.f;
-    std::string_view kind = FindingKindName(f.kind), severity = SeverityName(f.severity);
-    // New, back after being resolved, or changed: an open record keeps its first_seen, a
-    // new or resolved one starts now; RETURNING gives the first_seen in force.
+    const Finding& f = *w.f;
     Stmt up(db_,
             Prepared("INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
                      "first_seen, last_seen, resolved_at, baseline_value, value) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                      "kind=excluded.kind, severity=excluded.severity, "
-                     "first_seen=CASE WHEN findings.resolved_at IS NULL THEN findings.first_seen "
-                     "ELSE excluded.first_seen END, "
-                     "last_seen=excluded.last_seen, resolved_at=NULL, "
-                     "baseline_value=excluded.baseline_value, value=excluded.value "
-                     "RETURNING first_seen"));
+                     "first_seen=excluded.first_seen, last_seen=excluded.last_seen, "
+                     "resolved_at=NULL, baseline_value=excluded.baseline_value, "
+                     "value=excluded.value"));
     up.Bind(1, f.id).Bind(2, f.service).Bind(3, f.source).Bind(4, f.path).Bind(5, f.env)
-        .Bind(6, f.rule).Bind(7, std::string(kind)).Bind(8, std::string(severity)).Bind(9, now)
-        .Bind(10, now).Bind(11, w.bv).Bind(12, w.v);
-    if (up.Step() != SQLITE_ROW) return fail("finding");
-    f.first_seen = up.Text(0);
+        .Bind(6, f.rule).Bind(7, std::string(FindingKindName(f.kind)))
+        .Bind(8, std::string(SeverityName(f.severity))).Bind(9, f.first_seen).Bind(10, now)
+        .Bind(11, w.bv).Bind(12, w.v);
     if (up.Step() != SQLITE_DONE) return fail("finding");
   }
   // Resolve the open records not seen again, in the envs evaluated; stale ones (`keep`:
