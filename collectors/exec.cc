@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "collectors/builtin.h"
 #include "core/interpolate.h"
@@ -72,7 +73,7 @@ class ExecCollector final : public BlockingCollector {
     for (const auto& a : argv) {
       auto r = ResolveSecretRefs(a, dir);
       if (!r.ok()) return r.error();
-      if (HasSecretRefs(a)) secrets.push_back(*r);
+      CollectResolvedSecrets(a, *r, secrets);
       args.push_back(*r);
     }
     std::vector<char*> cargv;
@@ -129,9 +130,14 @@ class ExecCollector final : public BlockingCollector {
       auto now = std::chrono::steady_clock::now();
       // The command itself is done but something it started keeps its stdout open: what it
       // printed is the output (`sh -c "daemon & echo {}"`).
-      if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
-        exited = true;
-        exited_at = now;
+      // Exited, but not reaped (WNOWAIT): while the zombie stays, its pid and process
+      // group number cannot be reused, so killing the group below cannot hit another.
+      if (!exited) {
+        siginfo_t info{};
+        if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+          exited = true;
+          exited_at = now;
+        }
       }
       if (exited && now - exited_at >= kExitGrace) break;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
@@ -161,16 +167,33 @@ class ExecCollector final : public BlockingCollector {
       }
       if (too_big) break;
     }
-    if (timed_out || too_big) kill(-pid, SIGKILL);
     for (auto& f : fds)
       if (f.fd >= 0) close(f.fd);
-    if (!exited)
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
     // Nothing the command started outlives the collection: its group, and whatever left
-    // the group (setsid) but still carries the marker.
+    // the group (setsid) but still carries the marker. The command itself, when it was not
+    // stopped for a timeout or its size, is let finish first (its output is complete, it may
+    // be on its way out) and reaped last, so its group number stays its own until then.
+    if (timed_out || too_big) {
+      kill(-pid, SIGKILL);
+    } else {
+      // Its output is closed; it may still run (a command that closed stdout and goes on):
+      // the timeout still bounds it.
+      while (!exited) {
+        siginfo_t info{};
+        if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+          exited = true;
+        } else if (std::chrono::steady_clock::now() >= deadline) {
+          timed_out = true;
+          break;
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+      }
+    }
     kill(-pid, SIGKILL);
     KillMarked(marker);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
     auto scrub = [&](std::string m) { return ScrubSecrets(std::move(m), secrets); };
     std::string what = argv[0];
     if (timed_out)
@@ -179,7 +202,8 @@ class ExecCollector final : public BlockingCollector {
     if (too_big)
       return MakeError(what + " printed more than " + std::to_string(max_size) +
                        " bytes (max_size)");
-    std::string tail = std::string(Trim(err));
+    // Masked before it is cut, so that no part of a secret survives the cut.
+    std::string tail = scrub(std::string(Trim(err)));
     if (tail.size() > kStderrKeep) tail = "…" + tail.substr(tail.size() - kStderrKeep);
     if (WIFSIGNALED(status))
       return MakeError(scrub(what + " was killed by signal " + std::to_string(WTERMSIG(status)) +

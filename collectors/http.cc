@@ -37,12 +37,12 @@ class HttpCollector final : public Collector {
     auto url = ResolveSecretRefs(o_.url, dir_);
     if (!url.ok()) return attempt->done(url.error());
     attempt->req.url = *url;
-    CollectSecrets(o_.url, *url, attempt->secrets);
+    CollectResolvedSecrets(o_.url, *url, attempt->secrets);
     for (const auto& [k, v] : o_.headers) {
       auto value = ResolveSecretRefs(v, dir_);
       if (!value.ok()) return attempt->done(MakeError("header " + k + ": " + value.error().message));
       attempt->req.headers[k] = *value;
-      CollectSecrets(v, *value, attempt->secrets);
+      CollectResolvedSecrets(v, *value, attempt->secrets);
     }
     attempt->req.ca_file = o_.ca_file;
     attempt->req.insecure = o_.insecure;
@@ -60,28 +60,6 @@ class HttpCollector final : public Collector {
     std::chrono::steady_clock::time_point deadline;
     Done done;
   };
-
-  // The values substituted for ${...} references (whole resolved strings when a template
-  // holds secrets), to scrub from error messages.
-  static void CollectSecrets(const std::string& tmpl, const std::string& resolved,
-                             std::vector<std::string>& out) {
-    if (!HasSecretRefs(tmpl)) return;
-    for (const auto& ref : SecretRefs(tmpl)) {
-      if (!ref.is_file) {
-        if (const char* v = std::getenv(ref.name.c_str())) out.push_back(v);
-      }
-    }
-    // ${file:} values are not re-read here; scrub what differs from the template instead.
-    size_t prefix = 0;
-    while (prefix < tmpl.size() && prefix < resolved.size() && tmpl[prefix] == resolved[prefix])
-      ++prefix;
-    size_t suffix = 0;
-    while (suffix < tmpl.size() - prefix && suffix < resolved.size() - prefix &&
-           tmpl[tmpl.size() - 1 - suffix] == resolved[resolved.size() - 1 - suffix])
-      ++suffix;
-    if (resolved.size() > prefix + suffix)
-      out.push_back(resolved.substr(prefix, resolved.size() - prefix - suffix));
-  }
 
   void Try(Runtime& rt, std::shared_ptr<Attempt> a) {
     ++a->tries;

@@ -196,4 +196,24 @@ std::string FormatDuration(std::chrono::milliseconds d) {
   return std::to_string(ms) + "ms";
 }
 
+void CollectResolvedSecrets(const std::string& tmpl, const std::string& resolved,
+                            std::vector<std::string>& out) {
+  if (!HasSecretRefs(tmpl)) return;
+  for (const auto& ref : SecretRefs(tmpl)) {
+    if (!ref.is_file) {
+      if (const char* v = std::getenv(ref.name.c_str())) out.push_back(v);
+    }
+  }
+  // ${file:} values are not re-read here; what differs from the template is.
+  size_t prefix = 0;
+  while (prefix < tmpl.size() && prefix < resolved.size() && tmpl[prefix] == resolved[prefix])
+    ++prefix;
+  size_t suffix = 0;
+  while (suffix < tmpl.size() - prefix && suffix < resolved.size() - prefix &&
+         tmpl[tmpl.size() - 1 - suffix] == resolved[resolved.size() - 1 - suffix])
+    ++suffix;
+  if (resolved.size() > prefix + suffix)
+    out.push_back(resolved.substr(prefix, resolved.size() - prefix - suffix));
+}
+
 }  // namespace drift

@@ -33,6 +33,11 @@ std::vector<SecretRef> SecretRefs(std::string_view s);
 
 // Replaces every occurrence of each secret value (3+ characters) in a message by "***".
 std::string ScrubSecrets(std::string message, const std::vector<std::string>& secrets);
+// Appends to `out` what ResolveSecretRefs put into `resolved` for the ${env:}/${file:}
+// references of `tmpl` (each env value, and the part of `resolved` that differs from the
+// template), for ScrubSecrets. Nothing when the template has no reference.
+void CollectResolvedSecrets(const std::string& tmpl, const std::string& resolved,
+                            std::vector<std::string>& out);
 
 // "30s", "5m", "1h", "500ms", "1h30m"; errors for anything else.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view s);

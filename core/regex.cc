@@ -65,13 +65,23 @@ std::string Regex::ReplaceAll(std::string_view text, std::string_view with) cons
   std::vector<re2::StringPiece> m(groups + 1);
   re2::StringPiece input(text.data(), text.size());
   std::string out;
-  size_t pos = 0;
+  size_t pos = 0;          // copied up to here
+  size_t search = 0;       // next match starts here or later
+  size_t last_end = std::string::npos;  // end of the previous match
   bool matched_any = false;
-  while (pos <= input.size()) {
-    if (!re_->Match(input, pos, input.size(), RE2::UNANCHORED, m.data(), groups + 1)) break;
-    matched_any = true;
+  while (search <= input.size()) {
+    if (!re_->Match(input, search, input.size(), RE2::UNANCHORED, m.data(), groups + 1)) break;
     size_t start = m[0].data() - input.data();
     size_t end = start + m[0].size();
+    if (start == end && start == last_end) {
+      // An empty match right after a match is not another one (as in Go and Python):
+      // move on by one character (a whole UTF-8 sequence).
+      size_t next = start + 1;
+      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+      search = next;
+      continue;
+    }
+    matched_any = true;
     out.append(text.substr(pos, start - pos));
     for (size_t i = 0; i < with.size(); ++i) {
       char c = with[i];
@@ -81,6 +91,11 @@ std::string Regex::ReplaceAll(std::string_view text, std::string_view with) cons
       }
       if (with[i + 1] == '$') {
         out += '$';
+        ++i;
+        continue;
+      }
+      if (with[i + 1] == '&') {  // the whole match, as ECMAScript and sed write it
+        out.append(m[0].data(), m[0].size());
         ++i;
         continue;
       }
@@ -100,12 +115,15 @@ std::string Regex::ReplaceAll(std::string_view text, std::string_view with) cons
       if (idx <= groups && m[idx].data()) out.append(m[idx].data(), m[idx].size());
       i = braced ? k : k - 1;
     }
+    pos = end;
+    last_end = end;
     if (end == start) {
-      // An empty match: copy one character and move on, so the loop always advances.
-      if (start < text.size()) out += text[start];
-      pos = start + 1;
+      // An empty match: the next one starts after this character (a whole UTF-8 sequence).
+      size_t next = start + 1;
+      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+      search = next;
     } else {
-      pos = end;
+      search = end;
     }
   }
   if (!matched_any) return std::string(text);

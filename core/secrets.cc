@@ -16,27 +16,47 @@ bool IsSecretName(std::string_view name) {
   return false;
 }
 
-bool HasPemPrivateKey(std::string_view text) {
-  for (size_t at = text.find("-----BEGIN "); at != std::string_view::npos;
+namespace {
+
+// The next "-----BEGIN <label>-----" at or after `from` whose label names a private key
+// (PKCS#1/#8, EC, OpenSSH, "PGP PRIVATE KEY BLOCK"): its start and its label.
+bool FindPrivateKey(std::string_view text, size_t from, size_t& at, std::string_view& label) {
+  for (at = text.find("-----BEGIN ", from); at != std::string_view::npos;
        at = text.find("-----BEGIN ", at + 1)) {
-    size_t eol = text.find("-----", at + 11);
-    if (eol == std::string_view::npos) return false;
-    std::string_view label = text.substr(at + 11, eol - at - 11);
-    if (label.size() < 80 && label.ends_with("PRIVATE KEY")) return true;
+    size_t close = text.find("-----", at + 11);
+    if (close == std::string_view::npos) return false;
+    label = text.substr(at + 11, close - at - 11);
+    if (label.size() < 80 && label.find("PRIVATE KEY") != std::string_view::npos) return true;
   }
   return false;
 }
 
+}  // namespace
+
+bool HasPemPrivateKey(std::string_view text) {
+  size_t at;
+  std::string_view label;
+  return FindPrivateKey(text, 0, at, label);
+}
+
 namespace {
 
-// Characters that end a URL written inside other text.
+// Characters that end a URL written inside other text. Everything else (`;`, `,`, `)`, `'`)
+// may be part of a password or a query value, and masking a little more is safe.
 bool EndsUrl(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '<' ||
-         c == '>' || c == '`' || c == ',' || c == ';' || c == ')' || c == ']' || c == '}';
+  return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '<' || c == '>' ||
+         c == '`' || c == '\0';
 }
 
 bool SchemeChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+}
+
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
 }
 
 }  // namespace
@@ -56,33 +76,36 @@ bool ReplaceUrlSecrets(std::string& text,
     size_t begin = pos + 3;
     size_t end = begin;
     while (end < text.size() && !EndsUrl(text[end])) ++end;
-    // User info: up to the last '@' of the authority (a password may hold '@' or '/',
-    // so the authority is taken to the last '@' before the path's first '/' after it).
-    size_t auth_end = end;
-    for (size_t i = begin; i < end; ++i)
-      if (text[i] == '?' || text[i] == '#') {
-        auth_end = i;
-        break;
-      }
-    size_t at = text.rfind('@', auth_end == 0 ? 0 : auth_end - 1);
-    if (at != std::string::npos && at >= begin && at < auth_end) {
+    size_t query = begin;  // the first '?' or '#', else the end
+    while (query < end && text[query] != '?' && text[query] != '#') ++query;
+    size_t slash = begin;  // where the authority ends by the RFC
+    while (slash < query && text[slash] != '/') ++slash;
+    // User info ends at the last '@' before the query. An '@' past a '/' is still user info
+    // when what precedes the '/' is "user:pass…" (raw '/' in passwords is common), but not
+    // when it is "host:port" (`https://h:8443/u/bob@x.com`).
+    size_t at = std::string::npos;
+    for (size_t i = begin; i < query; ++i)
+      if (text[i] == '@') at = i;
+    if (at != std::string::npos && at > slash) {
+      std::string_view head(text.data() + begin, slash - begin);
+      size_t colon = head.find(':');
+      if (colon == std::string_view::npos || AllDigits(head.substr(colon + 1))) at = std::string::npos;
+    }
+    if (at != std::string::npos) {
       size_t colon = text.find(':', begin);
-      if (colon != std::string::npos && colon < at) {
+      if (colon < at && at > colon + 1) {
         std::string_view pw(text.data() + colon + 1, at - colon - 1);
-        if (!pw.empty()) {
-          std::string r = replace(pw);
-          text.replace(colon + 1, pw.size(), r);
-          long delta = static_cast<long>(r.size()) - static_cast<long>(pw.size());
-          end += delta;
-          auth_end += delta;
-          changed = true;
-        }
+        std::string r = replace(pw);
+        long delta = static_cast<long>(r.size()) - static_cast<long>(pw.size());
+        text.replace(colon + 1, pw.size(), r);
+        end += delta;
+        query += delta;
+        changed = true;
       }
     }
     // Query parameters with secret names.
-    size_t q = text.find('?', begin);
-    if (q != std::string::npos && q < end) {
-      size_t i = q + 1;
+    if (query < end && text[query] == '?') {
+      size_t i = query + 1;
       while (i < end) {
         size_t amp = i;
         while (amp < end && text[amp] != '&' && text[amp] != '#') ++amp;
@@ -91,8 +114,8 @@ bool ReplaceUrlSecrets(std::string& text,
             IsSecretName(std::string_view(text.data() + i, eq - i)) && amp > eq + 1) {
           std::string_view v(text.data() + eq + 1, amp - eq - 1);
           std::string r = replace(v);
-          text.replace(eq + 1, v.size(), r);
           long delta = static_cast<long>(r.size()) - static_cast<long>(v.size());
+          text.replace(eq + 1, v.size(), r);
           end += delta;
           amp += delta;
           changed = true;
@@ -108,12 +131,16 @@ bool ReplaceUrlSecrets(std::string& text,
 
 std::string MaskSecretsInText(std::string text) {
   ReplaceUrlSecrets(text, [](std::string_view) { return std::string("***"); });
-  size_t at;
-  while ((at = text.find("-----BEGIN ")) != std::string::npos && HasPemPrivateKey(text.substr(at))) {
-    size_t end = text.find("PRIVATE KEY-----", at);
-    size_t end2 = text.find("PRIVATE KEY-----", end + 16);  // the END line
-    size_t stop = end2 == std::string::npos ? end + 16 : end2 + 16;
+  // Each private key from its BEGIN line to the END line of the same label, or to the end
+  // of the text when it was cut.
+  size_t from = 0, at;
+  std::string_view label;
+  while (FindPrivateKey(text, from, at, label)) {
+    std::string end_line = "-----END " + std::string(label) + "-----";
+    size_t end = text.find(end_line, at);
+    size_t stop = end == std::string::npos ? text.size() : end + end_line.size();
     text.replace(at, stop - at, "[private key]");
+    from = at + 13;
   }
   return text;
 }

@@ -502,6 +502,13 @@ class Daemon {
       auto findings = g->evaluator->Evaluate(*grp.service, owner, grp.source->name, ptrs, redact_all);
       std::string now = Now();
       auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
+      // Restarted (or reloaded) while a source is down: what it touched is in the store.
+      bool any_unknown = false;
+      for (const auto& u : unknown_since) any_unknown = any_unknown || !u.empty();
+      if (any_unknown && previous.empty() && store_) {
+        std::lock_guard<std::mutex> lock(store_mu_);
+        previous = store_->OpenFindings(grp.service->name, grp.source->name);
+      }
       std::vector<std::string> keep =
           KeepStale(g->program->config, g->evaluator->BaselineFor(*grp.service), unknown_since,
                     previous, findings);

@@ -32,9 +32,19 @@ std::string FormatSteps(const std::vector<PathStep>& steps, bool secret_source,
         if (i > 0 && IsSecretKey(s.key)) secret = true;
         break;
       case StepView::Kind::kIndex: AppendIndex(out, s.index); break;
-      case StepView::Kind::kKeyed:
-        AppendKeyed(out, s.key, secret ? redactor.Fingerprint(s.value) : std::string(s.value));
+      case StepView::Kind::kKeyed: {
+        std::string value;
+        if (secret) {
+          value = redactor.Fingerprint(s.value);
+        } else {
+          // A key value holding a URL password or a private key is masked like any value.
+          bool masked = false;
+          auto shown = redactor.StringJson(s.value, masked);
+          value = masked ? shown.get<std::string>() : std::string(s.value);
+        }
+        AppendKeyed(out, s.key, value);
         break;
+      }
     }
   }
   return out;

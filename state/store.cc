@@ -84,13 +84,16 @@ const char* kMigrations[] = {
     // scan of every finding ever kept; and when each (service, source, env) was last
     // evaluated, which is an open finding's last_seen (so an unchanged finding costs no
     // write). No index by path: every write paid for it, and only `drift history` reads it.
+    // with_env, owner and redacted let a restarted daemon show an open finding as it was
+    // while its source is down (stale).
     R"(CREATE TABLE findings_v2 (
          id TEXT PRIMARY KEY, service TEXT NOT NULL, source TEXT NOT NULL, path TEXT NOT NULL,
          env TEXT NOT NULL, rule TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,
          first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, resolved_at TEXT,
-         baseline_value TEXT, value TEXT) WITHOUT ROWID;
+         baseline_value TEXT, value TEXT, with_env TEXT, owner TEXT,
+         redacted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
        INSERT INTO findings_v2 SELECT id, service, source, path, env, rule, kind, severity,
-         first_seen, last_seen, resolved_at, baseline_value, value FROM findings;
+         first_seen, last_seen, resolved_at, baseline_value, value, NULL, NULL, 0 FROM findings;
        DROP TABLE findings;
        ALTER TABLE findings_v2 RENAME TO findings;
        CREATE INDEX findings_open ON findings (service, source) WHERE resolved_at IS NULL;
@@ -125,23 +128,37 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (auto s = store->Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
       !s.ok())
     return MakeError(path + ": " + s.error().message);
+  // The version is read and the migrations run in one write transaction, so two processes
+  // opening an old store at once migrate it once.
+  if (auto s = store->Exec("BEGIN IMMEDIATE"); !s.ok()) return MakeError(path + ": " + s.error().message);
   int version = 0;
   {
     Stmt q(db, "SELECT version FROM schema_version");
-    if (q.ok() && q.Step() == SQLITE_ROW) version = std::stoi(q.Text(0));
+    if (q.ok() && q.Step() == SQLITE_ROW) version = sqlite3_column_int(q.raw(), 0);
   }
-  if (version > kSchemaVersion)
+  if (version > kSchemaVersion) {
+    (void)store->Exec("ROLLBACK");
     return MakeError(path + " has schema version " + std::to_string(version) +
                      ", newer than this drift understands (" + std::to_string(kSchemaVersion) + ")");
+  }
   for (int v = version; v < kSchemaVersion; ++v) {
-    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
-                      "DELETE FROM schema_version; INSERT INTO schema_version VALUES (" +
-                      std::to_string(v + 1) + "); COMMIT;";
-    if (auto s = store->Exec(sql); !s.ok()) {
+    if (auto s = store->Exec(kMigrations[v]); !s.ok()) {
       (void)store->Exec("ROLLBACK");
       return MakeError(path + ": migration to schema " + std::to_string(v + 1) + " failed: " +
                        s.error().message);
     }
+  }
+  if (version < kSchemaVersion) {
+    std::string set = "DELETE FROM schema_version; INSERT INTO schema_version VALUES (" +
+                      std::to_string(kSchemaVersion) + ")";
+    if (auto s = store->Exec(set); !s.ok()) {
+      (void)store->Exec("ROLLBACK");
+      return MakeError(path + ": " + s.error().message);
+    }
+  }
+  if (auto s = store->Exec("COMMIT"); !s.ok()) {
+    (void)store->Exec("ROLLBACK");
+    return MakeError(path + ": " + s.error().message);
   }
   return store;
 }
@@ -287,16 +304,19 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
     const Finding& f = *w.f;
     Stmt up(db_,
             Prepared("INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
-                     "first_seen, last_seen, resolved_at, baseline_value, value) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                     "first_seen, last_seen, resolved_at, baseline_value, value, with_env, owner, "
+                     "redacted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (id) DO UPDATE SET "
                      "kind=excluded.kind, severity=excluded.severity, "
                      "first_seen=excluded.first_seen, last_seen=excluded.last_seen, "
                      "resolved_at=NULL, baseline_value=excluded.baseline_value, "
-                     "value=excluded.value"));
+                     "value=excluded.value, with_env=excluded.with_env, owner=excluded.owner, "
+                     "redacted=excluded.redacted"));
     up.Bind(1, f.id).Bind(2, f.service).Bind(3, f.source).Bind(4, f.path).Bind(5, f.env)
         .Bind(6, f.rule).Bind(7, std::string(FindingKindName(f.kind)))
         .Bind(8, std::string(SeverityName(f.severity))).Bind(9, f.first_seen).Bind(10, now)
-        .Bind(11, w.bv).Bind(12, w.v);
+        .Bind(11, w.bv).Bind(12, w.v).Bind(13, f.with_env).Bind(14, f.owner)
+        .Bind(15, static_cast<int64_t>(f.redacted));
     if (up.Step() != SQLITE_DONE) return fail("finding");
   }
   // Resolve the open records not seen again, in the envs evaluated; stale ones (`keep`:
@@ -360,6 +380,43 @@ constexpr const char* kFindingColumns =
     "e.service=findings.service AND e.source=findings.source AND e.env=findings.env), last_seen) "
     "ELSE last_seen END, resolved_at, baseline_value, value FROM findings ";
 }  // namespace
+
+std::vector<Finding> Store::OpenFindings(const std::string& service, const std::string& source) {
+  std::vector<Finding> out;
+  Stmt q(db_, Prepared("SELECT id, path, env, with_env, rule, kind, severity, owner, "
+                       "baseline_value, value, redacted, first_seen FROM findings WHERE "
+                       "service=? AND source=? AND resolved_at IS NULL"));
+  q.Bind(1, service).Bind(2, source);
+  while (q.Step() == SQLITE_ROW) {
+    Finding f;
+    f.id = q.Text(0);
+    f.service = service;
+    f.source = source;
+    f.path = q.Text(1);
+    f.env = q.Text(2);
+    f.with_env = q.Text(3);
+    f.rule = q.Text(4);
+    std::string kind = q.Text(5);
+    for (auto k : {FindingKind::kChanged, FindingKind::kMissing, FindingKind::kExtra,
+                   FindingKind::kType, FindingKind::kSame, FindingKind::kPattern,
+                   FindingKind::kSkew})
+      if (FindingKindName(k) == kind) f.kind = k;
+    if (auto sev = ParseSeverity(q.Text(6))) f.severity = *sev;
+    f.owner = q.Text(7);
+    auto json = [](const std::string& text) -> std::optional<nlohmann::ordered_json> {
+      if (text.empty()) return std::nullopt;
+      auto j = nlohmann::ordered_json::parse(text, nullptr, false);
+      if (j.is_discarded()) return std::nullopt;
+      return j;
+    };
+    f.baseline_value = json(q.Text(8));
+    f.value = json(q.Text(9));
+    f.redacted = sqlite3_column_int(q.raw(), 10) != 0;
+    f.first_seen = q.Text(11);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
 
 std::optional<FindingRecord> Store::FindingById(const std::string& id) {
   Stmt q(db_, (std::string(kFindingColumns) + "WHERE id=?").c_str());

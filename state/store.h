@@ -60,6 +60,9 @@ class Store {
   // evaluated at once). Without it each record is its own transaction.
   Status Begin();
   Status Commit();
+  // The open findings of a (service, source) as they were last recorded (no message, file
+  // or line), for a daemon restarted while a source is down.
+  std::vector<Finding> OpenFindings(const std::string& service, const std::string& source);
   // The (service, source, env) hashes and times of the last snapshots.
   std::vector<SnapshotRecord> LatestSnapshots();
   std::optional<FindingRecord> FindingById(const std::string& id);

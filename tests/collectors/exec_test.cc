@@ -11,7 +11,10 @@ TEST_CASE("exec: argv per env, no shell, output parsed") {
   TempDir dir;
   auto b = BuildCollector(dir, R"({type: exec, command: [printf, '{"env": "%s", "x": "$HOME"}', "{env}"]})");
   REQUIRE(b->collector);
-  CHECK(AsJson(*b->Collect()) == R"({"env":"stage","x":"$HOME"})");
+  auto first = b->Collect();
+  INFO((first.ok() ? "" : first.error().ToString()));
+  REQUIRE(first.ok());
+  CHECK(AsJson(*first) == R"({"env":"stage","x":"$HOME"})");
   dir.write("print.sh", "#!/bin/sh\necho \"cwd: $(basename $(pwd))\"\necho \"arg: $1\"\n");
   std::filesystem::permissions(dir.file("print.sh"), std::filesystem::perms::owner_all);
   auto rel = BuildCollector(dir, "{type: exec, command: [./print.sh, \"{ENV}\"]}");
@@ -86,6 +89,13 @@ TEST_CASE("exec: a command that exits is read even when what it started keeps st
       dir, "{type: exec, command: [sh, -c, 'setsid sleep 314 & sleep 30'], timeout: 300ms}");
   CHECK_FALSE(t->Collect().ok());
   CHECK(testing::WaitForCount([] { return Sleepers("314"); }, 0));
+  // A command that closes its output and runs on is still bounded by its timeout.
+  auto closed = testing::BuildCollector(
+      dir, "{type: exec, command: [sh, -c, 'exec >&- 2>&-; sleep 315'], timeout: 300ms}");
+  auto c = closed->Collect();
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().message == "sh timed out after 300ms (killed its process group)");
+  CHECK(testing::WaitForCount([] { return Sleepers("315"); }, 0));
 }
 
 }  // namespace

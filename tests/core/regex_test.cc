@@ -21,6 +21,10 @@ TEST_CASE("regex: RE2 full match, search, replace with $N groups") {
   auto star = Regex::Compile("x*");
   REQUIRE(star.ok());
   CHECK(star->ReplaceAll("abc", "-") == "-a-b-c-");
+  // As Go and Python: no empty match right after a match; UTF-8 stays whole.
+  CHECK(Regex::Compile("a*")->ReplaceAll("baaac", "-") == "-b-c-");
+  CHECK(star->ReplaceAll("\xC3\xA9", "-") == "-\xC3\xA9-");
+  CHECK(Regex::Compile("b+")->ReplaceAll("abbc", "<$&>") == "a<bb>c");
   // A $ not followed by a group number stays as written.
   CHECK(Regex::Compile("b")->ReplaceAll("abc", "$x${") == "a$x${c");
 }

@@ -16,6 +16,16 @@ TEST_CASE("secrets: URL passwords and secret query values masked in messages") {
   CHECK(MaskSecretsInText("no url: a:b@c") == "no url: a:b@c");
   CHECK(MaskSecretsInText("key -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE "
                           "KEY----- tail") == "key [private key] tail");
+  // Characters legal in a password do not end the URL; a host:port before '/' is no password.
+  CHECK(MaskSecretsInText("amqp://app:p;ss,w)rd@mq/ ok") == "amqp://app:***@mq/ ok");
+  CHECK(MaskSecretsInText("postgres://u:pa/ss@db/x") == "postgres://u:***@db/x");
+  CHECK(MaskSecretsInText("https://h:8443/u/bob@x.com") == "https://h:8443/u/bob@x.com");
+  CHECK(MaskSecretsInText("GET https://h/x?token=a,b;c&x=1") == "GET https://h/x?token=***&x=1");
+  // A key cut short is masked to the end; a second key after it too; PGP keys as well.
+  CHECK(MaskSecretsInText("a -----BEGIN EC PRIVATE KEY-----\nAAAA") == "a [private key]");
+  CHECK(MaskSecretsInText("-----BEGIN PRIVATE KEY-----\nA\n-----END PRIVATE KEY-----\n-----BEGIN "
+                          "PGP PRIVATE KEY BLOCK-----\nB\n-----END PGP PRIVATE KEY BLOCK-----") ==
+        "[private key]\n[private key]");
 }
 
 TEST_CASE("secrets: replace callback sees each secret once") {

@@ -47,9 +47,9 @@ rules:
     expect: differ
     severity: critical
 )");
-  testing::DaemonProcess d(dir.file("drift.yaml"), dir.file("daemon.log"));
+  auto dp = std::make_unique<testing::DaemonProcess>(dir.file("drift.yaml"), dir.file("daemon.log"));
   auto findings = [&] {
-    return nlohmann::json::parse(HttpDo(d.url("/api/v1/findings")).body)["findings"];
+    return nlohmann::json::parse(HttpDo(dp->url("/api/v1/findings")).body)["findings"];
   };
   auto before = findings();
   // workers changed in stage and sandbox; SECRET_KEY the same in sandbox as in stage.
@@ -66,7 +66,7 @@ rules:
 
   stage_down = true;
   REQUIRE(WaitFor([&] {
-    return d.Metric("drift_source_up{env=\"stage\",service=\"app\",source=\"conf\"}") == 0;
+    return dp->Metric("drift_source_up{env=\"stage\",service=\"app\",source=\"conf\"}") == 0;
   }));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // several rounds down
   auto during = findings();
@@ -85,6 +85,7 @@ rules:
   }
   CHECK(stale == 2);
   // Their series stay; the alerts keep firing with the same start.
+  auto& d = *dp;
   CHECK(d.Metric("drift_findings{env=\"sandbox\",owner=\"team-app\",rule=\"secrets-never-shared\","
                  "service=\"app\",severity=\"critical\",source=\"conf\"}") == 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past a resend
@@ -96,6 +97,23 @@ rules:
   std::string page = HttpDo(d.url("/")).body;
   CHECK(page.find("stale since") != std::string::npos);
   CHECK(page.find("down") != std::string::npos);
+
+  // Restarted while stage is still down: the store gives the stale findings back.
+  dp->child->Signal(SIGTERM);
+  CHECK(dp->child->Wait(std::chrono::seconds(10)) == 0);
+  dp = std::make_unique<testing::DaemonProcess>(dir.file("drift.yaml"), dir.file("daemon.log"));
+  auto after = findings();
+  INFO(after.dump(1));
+  REQUIRE(after.size() == 3);
+  for (const auto& f : after) {
+    bool touched = f["env"] == "stage" || f["kind"] == "same";
+    CHECK(f.value("stale", false) == touched);
+    if (f["kind"] == "same") {
+      CHECK(f["first_seen"] == same_first_seen);
+      CHECK(f["with_env"] == "stage");
+      CHECK(f["redacted"] == true);  // SECRET_KEY: a secret-named key
+    }
+  }
 
   // Recovery: the fresh evaluation decides; first_seen is the original one.
   stage_down = false;
