@@ -131,7 +131,8 @@ int Check(const std::string& config_path, const std::string& format, const std::
   CheckReport report = RunCheck(*program, co);
   if (timings)
     err << "drift: timings: collect+parse " << report.collect_seconds << " s, evaluate "
-        << report.evaluate_seconds << " s, " << report.findings.size() << " findings\n";
+        << report.evaluate_seconds << " s, state store " << report.record_seconds << " s, "
+        << report.findings.size() << " findings\n";
   for (const auto& w : report.warnings) err << "drift: warning: " << w << "\n";
   for (const auto& e : report.errors)
     err << "drift: cannot collect service " << e.service << ", source " << e.source << ", env "

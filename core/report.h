@@ -23,6 +23,7 @@ struct CheckReport {
   size_t sources = 0;  // (service, source, env) collections attempted
   size_t sources_failed = 0;
   double collect_seconds = 0, evaluate_seconds = 0;  // for --timings and benchmarks
+  double record_seconds = 0;                          // writing the state store
   std::vector<std::string> warnings;  // e.g. the state store could not be written
   size_t count(Severity s) const {
     size_t n = 0;

@@ -120,7 +120,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   // durable once synced at checkpoint, and atomic always (kill -9 safe).
   // A large page cache: finding ids are hashes, so each evaluation's writes land all over
   // the findings table's B-tree.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+  // page_size counts only for a new file (before WAL): larger pages make the bulk writes of a
+  // first check cheaper.
+  for (const char* pragma : {"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                              "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY",
                              "PRAGMA cache_size=-65536"}) {
     if (auto s = store->Exec(pragma); !s.ok()) return MakeError(path + ": " + s.error().message);
