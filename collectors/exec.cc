@@ -97,7 +97,13 @@ class ExecCollector final : public BlockingCollector {
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     // Its own process group, so a timeout kills whatever the command started too.
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    // drift ignores SIGXFSZ (a full store is an error, not a stop); the command gets the
+    // default back, as it would from a shell.
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGXFSZ);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attr, 0);
     // The environment marks everything the command starts, so it can all be ended after.
     std::string marker = NewMarker();
