@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -35,6 +36,13 @@ class Stmt {
   Stmt& Bind(int i, const std::string& v) {
     if (v.empty()) sqlite3_bind_null(s_, i);
     else sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  // Without a copy: `v` must outlive the statement's next Step (the hot path binds fields of
+  // objects that do, and string literals).
+  Stmt& BindStatic(int i, std::string_view v) {
+    if (v.empty()) sqlite3_bind_null(s_, i);
+    else sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Stmt& Bind(int i, int64_t v) {
@@ -279,6 +287,7 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
   struct Write {
     Finding* f;
     std::string bv, v;
+    uint64_t order;  // the id's first 16 hex digits as a number: a cheap sort key
   };
   std::vector<Write> writes;
   std::string bv, v;
@@ -296,12 +305,18 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
           o.baseline_value == bv && o.value == v)
         continue;
     }
-    writes.push_back(Write{&f, std::move(bv), std::move(v)});
+    uint64_t order = 0;
+    for (size_t k = 0; k < f.id.size() && k < 16; ++k) {
+      char c = f.id[k];
+      order = order * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    writes.push_back(Write{&f, std::move(bv), std::move(v), order});
   }
   // Written in id order: ids are hashes, and keys inserted in order fill the b-tree's pages
   // one after the other instead of splitting pages all over it.
-  std::sort(writes.begin(), writes.end(),
-            [](const Write& a, const Write& b) { return a.f->id < b.f->id; });
+  std::sort(writes.begin(), writes.end(), [](const Write& a, const Write& b) {
+    return a.order != b.order ? a.order < b.order : a.f->id < b.f->id;
+  });
   for (Write& w : writes) {
     const Finding& f = *w.f;
     Stmt up(db_,
@@ -314,11 +329,11 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
                      "resolved_at=NULL, baseline_value=excluded.baseline_value, "
                      "value=excluded.value, with_env=excluded.with_env, owner=excluded.owner, "
                      "redacted=excluded.redacted"));
-    up.Bind(1, f.id).Bind(2, f.service).Bind(3, f.source).Bind(4, f.path).Bind(5, f.env)
-        .Bind(6, f.rule).Bind(7, std::string(FindingKindName(f.kind)))
-        .Bind(8, std::string(SeverityName(f.severity))).Bind(9, f.first_seen).Bind(10, now)
-        .Bind(11, w.bv).Bind(12, w.v).Bind(13, f.with_env).Bind(14, f.owner)
-        .Bind(15, static_cast<int64_t>(f.redacted));
+    up.BindStatic(1, f.id).BindStatic(2, f.service).BindStatic(3, f.source).BindStatic(4, f.path)
+        .BindStatic(5, f.env).BindStatic(6, f.rule).BindStatic(7, FindingKindName(f.kind))
+        .BindStatic(8, SeverityName(f.severity)).BindStatic(9, f.first_seen).BindStatic(10, now)
+        .BindStatic(11, w.bv).BindStatic(12, w.v).BindStatic(13, f.with_env)
+        .BindStatic(14, f.owner).Bind(15, static_cast<int64_t>(f.redacted));
     if (up.Step() != SQLITE_DONE) return fail("finding");
   }
   // Resolve the open records not seen again, in the envs evaluated; stale ones (`keep`:
