@@ -485,15 +485,21 @@ class Daemon {
     // Envs whose source failed, with the time each became unknown: what they touch keeps
     // its last known state (SPEC §4).
     std::vector<std::string> unknown_since(c.environments.size());
+    bool any_unknown = false;
     for (size_t ti : grp.targets) {
       const auto& st = g->states[ti];
-      if (!st.doc && st.tried && !st.last_error.empty())
+      if (!st.doc && st.tried && !st.last_error.empty()) {
         unknown_since[g->targets[ti]->env] = st.unknown_since;
+        any_unknown = true;
+      }
     }
-    std::vector<Finding> previous = grp.findings;
+    // The last known findings matter only while something is unknown (copied only then: a
+    // group can hold thousands).
+    std::vector<Finding> previous;
+    if (any_unknown) previous = grp.findings;
     bool redact_all = false;
     for (size_t ti : grp.targets) redact_all = redact_all || g->targets[ti]->collector->redact_all();
-    runtime_->Blocking([this, g, gi, docs, redact_all, unknown_since,
+    runtime_->Blocking([this, g, gi, docs, redact_all, unknown_since, any_unknown,
                         previous = std::move(previous)]() mutable {
       auto& grp = g->groups[gi];
       std::vector<const Document*> ptrs;
@@ -503,8 +509,6 @@ class Daemon {
       std::string now = Now();
       auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
       // Restarted (or reloaded) while a source is down: what it touched is in the store.
-      bool any_unknown = false;
-      for (const auto& u : unknown_since) any_unknown = any_unknown || !u.empty();
       if (any_unknown && previous.empty() && store_) {
         std::lock_guard<std::mutex> lock(store_mu_);
         previous = store_->OpenFindings(grp.service->name, grp.source->name);

@@ -270,17 +270,19 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
   // says the same needs no write (a re-evaluation where nothing changed writes one row per
   // env), and the records not seen again are what gets resolved.
   struct Open {
-    std::string first_seen, kind, severity, baseline_value, value, env;
+    std::string first_seen, kind, severity, baseline_value, value, env, with_env, owner;
     bool seen = false;
   };
   std::unordered_map<std::string, Open> open;
   {
-    Stmt q(db_, Prepared("SELECT id, first_seen, kind, severity, baseline_value, value, env FROM "
-                         "findings WHERE service=? AND source=? AND resolved_at IS NULL"));
+    Stmt q(db_, Prepared("SELECT id, first_seen, kind, severity, baseline_value, value, env, "
+                         "with_env, owner FROM findings WHERE service=? AND source=? AND "
+                         "resolved_at IS NULL"));
     q.Bind(1, service).Bind(2, source);
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW)
-      open.emplace(q.Text(0), Open{q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6)});
+      open.emplace(q.Text(0), Open{q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6),
+                                   q.Text(7), q.Text(8)});
     if (rc != SQLITE_DONE) return fail("read");
   }
   // What needs a write: new, back after being resolved, or changed.
@@ -302,7 +304,7 @@ Status Store::RecordFindings(const std::string& service, const std::string& sour
       o.seen = true;
       f.first_seen = o.first_seen;
       if (o.kind == FindingKindName(f.kind) && o.severity == SeverityName(f.severity) &&
-          o.baseline_value == bv && o.value == v)
+          o.baseline_value == bv && o.value == v && o.with_env == f.with_env && o.owner == f.owner)
         continue;
     }
     uint64_t order = 0;
