@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "core/strings.h"
+
 namespace drift {
 
 namespace {
@@ -11,14 +13,6 @@ namespace {
 // that users do write (long alternations of host names).
 constexpr int64_t kMaxProgramMemory = 64 << 20;
 }  // namespace
-
-std::string Abbreviate(std::string_view text, size_t max) {
-  if (text.size() <= max) return std::string(text);
-  size_t cut = max;
-  // Do not split a UTF-8 sequence.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "…";
-}
 
 Result<Regex> Regex::Compile(std::string_view pattern) {
   RE2::Options options;
@@ -28,7 +22,8 @@ Result<Regex> Regex::Compile(std::string_view pattern) {
   if (!re->ok()) {
     std::string why = re->error();
     // RE2 quotes the offending part of the pattern, which may be huge.
-    return MakeError("invalid regex '" + Abbreviate(pattern) + "': " + Abbreviate(why, 120) +
+    // (Shorten keeps max - 1 characters before its "…".)
+    return MakeError("invalid regex '" + Shorten(pattern, 81) + "': " + Shorten(why, 121) +
                      " (RE2 syntax, as in Prometheus: no backreferences or lookaround)");
   }
   Regex out;

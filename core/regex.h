@@ -38,7 +38,4 @@ class Regex {
   std::shared_ptr<const re2::RE2> re_;
 };
 
-// `text` cut to `max` bytes with "…" appended, for error messages quoting user input.
-std::string Abbreviate(std::string_view text, size_t max = 80);
-
 }  // namespace drift

@@ -92,14 +92,10 @@ struct Generation {
 std::vector<std::string> KeepStale(const Config& config, int baseline,
                                    const std::vector<std::string>& unknown_since,
                                    std::vector<Finding>& previous, std::vector<Finding>& fresh) {
-  auto index = [&](const std::string& env) -> int {
-    for (size_t e = 0; e < config.environments.size(); ++e)
-      if (config.environments[e].name == env) return static_cast<int>(e);
-    return -1;
-  };
   auto since = [&](const Finding& f) -> std::string {
     std::string out;
-    for (int e : {index(f.env), f.with_env.empty() ? -1 : index(f.with_env), baseline}) {
+    for (int e : {config.env_index(f.env), f.with_env.empty() ? -1 : config.env_index(f.with_env),
+                  baseline}) {
       if (e < 0 || unknown_since[e].empty()) continue;
       if (out.empty() || unknown_since[e] < out) out = unknown_since[e];
     }
