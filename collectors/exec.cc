@@ -36,18 +36,19 @@ void KillMarked(const std::string& marker) {
   DIR* proc = opendir("/proc");
   if (!proc) return;
   pid_t self = getpid();
+  // Entries are NUL-separated: match a whole entry (the text gets a NUL in front, so the
+  // first entry is matched like the others).
+  std::string entry = std::string(1, '\0') + marker + '\0';
   while (dirent* e = readdir(proc)) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
     if (pid <= 0 || *end != 0 || pid == self) continue;
     std::ifstream env("/proc/" + std::string(e->d_name) + "/environ", std::ios::binary);
     if (!env) continue;
-    std::string text((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
-    // Entries are NUL-separated: match the whole entry.
-    std::string entry = std::string(1, '\0') + marker + '\0';
-    if (("\0" + text).find(entry) != std::string::npos ||
-        ("\0" + text + '\0').find(entry) != std::string::npos)
-      kill(static_cast<pid_t>(pid), SIGKILL);
+    std::string text(1, '\0');
+    text.append(std::istreambuf_iterator<char>(env), std::istreambuf_iterator<char>());
+    text += '\0';
+    if (text.find(entry) != std::string::npos) kill(static_cast<pid_t>(pid), SIGKILL);
   }
   closedir(proc);
 }
@@ -129,6 +130,12 @@ class ExecCollector final : public BlockingCollector {
     int status = 0;
     auto deadline = std::chrono::steady_clock::now() + common_.timeout;
     std::chrono::steady_clock::time_point exited_at;
+    // Exited, but not reaped (WNOWAIT): while the zombie stays, its pid and process group
+    // number cannot be reused, so killing the group below cannot hit another.
+    auto has_exited = [pid] {
+      siginfo_t info{};
+      return waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+    };
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     int open_fds = 2;
     char buf[65536];
@@ -136,14 +143,9 @@ class ExecCollector final : public BlockingCollector {
       auto now = std::chrono::steady_clock::now();
       // The command itself is done but something it started keeps its stdout open: what it
       // printed is the output (`sh -c "daemon & echo {}"`).
-      // Exited, but not reaped (WNOWAIT): while the zombie stays, its pid and process
-      // group number cannot be reused, so killing the group below cannot hit another.
-      if (!exited) {
-        siginfo_t info{};
-        if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
-          exited = true;
-          exited_at = now;
-        }
+      if (!exited && has_exited()) {
+        exited = true;
+        exited_at = now;
       }
       if (exited && now - exited_at >= kExitGrace) break;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
@@ -185,8 +187,7 @@ class ExecCollector final : public BlockingCollector {
       // Its output is closed; it may still run (a command that closed stdout and goes on):
       // the timeout still bounds it.
       while (!exited) {
-        siginfo_t info{};
-        if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+        if (has_exited()) {
           exited = true;
         } else if (std::chrono::steady_clock::now() >= deadline) {
           timed_out = true;

@@ -9,6 +9,13 @@
 namespace drift {
 
 namespace {
+// Where the UTF-8 character after the one starting at `i` starts.
+size_t NextChar(std::string_view text, size_t i) {
+  size_t next = i + 1;
+  while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+  return next;
+}
+
 // Patterns of 100,000 characters compile within this; RE2's default (8 MiB) refuses some
 // that users do write (long alternations of host names).
 constexpr int64_t kMaxProgramMemory = 64 << 20;
@@ -71,9 +78,7 @@ std::string Regex::ReplaceAll(std::string_view text, std::string_view with) cons
     if (start == end && start == last_end) {
       // An empty match right after a match is not another one (as in Go and Python):
       // move on by one character (a whole UTF-8 sequence).
-      size_t next = start + 1;
-      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
-      search = next;
+      search = NextChar(text, start);
       continue;
     }
     matched_any = true;
@@ -112,14 +117,8 @@ std::string Regex::ReplaceAll(std::string_view text, std::string_view with) cons
     }
     pos = end;
     last_end = end;
-    if (end == start) {
-      // An empty match: the next one starts after this character (a whole UTF-8 sequence).
-      size_t next = start + 1;
-      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
-      search = next;
-    } else {
-      search = end;
-    }
+    // After an empty match the next one starts after this character.
+    search = end == start ? NextChar(text, start) : end;
   }
   if (!matched_any) return std::string(text);
   if (pos < text.size()) out.append(text.substr(pos));

@@ -64,6 +64,13 @@ bool AllDigits(std::string_view s) {
 bool ReplaceUrlSecrets(std::string& text,
                        const std::function<std::string(std::string_view)>& replace) {
   bool changed = false;
+  // Replaces text[at, at + len) by its replacement; returns how much longer the text got.
+  auto splice = [&](size_t at, size_t len) -> long {
+    std::string r = replace(std::string_view(text.data() + at, len));
+    text.replace(at, len, r);
+    changed = true;
+    return static_cast<long>(r.size()) - static_cast<long>(len);
+  };
   size_t pos = 0;
   while ((pos = text.find("://", pos)) != std::string::npos) {
     // The scheme must be there: letters right before "://".
@@ -94,13 +101,9 @@ bool ReplaceUrlSecrets(std::string& text,
     if (at != std::string::npos) {
       size_t colon = text.find(':', begin);
       if (colon < at && at > colon + 1) {
-        std::string_view pw(text.data() + colon + 1, at - colon - 1);
-        std::string r = replace(pw);
-        long delta = static_cast<long>(r.size()) - static_cast<long>(pw.size());
-        text.replace(colon + 1, pw.size(), r);
+        long delta = splice(colon + 1, at - colon - 1);
         end += delta;
         query += delta;
-        changed = true;
       }
     }
     // Query parameters with secret names.
@@ -112,13 +115,9 @@ bool ReplaceUrlSecrets(std::string& text,
         size_t eq = text.find('=', i);
         if (eq != std::string::npos && eq < amp &&
             IsSecretName(std::string_view(text.data() + i, eq - i)) && amp > eq + 1) {
-          std::string_view v(text.data() + eq + 1, amp - eq - 1);
-          std::string r = replace(v);
-          long delta = static_cast<long>(r.size()) - static_cast<long>(v.size());
-          text.replace(eq + 1, v.size(), r);
+          long delta = splice(eq + 1, amp - eq - 1);
           end += delta;
           amp += delta;
-          changed = true;
         }
         if (amp >= end || text[amp] == '#') break;
         i = amp + 1;
