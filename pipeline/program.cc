@@ -2,6 +2,8 @@
 
 #include "core/secrets.h"
 
+#include <functional>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -35,6 +37,23 @@ void CheckSecretRefs(const YAML::Node& n, const Placeholders& ph, const Config& 
     for (auto it = n.begin(); it != n.end(); ++it)
       CheckSecretRefs(n.IsMap() ? it->second : *it, ph, config, r);
   }
+}
+
+}  // namespace
+
+namespace {
+
+// fn(0) … fn(n - 1), spread over up to one thread per core (this one included).
+void ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+  };
+  size_t threads = std::min<size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
 }
 
 }  // namespace
@@ -199,19 +218,11 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   report.sources_failed = report.errors.size();
 
   std::vector<std::vector<Finding>> per_group(groups.size());
-  std::atomic<size_t> next{0};
-  auto evaluate = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < groups.size();) {
-      const Group& g = groups[i];
-      per_group[i] = evaluator.Evaluate(*g.service, p.ownership[g.service_index].owner, g.source->name,
-                                        g.docs, g.redact_all);
-    }
-  };
-  size_t eval_threads = std::min<size_t>(groups.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < eval_threads; ++i) pool.emplace_back(evaluate);
-  evaluate();
-  for (auto& t : pool) t.join();
+  ParallelFor(groups.size(), [&](size_t i) {
+    const Group& g = groups[i];
+    per_group[i] = evaluator.Evaluate(*g.service, p.ownership[g.service_index].owner, g.source->name,
+                                      g.docs, g.redact_all);
+  });
 
   report.evaluate_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
@@ -228,23 +239,13 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
       if (auto st = (*store)->Begin(); !st.ok()) report.warnings.push_back(st.error().message);
       // Hashing and redacting the snapshots reads every node: done on all cores.
       std::vector<std::optional<SnapshotRecord>> records(todo.size());
-      std::atomic<size_t> next_record{0};
-      auto prepare = [&] {
-        for (size_t i; (i = next_record.fetch_add(1)) < todo.size();) {
-          const Target& t = *todo[i];
-          if (!results[i]->ok()) continue;
-          const Document& d = results[i]->value();
-          records[i] = SnapshotRecord{t.service->name, t.source->name, c.environments[t.env].name,
-                                      SnapshotHash(d), RedactedDocument(d, p, t), report.checked_at};
-        }
-      };
-      {
-        std::vector<std::thread> hashers;
-        size_t n = std::min<size_t>(todo.size(), std::max(1u, std::thread::hardware_concurrency()));
-        for (size_t i = 1; i < n; ++i) hashers.emplace_back(prepare);
-        prepare();
-        for (auto& t : hashers) t.join();
-      }
+      ParallelFor(todo.size(), [&](size_t i) {
+        const Target& t = *todo[i];
+        if (!results[i]->ok()) return;
+        const Document& d = results[i]->value();
+        records[i] = SnapshotRecord{t.service->name, t.source->name, c.environments[t.env].name,
+                                    SnapshotHash(d), RedactedDocument(d, p, t), report.checked_at};
+      });
       for (const auto& rec : records) {
         if (!rec) continue;
         if (auto r = (*store)->RecordSnapshot(*rec); !r.ok()) report.warnings.push_back(r.error().message);
