@@ -341,10 +341,11 @@ class Daemon {
     Diagnostics diags;
     auto program = LoadProgram(opts_.config_path, diags);
     if (!program) {
+      auto sorted = diags.Sorted();
       if (errors)
-        for (const auto& d : diags.Sorted())
+        for (const auto& d : sorted)
           if (!d.warning) errors->push_back(d.ToString());
-      std::string first = diags.Sorted().empty() ? "" : diags.Sorted()[0].ToString();
+      std::string first = sorted.empty() ? "" : sorted[0].ToString();
       Log(spdlog::level::err, "reload rejected, keeping the running config: " + first);
       metrics_.Reloaded(false, UnixNow());
       return false;

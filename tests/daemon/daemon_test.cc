@@ -502,23 +502,11 @@ TEST_CASE("daemon: logs go to stderr, at the level asked for") {
   TempDir dir;
   testing::TestHttpServer api(Api);
   WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
-  std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  pid_t pid;
   std::string cfg = dir.file("drift.yaml");
   for (std::string level : {"debug", "warn"}) {
-    std::vector<std::string> args{DRIFT_BINARY, "daemon", "-c", cfg, "--once", "--log-level", level};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    REQUIRE(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WEXITSTATUS(status) == 0);
+    std::string out = dir.file("stdout-" + level), err = dir.file("stderr-" + level);
+    Child child({DRIFT_BINARY, "daemon", "-c", cfg, "--once", "--log-level", level}, out, err);
+    CHECK(child.Wait(std::chrono::seconds(20)) == 0);
     CHECK(ReadFile(out) == "");
     std::string logs = ReadFile(err);
     INFO(logs);

@@ -78,14 +78,16 @@ bool WaitFor(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds
 
 class Child {
  public:
-  Child(std::vector<std::string> args, const std::string& log) {
+  // stdout and stderr append to `log`, or stderr to `err_log` when given.
+  Child(std::vector<std::string> args, const std::string& log, const std::string& err_log = "") {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, (err_log.empty() ? log : err_log).c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     REQUIRE(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&fa);
   }
