@@ -26,8 +26,9 @@ struct HttpOptions {
 class HttpCollector final : public Collector {
  public:
   HttpCollector(HttpOptions o, CommonOptions c, std::string dir)
-      : Collector(std::move(c)), o_(std::move(o)), dir_(std::move(dir)) {}
-  std::string describe() const override { return MaskSecretsInText(o_.url); }
+      : Collector(std::move(c)), o_(std::move(o)), dir_(std::move(dir)),
+        shown_url_(MaskSecretsInText(o_.url)) {}
+  std::string describe() const override { return shown_url_; }
   bool redact_all() const override { return o_.decode_base64; }
 
   void Start(Runtime& rt, Done done) override {
@@ -117,6 +118,7 @@ class HttpCollector final : public Collector {
 
   HttpOptions o_;
   std::string dir_;
+  std::string shown_url_;  // the URL as messages show it (a password written in it masked)
 };
 
 }  // namespace
