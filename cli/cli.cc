@@ -128,11 +128,8 @@ int Check(const std::string& config_path, const std::string& format, const std::
   CheckOptions co;
   co.services = services;
   co.envs = envs;
+  co.record_in_background = true;
   CheckReport report = RunCheck(*program, co);
-  if (timings)
-    err << "drift: timings: collect+parse " << report.collect_seconds << " s, evaluate "
-        << report.evaluate_seconds << " s, state store " << report.record_seconds << " s, "
-        << report.findings.size() << " findings\n";
   for (const auto& w : report.warnings) err << "drift: warning: " << w << "\n";
   for (const auto& e : report.errors)
     err << "drift: cannot collect service " << e.service << ", source " << e.source << ", env "
@@ -151,6 +148,15 @@ int Check(const std::string& config_path, const std::string& format, const std::
   if (suggest) SuggestWaivers(report, program->today, *dest);
   else sink->Write(report, *dest);
   dest->flush();
+  // The state store's writes ran beside the rendering; a check ends when they are done.
+  size_t shown = report.warnings.size();
+  report.FinishRecording();
+  for (size_t i = shown; i < report.warnings.size(); ++i)
+    err << "drift: warning: " << report.warnings[i] << "\n";
+  if (timings)
+    err << "drift: timings: collect+parse " << report.collect_seconds << " s, evaluate "
+        << report.evaluate_seconds << " s, state store " << report.record_seconds << " s, "
+        << report.findings.size() << " findings\n";
 
   if (fail_on != "never") {
     Severity threshold = *ParseSeverity(fail_on);

@@ -28,7 +28,8 @@ std::string FindingId(const std::string& service, const std::string& source,
   return Sha256Hex(data).substr(0, 16);
 }
 
-void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_order) {
+std::vector<uint32_t> SortedOrder(const std::vector<Finding>& f,
+                                  const std::vector<std::string>& env_order) {
   // Sort small keys that point into the findings, then move each finding into place once:
   // findings are large (hundreds of bytes) and a big report has tens of thousands.
   // (service, source) pairs are few: they are ranked once and compared as numbers.
@@ -60,16 +61,23 @@ void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_o
     if (int c = ComparePaths(a.path, b.path)) return c < 0;
     return std::tie(a.env_rank, a.rule, a.with_env) < std::tie(b.env_rank, b.rule, b.with_env);
   };
-  if (std::is_sorted(keys.begin(), keys.end(), less)) return;
-  std::stable_sort(keys.begin(), keys.end(), less);
-  // Apply the permutation in place, cycle by cycle (keys[i].index = where slot i's finding is).
+  if (!std::is_sorted(keys.begin(), keys.end(), less))
+    std::stable_sort(keys.begin(), keys.end(), less);
+  std::vector<uint32_t> order;
+  order.reserve(keys.size());
+  for (const Key& k : keys) order.push_back(k.index);
+  return order;
+}
+
+void ApplyOrder(std::vector<Finding>& f, const std::vector<uint32_t>& order) {
+  // In place, cycle by cycle (order[i] = where slot i's finding is).
   std::vector<bool> done(f.size(), false);
   for (size_t i = 0; i < f.size(); ++i) {
-    if (done[i] || keys[i].index == i) continue;
+    if (done[i] || order[i] == i) continue;
     Finding held = std::move(f[i]);
     size_t at = i;
     while (true) {
-      size_t from = keys[at].index;
+      size_t from = order[at];
       done[at] = true;
       if (from == i) {
         f[at] = std::move(held);
@@ -79,6 +87,10 @@ void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_o
       at = from;
     }
   }
+}
+
+void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_order) {
+  ApplyOrder(f, SortedOrder(f, env_order));
 }
 
 }  // namespace drift

@@ -44,5 +44,10 @@ std::string FindingId(const std::string& service, const std::string& source,
 
 // Sorted by service, source, path, then env in `environments` order (then rule, with_env).
 void SortFindings(std::vector<Finding>& findings, const std::vector<std::string>& env_order);
+// SortFindings in two halves: the order (order[i] = the index of the finding that goes to
+// slot i; reads only the fields it sorts by), then moving the findings into it.
+std::vector<uint32_t> SortedOrder(const std::vector<Finding>& findings,
+                                  const std::vector<std::string>& env_order);
+void ApplyOrder(std::vector<Finding>& findings, const std::vector<uint32_t>& order);
 
 }  // namespace drift

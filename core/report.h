@@ -1,6 +1,7 @@
 // The result of one check: what every output format renders (SPEC §5 `check --format json`).
 #pragma once
 
+#include <future>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct CheckReport {
   double collect_seconds = 0, evaluate_seconds = 0;  // for --timings and benchmarks
   double record_seconds = 0;                          // writing the state store
   std::vector<std::string> warnings;  // e.g. the state store could not be written
+  // The state store's writes when they run on while the report is rendered
+  // (CheckOptions::record_in_background): FinishRecording waits for them, adds their time
+  // to record_seconds and their problems to warnings. Destroying the report also waits.
+  struct Recorded {
+    std::vector<std::string> warnings;
+    double seconds = 0;
+  };
+  std::shared_future<Recorded> recording;
+  void FinishRecording() {
+    if (!recording.valid()) return;
+    Recorded r = recording.get();
+    recording = {};
+    record_seconds += r.seconds;
+    warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
+  }
   size_t count(Severity s) const {
     size_t n = 0;
     for (const auto& f : findings) n += f.severity == s ? 1 : 0;

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <future>
+#include <span>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -226,55 +228,98 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
 
   report.evaluate_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-  // With a state store, first_seen is real: kept from the first time a finding was seen.
-  // A check limited to some envs does not record (it would resolve the others).
-  auto t2 = std::chrono::steady_clock::now();
-  if (!c.state_path.empty() && options.envs.empty()) {
-    auto store = Store::Open(c.state_path);
-    if (!store.ok()) {
-      report.warnings.push_back(store.error().message);
-    } else {
-      // One transaction for the whole check: a commit per evaluation made a large check
-      // wait on the disk thousands of times.
-      if (auto st = (*store)->Begin(); !st.ok()) report.warnings.push_back(st.error().message);
-      // Hashing and redacting the snapshots reads every node: done on all cores.
-      std::vector<std::optional<SnapshotRecord>> records(todo.size());
-      ParallelFor(todo.size(), [&](size_t i) {
-        const Target& t = *todo[i];
-        if (!results[i]->ok()) return;
-        const Document& d = results[i]->value();
-        records[i] = SnapshotRecord{t.service->name, t.source->name, c.environments[t.env].name,
-                                    SnapshotHash(d), RedactedDocument(d, p, t), report.checked_at};
-      });
-      for (const auto& rec : records) {
-        if (!rec) continue;
-        if (auto r = (*store)->RecordSnapshot(*rec); !r.ok()) report.warnings.push_back(r.error().message);
-      }
-      for (size_t i = 0; i < groups.size(); ++i) {
-        const Group& g = groups[i];
-        auto envs = ResolvableEnvs(evaluator, *g.service, g.docs);
-        if (auto st = (*store)->RecordFindings(g.service->name, g.source->name, envs,
-                                               per_group[i], report.checked_at);
-            !st.ok())
-          report.warnings.push_back(st.error().message);
-      }
-      if (auto st = (*store)->Commit(); !st.ok())
-        report.warnings.push_back(st.error().message);
-    }
-    report.record_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
-  }
+  // The findings of all groups in one list; group i's are [offsets[i], offsets[i + 1]).
+  std::vector<size_t> offsets{0};
   size_t total = 0;
   for (const auto& fs : per_group) total += fs.size();
   report.findings.reserve(total);
   for (auto& fs : per_group) {
-    for (auto& f : fs) {
-      if (!wanted(options.envs, f.env)) continue;
+    for (auto& f : fs)
+      if (wanted(options.envs, f.env)) report.findings.push_back(std::move(f));
+    offsets.push_back(report.findings.size());
+  }
+  // With a state store, first_seen is real: kept from the first time a finding was seen.
+  // A check limited to some envs does not record (it would resolve the others).
+  auto t2 = std::chrono::steady_clock::now();
+  std::unique_ptr<Store> store;
+  if (!c.state_path.empty() && options.envs.empty()) {
+    if (auto opened = Store::Open(c.state_path); opened.ok()) store = std::move(*opened);
+    else report.warnings.push_back(opened.error().message);
+  }
+  // Findings the store did not date (no store, or it failed) were first seen now.
+  auto date_the_rest = [&] {
+    for (auto& f : report.findings)
       if (f.first_seen.empty()) f.first_seen = report.checked_at;
-      report.findings.push_back(std::move(f));
+  };
+  if (!store) {
+    SortFindings(report.findings, report.environments);
+    date_the_rest();
+  } else {
+    // One transaction for the whole check: a commit per evaluation made a large check wait
+    // on the disk thousands of times.
+    if (auto st = store->Begin(); !st.ok()) report.warnings.push_back(st.error().message);
+    // Hashing and redacting the snapshots reads every node: done on all cores.
+    std::vector<std::optional<SnapshotRecord>> records(todo.size());
+    ParallelFor(todo.size(), [&](size_t i) {
+      const Target& t = *todo[i];
+      if (!results[i]->ok()) return;
+      const Document& d = results[i]->value();
+      records[i] = SnapshotRecord{t.service->name, t.source->name, c.environments[t.env].name,
+                                  SnapshotHash(d), RedactedDocument(d, p, t), report.checked_at};
+    });
+    // Reading the open records (first_seen, what changed) runs beside sorting the report:
+    // the planner writes only first_seen, the sort reads only what it sorts by.
+    std::vector<FindingPlan> plans;
+    std::vector<std::string> plan_warnings;
+    std::thread planner([&] {
+      for (size_t i = 0; i < groups.size(); ++i) {
+        const Group& g = groups[i];
+        std::span<Finding> span(report.findings.data() + offsets[i], offsets[i + 1] - offsets[i]);
+        auto plan = store->PlanFindings(g.service->name, g.source->name,
+                                        ResolvableEnvs(evaluator, *g.service, g.docs), span,
+                                        report.checked_at);
+        if (plan.ok()) plans.push_back(std::move(*plan));
+        else plan_warnings.push_back(plan.error().message);
+      }
+    });
+    std::vector<uint32_t> order = SortedOrder(report.findings, report.environments);
+    planner.join();
+    report.warnings.insert(report.warnings.end(), plan_warnings.begin(), plan_warnings.end());
+    // The plans point at the findings: follow them to their sorted places.
+    std::vector<uint32_t> moved_to(order.size());
+    for (uint32_t i = 0; i < order.size(); ++i) moved_to[order[i]] = i;
+    ApplyOrder(report.findings, order);
+    date_the_rest();
+    Finding* base = report.findings.data();
+    for (auto& plan : plans)
+      for (auto& row : plan.rows) row.finding = base + moved_to[row.finding - base];
+    // The writes only read the findings, which `drift check` renders meanwhile (it must not
+    // change them before FinishRecording).
+    auto write = [store = std::move(store), records = std::move(records),
+                  plans = std::move(plans)]() mutable -> CheckReport::Recorded {
+      auto start = std::chrono::steady_clock::now();
+      CheckReport::Recorded out;
+      for (const auto& rec : records) {
+        if (!rec) continue;
+        if (auto r = store->RecordSnapshot(*rec); !r.ok()) out.warnings.push_back(r.error().message);
+      }
+      for (const auto& plan : plans)
+        if (auto st = store->ApplyFindings(plan); !st.ok()) out.warnings.push_back(st.error().message);
+      if (auto st = store->Commit(); !st.ok()) out.warnings.push_back(st.error().message);
+      store.reset();  // closing checkpoints the WAL: part of the work, timed with it
+      out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return out;
+    };
+    if (options.record_in_background) {
+      report.recording = std::async(std::launch::async, std::move(write)).share();
+    } else {
+      auto r = write();
+      report.warnings.insert(report.warnings.end(), r.warnings.begin(), r.warnings.end());
     }
   }
-  SortFindings(report.findings, report.environments);
+  if (!c.state_path.empty())
+    report.record_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
   std::stable_sort(report.errors.begin(), report.errors.end(),
                    [&](const CollectError& a, const CollectError& b) {
                      return std::tie(a.service, a.source) < std::tie(b.service, b.source) ||

@@ -53,6 +53,9 @@ struct CheckOptions {
   std::vector<std::string> services;  // empty = all
   std::vector<std::string> envs;      // empty = all (the baseline is collected regardless)
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  // The state store's writes go on after RunCheck returns (CheckReport::recording), beside
+  // rendering the report; without it RunCheck returns once they are done.
+  bool record_in_background = false;
 };
 
 // A stable, short hash of a snapshot's content (detects changes).

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,19 @@ struct FindingRecord {
   std::string baseline_value, value;               // JSON text, redacted; "" when absent
 };
 
+// What recording one evaluation of a (service, source) writes (Store::PlanFindings).
+struct FindingPlan {
+  std::string service, source, now;
+  std::vector<std::string> envs;  // evaluated: their evaluated_at becomes `now`
+  struct Row {
+    const Finding* finding;  // must be alive, and unchanged, when the plan is applied
+    std::string baseline_value, value;  // JSON text
+    uint64_t digest;
+  };
+  std::vector<Row> rows;              // new, back after being resolved, or changed; id order
+  std::vector<std::string> resolved;  // ids of open findings gone
+};
+
 // One alert's delivery state (the alert book's entry, as JSON in `payload`).
 struct AlertRecord {
   std::string key, payload;
@@ -41,7 +55,7 @@ struct AlertRecord {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   // Opens (creating and migrating as needed) the store at path.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
@@ -54,8 +68,17 @@ class Store {
   // gone are resolved, except those in `keep` (stale findings: their source is unknown).
   // Atomic.
   Status RecordFindings(const std::string& service, const std::string& source,
-                        const std::vector<std::string>& envs, std::vector<Finding>& findings,
+                        const std::vector<std::string>& envs, std::span<Finding> findings,
                         const std::string& now, const std::vector<std::string>& keep = {});
+  // RecordFindings in two halves, for a caller that overlaps the writes with other work:
+  // PlanFindings only reads (and sets each finding's first_seen); ApplyFindings writes
+  // (the findings may have moved meanwhile if the caller points the rows at them again).
+  // Apply a plan before planning the same (service, source) again.
+  Result<FindingPlan> PlanFindings(const std::string& service, const std::string& source,
+                                   const std::vector<std::string>& envs,
+                                   std::span<Finding> findings, const std::string& now,
+                                   const std::vector<std::string>& keep = {});
+  Status ApplyFindings(const FindingPlan& plan);
   // Groups the records until Commit into one transaction (drift check records everything it
   // evaluated at once). Without it each record is its own transaction.
   Status Begin();
