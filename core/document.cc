@@ -22,13 +22,7 @@ std::string_view TypeName(Type t) {
 }
 
 namespace {
-uint64_t HashBytes(std::string_view s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char ch : s) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+uint64_t HashBytes(std::string_view s, uint64_t h = kFnvBasis) { return Fnv1a64(s, h); }
 }  // namespace
 
 NodeId Document::push(Node n, uint32_t line, uint32_t col) {
@@ -326,7 +320,7 @@ uint64_t ContentHash(const Document& d, NodeId id) {
     case Type::kMap:
       for (const Entry& e : d.children(id)) {
         if (e.key != kNoKey) h = HashBytes(d.key(e.key), h) * 31;
-        h = (h ^ ContentHash(d, e.value)) * 1099511628211ull;
+        h = (h ^ ContentHash(d, e.value)) * kFnvPrime;
       }
       return h;
   }

@@ -1,12 +1,23 @@
 // Small string helpers shared by every module.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace drift {
+
+// FNV-1a 64. drift's offset basis is not the published one (14695981039346656037), and it
+// stays: shard assignment and the snapshot hashes in users' state stores were computed with
+// it. Used for sharding, document hashing and the store's finding digests.
+inline constexpr uint64_t kFnvBasis = 1469598103934665603ull;
+inline constexpr uint64_t kFnvPrime = 1099511628211ull;
+inline uint64_t Fnv1a64(std::string_view s, uint64_t h = kFnvBasis) {
+  for (unsigned char c : s) h = (h ^ c) * kFnvPrime;
+  return h;
+}
 
 // Shortest text that reads back as the same double ("1.5", "1e+20", ".inf", ".nan").
 std::string FormatDouble(double v);

@@ -26,21 +26,13 @@
 #include "daemon/http_server.h"
 #include "daemon/metrics.h"
 #include "daemon/scheduler.h"
+#include "daemon/stale.h"
 #include "outputs/alerts.h"
 #include "outputs/sink.h"
 #include "pipeline/program.h"
 #include "state/store.h"
 
 namespace drift {
-
-uint64_t Fnv1a64(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 namespace {
 
@@ -82,47 +74,6 @@ struct Generation {
   size_t pending_evaluations = 0;
   bool round_done = false;  // every source tried once and what that changed evaluated
 };
-
-// SPEC §4, unknown is neither drift nor a fix. `unknown_since[e]` is non-empty for each env
-// whose source failed. A finding is touched by a failure when its env's, its `with_env`'s
-// (differ pairs) or the baseline's source failed: the fresh evaluation's touched findings are
-// dropped (nothing new is made from an unknown source) and `previous`'s touched findings are
-// kept, marked stale, in `previous` (the rest of it is cleared). Returns the kept ids, which
-// the store must not resolve.
-std::vector<std::string> KeepStale(const Config& config, int baseline,
-                                   const std::vector<std::string>& unknown_since,
-                                   std::vector<Finding>& previous, std::vector<Finding>& fresh) {
-  auto since = [&](const Finding& f) -> std::string {
-    std::string out;
-    for (int e : {config.env_index(f.env), f.with_env.empty() ? -1 : config.env_index(f.with_env),
-                  baseline}) {
-      if (e < 0 || unknown_since[e].empty()) continue;
-      if (out.empty() || unknown_since[e] < out) out = unknown_since[e];
-    }
-    return out;
-  };
-  bool any = false;
-  for (const auto& u : unknown_since) any = any || !u.empty();
-  if (!any) {
-    previous.clear();
-    return {};
-  }
-  std::erase_if(fresh, [&](const Finding& f) { return !since(f).empty(); });
-  std::vector<std::string> keep;
-  std::vector<Finding> kept;
-  for (auto& f : previous) {
-    std::string s = since(f);
-    if (s.empty()) continue;
-    if (!f.stale) {
-      f.stale = true;
-      f.unknown_since = s;
-    }
-    keep.push_back(f.id);
-    kept.push_back(std::move(f));
-  }
-  previous = std::move(kept);
-  return keep;
-}
 
 class Daemon {
  public:

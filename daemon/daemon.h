@@ -22,7 +22,4 @@ struct DaemonOptions {
 // Runs until SIGTERM/SIGINT (or one round with `once`); returns the exit code.
 int RunDaemon(const DaemonOptions& options);
 
-// FNV-1a 64 of the service name: which shard owns it.
-uint64_t Fnv1a64(const std::string& s);
-
 }  // namespace drift

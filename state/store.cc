@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/document.h"
+#include "core/strings.h"
 
 namespace drift {
 
@@ -96,11 +97,8 @@ std::string IdText(uint64_t key) {
 // FNV-1a over every column a write of `f` stores besides its identity and times, each field
 // followed by a separator that cannot occur in it: equal digests mean nothing to write.
 uint64_t FindingDigest(const Finding& f, std::string_view bv, std::string_view v) {
-  uint64_t h = 14695981039346656037ull;
-  auto add = [&h](std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0x1f) * 1099511628211ull;
-  };
+  uint64_t h = kFnvBasis;
+  auto add = [&h](std::string_view s) { h = Fnv1a64("\x1f", Fnv1a64(s, h)); };
   add(FindingKindName(f.kind));
   add(SeverityName(f.severity));
   add(f.baseline_value ? bv : std::string_view("\x01" "absent"));
