@@ -25,6 +25,7 @@
 #include "core/strings.h"
 #include "daemon/http_server.h"
 #include "daemon/metrics.h"
+#include "daemon/page.h"
 #include "daemon/scheduler.h"
 #include "daemon/stale.h"
 #include "outputs/alerts.h"
@@ -785,24 +786,7 @@ class Daemon {
       if (!sev.empty() && !ParseSeverity(sev)) return json(400, {{"error", "unknown severity"}});
       return Findings(g, q("service"), q("env"), sev, r);
     }
-    if (r.path == "/api/v1/sources" && get) {
-      nlohmann::ordered_json out = nlohmann::ordered_json::array();
-      for (size_t i = 0; i < g->targets.size(); ++i) {
-        const Target& t = *g->targets[i];
-        const auto& s = g->states[i];
-        nlohmann::ordered_json j;
-        j["service"] = t.service->name;
-        j["source"] = t.source->name;
-        j["env"] = g->program->config.environments[t.env].name;
-        j["up"] = s.tried && s.last_error.empty();
-        j["last_success"] = s.last_success.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.last_success);
-        j["last_error"] = s.last_error.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.last_error);
-        j["duration_seconds"] = s.duration;
-        j["snapshot_hash"] = s.hash.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.hash);
-        out.push_back(j);
-      }
-      return json(200, {{"sources", out}});
-    }
+    if (r.path == "/api/v1/sources" && get) return json(200, {{"sources", SourcesJson(Sources(g))}});
     if (r.path == "/api/v1/check" || r.path == "/api/v1/reload") {
       if (r.method != "POST") return json(405, {{"error", "use POST"}});
       if (!Authorized(r)) return json(401, {{"error", "missing or wrong bearer token"}});
@@ -826,80 +810,22 @@ class Daemon {
       net::post(runtime_->io(), [this] { Tick(); });
       return json(202, {{"triggered", n}});
     }
-    if (r.path == "/" && get) return {200, "text/html; charset=utf-8", Page(g)};
+    if (r.path == "/" && get)
+      return {200, "text/html; charset=utf-8", RenderPage(Report(g, {}, {}, {}), Sources(g), UnixNow())};
     return json(404, {{"error", "no such endpoint"}});
   }
 
-  std::string Page(const std::shared_ptr<Generation>& g) {
-    auto report = Report(g, {}, {}, {});
-    auto esc = [](const std::string& s) {
-      std::string o;
-      for (char c : s) {
-        if (c == '<') o += "&lt;";
-        else if (c == '>') o += "&gt;";
-        else if (c == '&') o += "&amp;";
-        else if (c == '"') o += "&quot;";
-        else o += c;
-      }
-      return o;
-    };
-    double now = UnixNow();
-    auto age = [&](const std::string& t) {
-      long s = static_cast<long>(now - ParseTime(t));
-      if (s < 120) return std::to_string(s) + "s";
-      if (s < 7200) return std::to_string(s / 60) + "m";
-      if (s < 172800) return std::to_string(s / 3600) + "h";
-      return std::to_string(s / 86400) + "d";
-    };
-    std::string h =
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>drift</title><style>"
-        "body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
-        "margin:.5em 0 1.5em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}"
-        "code{font-size:13px}.critical{color:#fff;background:#c0392b}.warning{background:#f5c542}"
-        ".info{background:#aed6f1}.sev{padding:1px 6px;border-radius:3px}.down{color:#c0392b}"
-        ".up{color:#1e8449}.stale{color:#7f8c8d;font-style:italic}</style></head><body><h1>drift</h1><p>";
-    h += std::to_string(report.findings.size()) + " findings (" +
-         std::to_string(report.count(Severity::kCritical)) + " critical, " +
-         std::to_string(report.count(Severity::kWarning)) + " warning, " +
-         std::to_string(report.count(Severity::kInfo)) + " info), baseline " + esc(report.baseline) +
-         ". JSON: <a href=\"/api/v1/findings\">findings</a>, <a href=\"/api/v1/sources\">sources</a>, "
-         "<a href=\"/metrics\">metrics</a>.</p>";
-    std::string service;
-    for (const auto& f : report.findings) {
-      if (f.service != service) {
-        if (!service.empty()) h += "</table>";
-        service = f.service;
-        h += "<h2>" + esc(service) + " <small>" + esc(f.owner.empty() ? "unowned" : f.owner) +
-             "</small></h2><table><tr><th>env</th><th>severity</th><th>kind</th><th>path</th>"
-             "<th>baseline</th><th>value</th><th>rule</th><th>age</th></tr>";
-      }
-      auto val = [](const std::optional<nlohmann::ordered_json>& v) {
-        return v ? Shorten(DumpJson(*v), 60) : std::string("—");
-      };
-      std::string sev(SeverityName(f.severity));
-      h += "<tr><td>" + esc(f.env) + "</td><td><span class=\"sev " + sev + "\">" + sev +
-           "</span></td><td>" + std::string(FindingKindName(f.kind)) + "</td><td><code>" + esc(f.path) +
-           "</code></td><td><code>" + esc(val(f.baseline_value)) + "</code></td><td><code>" +
-           esc(val(f.value)) + "</code></td><td>" + esc(f.rule) + "</td><td>" + age(f.first_seen) +
-           (f.stale ? " <span class=\"stale\" title=\"a source it depends on is down\">stale since " +
-                          esc(f.unknown_since) + "</span>"
-                    : std::string()) +
-           "</td></tr>";
-    }
-    if (!service.empty()) h += "</table>";
-    h += "<h2>Sources</h2><table><tr><th>service</th><th>source</th><th>env</th><th>state</th>"
-         "<th>last success</th><th>last error</th></tr>";
+  std::vector<SourceStatus> Sources(const std::shared_ptr<Generation>& g) const {
+    std::vector<SourceStatus> out;
+    out.reserve(g->targets.size());
     for (size_t i = 0; i < g->targets.size(); ++i) {
       const Target& t = *g->targets[i];
       const auto& s = g->states[i];
-      bool up = s.tried && s.last_error.empty();
-      h += "<tr><td>" + esc(t.service->name) + "</td><td>" + esc(t.source->name) + "</td><td>" +
-           esc(g->program->config.environments[t.env].name) + "</td><td class=\"" +
-           (up ? "up\">up" : (s.tried ? "down\">down" : "\">pending")) + "</td><td>" +
-           esc(s.last_success) + "</td><td>" + esc(Shorten(s.last_error, 120)) + "</td></tr>";
+      out.push_back(SourceStatus{t.service->name, t.source->name,
+                                 g->program->config.environments[t.env].name, s.tried,
+                                 s.last_success, s.last_error, s.duration, s.hash});
     }
-    h += "</table></body></html>\n";
-    return h;
+    return out;
   }
 
   DaemonOptions opts_;
