@@ -26,6 +26,7 @@
 #include "daemon/http_server.h"
 #include "daemon/metrics.h"
 #include "daemon/page.h"
+#include "daemon/routes.h"
 #include "daemon/scheduler.h"
 #include "daemon/stale.h"
 #include "outputs/alerts.h"
@@ -129,7 +130,8 @@ class Daemon {
       HttpServerOptions server_options;
       server_options.max_connections = ConnectionLimit(c);
       auto server = HttpServer::Start(
-          io, listen, [this](const HttpServerRequest& r) { return Handle(r); }, server_options);
+          io, listen, [this](const HttpServerRequest& r) { return router_.Handle(r); },
+          server_options);
       if (!server.ok()) {
         std::cerr << "drift daemon: " << server.error().message << "\n";
         return 2;
@@ -735,84 +737,93 @@ class Daemon {
     return ConstantTimeEquals(r.authorization, want);
   }
 
-  HttpServerResponse Handle(const HttpServerRequest& r) {
-    auto g = gen_;
-    auto json = [](int status, const nlohmann::ordered_json& j) {
-      return HttpServerResponse{status, "application/json", DumpJson(j, 2) + "\n"};
-    };
-    auto q = [&](const char* k) {
+  // Every endpoint, in one place (SPEC §7).
+  Router MakeRouter() {
+    Router router([this](const HttpServerRequest& r) { return Authorized(r); });
+    auto q = [](const HttpServerRequest& r, const char* k) {
       auto it = r.query.find(k);
       return it == r.query.end() ? std::string() : it->second;
     };
-    bool get = r.method == "GET" || r.method == "HEAD";
-    if (r.path == "/metrics" && get) {
-      // Findings gauges are recomputed only when findings changed, not per scrape.
-      if (metrics_version_ != findings_version_ || metrics_gen_ != g.get()) {
-        std::vector<const Finding*> all;
-        for (const auto& grp : g->groups)
-          for (const auto& f : grp.findings) all.push_back(&f);
-        metrics_.SetFindings(all, UnixNow());
-        metrics_version_ = findings_version_;
-        metrics_gen_ = g.get();
-      }
-      // Serialized at most once a second: scrapes in a burst share one rendering.
-      auto now = SteadyClock::now();
-      if (metrics_text_version_ != findings_version_ || now - metrics_text_at_ > std::chrono::seconds(1) ||
-          !metrics_text_) {
-        metrics_.UpdateAges(UnixNow());
-        if (server_) metrics_.SetConnections(server_->connections(), server_->rejected());
-        metrics_text_ = std::make_shared<const std::string>(metrics_.Serialize());
-        metrics_gzip_.reset();
-        metrics_text_at_ = now;
-        metrics_text_version_ = findings_version_;
-      }
-      // Prometheus asks for gzip: 10-20x smaller. Level 1, as the text is rendered every second.
-      HttpServerResponse resp(200, "text/plain; version=0.0.4; charset=utf-8", "");
-      resp.shared_body = metrics_text_;
-      resp.headers = {{"Vary", "Accept-Encoding"}};
-      SendGzipIfAccepted(r, metrics_text_, metrics_gzip_, 1, resp);
-      return resp;
+    router.Add({"/metrics", "Prometheus metrics", false,
+                [this](const HttpServerRequest& r) { return MetricsResponse(gen_, r); }});
+    router.Add({"/healthz", "alive", false,
+                [](const HttpServerRequest&) { return HttpServerResponse{200, "text/plain", "ok\n"}; }});
+    router.Add({"/readyz", "every source tried once", false, [this](const HttpServerRequest&) {
+                  auto g = gen_;
+                  size_t tried = 0;
+                  for (const auto& s : g->states) tried += s.tried ? 1 : 0;
+                  std::string text = std::to_string(tried) + "/" + std::to_string(g->states.size()) +
+                                     " sources tried" + (g->pending_evaluations ? ", evaluating\n" : "\n");
+                  return HttpServerResponse{ready_ ? 200 : 503, "text/plain", text};
+                }});
+    router.Add({"/api/v1/findings", "the current findings (?service, ?env, ?severity)", false,
+                [this, q](const HttpServerRequest& r) {
+                  std::string sev = q(r, "severity");
+                  if (!sev.empty() && !ParseSeverity(sev))
+                    return JsonResponse(400, {{"error", "unknown severity"}});
+                  return Findings(gen_, q(r, "service"), q(r, "env"), sev, r);
+                }});
+    router.Add({"/api/v1/sources", "each source's health", false, [this](const HttpServerRequest&) {
+                  return JsonResponse(200, {{"sources", SourcesJson(Sources(gen_))}});
+                }});
+    router.Add({"/api/v1/check", "collect now (?service)", true,
+                [this, q](const HttpServerRequest& r) { return TriggerCheck(q(r, "service")); }});
+    router.Add({"/api/v1/reload", "reload drift.yaml", true, [this](const HttpServerRequest&) {
+                  std::vector<std::string> errors;
+                  if (Reload(&errors)) return JsonResponse(200, {{"reloaded", true}});
+                  return JsonResponse(400, {{"reloaded", false}, {"errors", errors}});
+                }});
+    router.Add({"/", "the page", false, [this](const HttpServerRequest&) {
+                  auto g = gen_;
+                  return HttpServerResponse{200, "text/html; charset=utf-8",
+                                            RenderPage(Report(g, {}, {}, {}), Sources(g), UnixNow())};
+                }});
+    return router;
+  }
+
+  HttpServerResponse TriggerCheck(const std::string& service) {
+    auto g = gen_;
+    if (!service.empty() && !g->program->config.service(service))
+      return JsonResponse(404, {{"error", "unknown service " + service}});
+    size_t n = 0;
+    auto now = SteadyClock::now();
+    for (size_t i = 0; i < g->targets.size(); ++i) {
+      if (!service.empty() && g->targets[i]->service->name != service) continue;
+      g->scheduler.Trigger(i, now);
+      ++n;
     }
-    if (r.path == "/healthz" && get) return {200, "text/plain", "ok\n"};
-    if (r.path == "/readyz" && get) {
-      size_t tried = 0;
-      for (const auto& s : g->states) tried += s.tried ? 1 : 0;
-      std::string text = std::to_string(tried) + "/" + std::to_string(g->states.size()) +
-                         " sources tried" + (g->pending_evaluations ? ", evaluating\n" : "\n");
-      return {ready_ ? 200 : 503, "text/plain", text};
+    timer_->cancel();
+    net::post(runtime_->io(), [this] { Tick(); });
+    return JsonResponse(202, {{"triggered", n}});
+  }
+
+  HttpServerResponse MetricsResponse(const std::shared_ptr<Generation>& g, const HttpServerRequest& r) {
+    // Findings gauges are recomputed only when findings changed, not per scrape.
+    if (metrics_version_ != findings_version_ || metrics_gen_ != g.get()) {
+      std::vector<const Finding*> all;
+      for (const auto& grp : g->groups)
+        for (const auto& f : grp.findings) all.push_back(&f);
+      metrics_.SetFindings(all, UnixNow());
+      metrics_version_ = findings_version_;
+      metrics_gen_ = g.get();
     }
-    if (r.path == "/api/v1/findings" && get) {
-      std::string sev = q("severity");
-      if (!sev.empty() && !ParseSeverity(sev)) return json(400, {{"error", "unknown severity"}});
-      return Findings(g, q("service"), q("env"), sev, r);
+    // Serialized at most once a second: scrapes in a burst share one rendering.
+    auto now = SteadyClock::now();
+    if (metrics_text_version_ != findings_version_ || now - metrics_text_at_ > std::chrono::seconds(1) ||
+        !metrics_text_) {
+      metrics_.UpdateAges(UnixNow());
+      if (server_) metrics_.SetConnections(server_->connections(), server_->rejected());
+      metrics_text_ = std::make_shared<const std::string>(metrics_.Serialize());
+      metrics_gzip_.reset();
+      metrics_text_at_ = now;
+      metrics_text_version_ = findings_version_;
     }
-    if (r.path == "/api/v1/sources" && get) return json(200, {{"sources", SourcesJson(Sources(g))}});
-    if (r.path == "/api/v1/check" || r.path == "/api/v1/reload") {
-      if (r.method != "POST") return json(405, {{"error", "use POST"}});
-      if (!Authorized(r)) return json(401, {{"error", "missing or wrong bearer token"}});
-      if (r.path == "/api/v1/reload") {
-        std::vector<std::string> errors;
-        bool ok = Reload(&errors);
-        if (ok) return json(200, {{"reloaded", true}});
-        return json(400, {{"reloaded", false}, {"errors", errors}});
-      }
-      std::string svc = q("service");
-      if (!svc.empty() && !g->program->config.service(svc))
-        return json(404, {{"error", "unknown service " + svc}});
-      size_t n = 0;
-      auto now = SteadyClock::now();
-      for (size_t i = 0; i < g->targets.size(); ++i) {
-        if (!svc.empty() && g->targets[i]->service->name != svc) continue;
-        g->scheduler.Trigger(i, now);
-        ++n;
-      }
-      timer_->cancel();
-      net::post(runtime_->io(), [this] { Tick(); });
-      return json(202, {{"triggered", n}});
-    }
-    if (r.path == "/" && get)
-      return {200, "text/html; charset=utf-8", RenderPage(Report(g, {}, {}, {}), Sources(g), UnixNow())};
-    return json(404, {{"error", "no such endpoint"}});
+    // Prometheus asks for gzip: 10-20x smaller. Level 1, as the text is rendered every second.
+    HttpServerResponse resp(200, "text/plain; version=0.0.4; charset=utf-8", "");
+    resp.shared_body = metrics_text_;
+    resp.headers = {{"Vary", "Accept-Encoding"}};
+    SendGzipIfAccepted(r, metrics_text_, metrics_gzip_, 1, resp);
+    return resp;
   }
 
   std::vector<SourceStatus> Sources(const std::shared_ptr<Generation>& g) const {
@@ -829,6 +840,7 @@ class Daemon {
   }
 
   DaemonOptions opts_;
+  Router router_ = MakeRouter();
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<Store> store_;
   std::mutex store_mu_;
