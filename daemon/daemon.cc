@@ -23,12 +23,15 @@
 #include "core/interpolate.h"
 #include "core/secrets.h"
 #include "core/strings.h"
+#include "daemon/alert_dispatcher.h"
 #include "daemon/http_server.h"
+#include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/page.h"
 #include "daemon/routes.h"
 #include "daemon/scheduler.h"
 #include "daemon/stale.h"
+#include "daemon/store_writer.h"
 #include "outputs/alerts.h"
 #include "outputs/sink.h"
 #include "pipeline/program.h"
@@ -122,9 +125,10 @@ class Daemon {
         std::cerr << "drift daemon: " << store.error().message << "\n";
         return 2;
       }
-      store_ = std::move(*store);
-      LoadAlerts();
+      store_ = std::make_unique<StoreWriter>(std::move(*store));
     }
+    alerts_ = std::make_unique<AlertDispatcher>(*runtime_, store_.get(), metrics_);
+    alerts_->Load();
     if (!opts_.once) {
       std::string listen = opts_.listen.empty() ? c.listen : opts_.listen;
       HttpServerOptions server_options;
@@ -140,14 +144,13 @@ class Daemon {
       Log(spdlog::level::info, "listening on " + listen.substr(0, listen.rfind(':')) + ":" +
                                    std::to_string(server_->port()));
     }
-    alert_timer_ = std::make_unique<net::steady_timer>(io);
     Install(std::shared_ptr<Program>(std::move(program)));
     metrics_.Reloaded(true, UnixNow());
     signals_ = std::make_unique<net::signal_set>(io, SIGHUP, SIGTERM, SIGINT);
     WaitSignal();
     timer_ = std::make_unique<net::steady_timer>(io);
     Tick();
-    SendAlerts();  // what a previous run could not deliver
+    alerts_->Send();  // what a previous run could not deliver
     io.restart();
     io.run();
     if (server_) server_->Stop();
@@ -155,20 +158,12 @@ class Daemon {
     // Work already handed to the pool (store writes among it) finishes before the store
     // closes; then the alert states not written yet are.
     runtime_->Drain();
-    if (store_ && !alert_writes_.empty()) {
-      std::lock_guard<std::mutex> lock(store_mu_);
-      WriteAlerts(alert_writes_);
-    }
+    alerts_->WriteRemaining();
     Log(spdlog::level::info, "stopped");
     return exit_code_;
   }
 
  private:
-  void Log(spdlog::level::level_enum level, const std::string& msg) {
-    if (opts_.log_format == "json") spdlog::log(level, "{}", JsonQuote(msg));
-    else spdlog::log(level, "{}", msg);
-  }
-
   void WaitSignal() {
     signals_->async_wait([this](boost::system::error_code ec, int sig) {
       if (ec) return;
@@ -188,7 +183,7 @@ class Daemon {
     stopping_ = true;
     if (server_) server_->Stop();
     if (timer_) timer_->cancel();
-    if (alert_timer_) alert_timer_->cancel();
+    if (alerts_) alerts_->Stop();
     if (signals_) signals_->cancel();
     runtime_->io().stop();
   }
@@ -242,11 +237,10 @@ class Daemon {
     for (size_t gi : carried_groups) Evaluate(g, gi);
     // Alerts of services and sources this config no longer has (or this shard no longer
     // owns) are resolved.
-    alerts_.set_resend_interval(c.alerting.resend_interval);
+    alerts_->Configure(c.alerting, c.dir);
     std::set<std::pair<std::string, std::string>> groups;
     for (const auto& grp : g->groups) groups.emplace(grp.service->name, grp.source->name);
-    PersistAlerts(alerts_.Retain(groups, UnixNow()));
-    if (alert_timer_) SendAlerts();
+    alerts_->Retain(groups);
     Log(spdlog::level::info, "config " + c.path + " loaded: " + std::to_string(g->targets.size()) +
                                  " collections" +
                                  (opts_.shard_count > 1 ? " in shard " + std::to_string(opts_.shard_index) +
@@ -416,8 +410,7 @@ class Daemon {
     auto doc = st.doc;
     runtime_->Blocking([this, rec, doc, &t, g]() mutable {
       rec.document = RedactedDocument(*doc, *g->program, t);
-      std::lock_guard<std::mutex> lock(store_mu_);
-      if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
+      store_->RecordSnapshot(rec);
     });
   }
 
@@ -460,23 +453,15 @@ class Daemon {
       std::string now = Now();
       auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
       // Restarted (or reloaded) while a source is down: what it touched is in the store.
-      if (any_unknown && previous.empty() && store_) {
-        std::lock_guard<std::mutex> lock(store_mu_);
+      if (any_unknown && previous.empty() && store_)
         previous = store_->OpenFindings(grp.service->name, grp.source->name);
-      }
       std::vector<std::string> keep =
           KeepStale(g->program->config, g->evaluator->BaselineFor(*grp.service), unknown_since,
                     previous, findings);
       // An evaluation a reload overtook must not write its (old rules') findings over the
       // new generation's.
-      if (store_) {
-        std::lock_guard<std::mutex> lock(store_mu_);
-        auto st = g->id == current_gen_id_.load()
-                      ? store_->RecordFindings(grp.service->name, grp.source->name, envs, findings,
-                                               now, keep)
-                      : Ok();
-        if (!st.ok()) Log(spdlog::level::err, st.error().message);
-      }
+      if (store_ && g->id == current_gen_id_.load())
+        store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now, keep);
       for (auto& f : findings)
         if (f.first_seen.empty()) f.first_seen = now;
       findings.insert(findings.end(), std::make_move_iterator(previous.begin()),
@@ -485,11 +470,8 @@ class Daemon {
       net::post(runtime_->io(), [this, g, gi, envs, findings = std::move(findings)]() mutable {
         auto& grp = g->groups[gi];
         grp.findings = std::move(findings);
-        if (g == gen_ && AlertingOn()) {
-          PersistAlerts(alerts_.Update(grp.service->name, grp.source->name, envs,
-                                       BuildAlerts(grp.findings), UnixNow()));
-          SendAlerts();
-        }
+        if (g == gen_ && alerts_->enabled())
+          alerts_->Update(grp.service->name, grp.source->name, envs, BuildAlerts(grp.findings));
         ++findings_version_;
         last_change_ = Now();
         grp.evaluating = false;
@@ -519,119 +501,6 @@ class Daemon {
                                  " findings, " + std::to_string(report.sources_failed) + " of " +
                                  std::to_string(report.sources) + " sources failed");
     Stop(0);
-  }
-
-  // ---- Alerting (SPEC §7): the book decides, this sends and keeps its state in the store.
-
-  bool AlertingOn() const { return !gen_->program->config.alerting.alertmanager_url.empty(); }
-
-  void LoadAlerts() {
-    std::vector<AlertEntry> entries;
-    for (const auto& rec : store_->LoadAlerts()) {
-      if (auto e = AlertEntry::Decode(rec.payload)) entries.push_back(std::move(*e));
-      else Log(spdlog::level::warn, "state store: dropping an unreadable alert state");
-    }
-    alerts_.Load(std::move(entries));
-  }
-
-  // Sends what is due in one POST; when nothing is, sleeps until something will be.
-  void SendAlerts() {
-    metrics_.SetAlertQueue(alerts_.queue_length());
-    if (!AlertingOn() || alert_in_flight_ || stopping_) return;
-    const Config& c = gen_->program->config;
-    double now = UnixNow();
-    auto due = alerts_.Due(now, kAlertBatch);
-    if (due.empty()) {
-      if (auto next = alerts_.NextDue()) {
-        auto wait = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, *next - now) * 1000) + 10);
-        alert_timer_->expires_after(wait);
-        alert_timer_->async_wait([this](boost::system::error_code ec) {
-          if (!ec) SendAlerts();
-        });
-      }
-      return;
-    }
-    HttpRequest req;
-    req.method = "POST";
-    std::string base = c.alerting.alertmanager_url;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    req.url = base + "/api/v2/alerts";
-    req.body = alerts_.Payload(due, now);
-    req.timeout = c.alerting.timeout;
-    req.max_size = 1 << 20;
-    for (const auto& [k, v] : c.alerting.headers) {
-      auto value = ResolveSecretRefs(v, c.dir);
-      if (!value.ok()) {
-        Log(spdlog::level::err, "alerting.alertmanager.headers." + k + ": " + value.error().message);
-        return OnAlertsSent(due, false, "");
-      }
-      req.headers[k] = *value;
-    }
-    req.headers["Content-Type"] = "application/json";
-    alert_in_flight_ = true;
-    runtime_->http().Send(req, [this, due](HttpResponse r) {
-      alert_in_flight_ = false;
-      bool ok = r.status >= 200 && r.status < 300;
-      OnAlertsSent(due, ok, ok ? "" : r.status ? "HTTP " + std::to_string(r.status) : r.error);
-    });
-  }
-
-  void OnAlertsSent(const std::vector<std::string>& keys, bool ok, const std::string& why) {
-    if (stopping_) return;
-    metrics_.AlertsSent(ok, keys.size());
-    // One line when delivery starts failing and one when it recovers, not one per retry.
-    if (!ok && !alerts_failing_)
-      Log(spdlog::level::warn, "cannot deliver " + std::to_string(keys.size()) +
-                                   " alerts to Alertmanager (" + why + "); retrying with backoff");
-    if (ok && alerts_failing_) Log(spdlog::level::info, "Alertmanager accepts alerts again");
-    alerts_failing_ = !ok;
-    PersistAlerts(alerts_.Delivered(keys, ok, UnixNow()));
-    SendAlerts();
-  }
-
-  // Alert states go to the store in order, one batch at a time, off the io thread.
-  void PersistAlerts(const std::vector<std::string>& keys) {
-    metrics_.SetAlertQueue(alerts_.queue_length());
-    if (!store_ || keys.empty()) return;
-    for (const auto& k : keys) {
-      const AlertEntry* e = alerts_.Find(k);
-      if (!e) {
-        alert_writes_[k] = std::nullopt;
-        continue;
-      }
-      auto time = [](double t) { return t > 0 ? FormatUnixTime(t) : std::string(); };
-      alert_writes_[k] = AlertRecord{k, e->Encode(), e->firing ? "firing" : "resolved",
-                                     time(e->last_sent), e->attempts, time(e->next_attempt)};
-    }
-    FlushAlerts();
-  }
-
-  void FlushAlerts() {
-    if (alert_flushing_ || alert_writes_.empty()) return;
-    alert_flushing_ = true;
-    auto batch = std::make_shared<AlertWrites>(std::move(alert_writes_));
-    alert_writes_.clear();
-    runtime_->Blocking([this, batch] {
-      {
-        std::lock_guard<std::mutex> lock(store_mu_);
-        WriteAlerts(*batch);
-      }
-      net::post(runtime_->io(), [this] {
-        alert_flushing_ = false;
-        FlushAlerts();
-      });
-    });
-  }
-
-  using AlertWrites = std::map<std::string, std::optional<AlertRecord>>;
-  void WriteAlerts(const AlertWrites& writes) {
-    std::vector<AlertRecord> save;
-    std::vector<std::string> remove;
-    for (const auto& [k, r] : writes) {
-      if (r) save.push_back(*r);
-      else remove.push_back(k);
-    }
-    if (auto st = store_->SaveAlerts(save, remove); !st.ok()) Log(spdlog::level::err, st.error().message);
   }
 
   CheckReport Report(const std::shared_ptr<Generation>& g, const std::string& service,
@@ -842,8 +711,7 @@ class Daemon {
   DaemonOptions opts_;
   Router router_ = MakeRouter();
   std::unique_ptr<Runtime> runtime_;
-  std::unique_ptr<Store> store_;
-  std::mutex store_mu_;
+  std::unique_ptr<StoreWriter> store_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> timer_;
@@ -876,12 +744,7 @@ class Daemon {
   // The generation whose evaluations may write findings to the store (read on the pool).
   std::atomic<uint64_t> current_gen_id_{0};
   int exit_code_ = 0;
-  // Alerting: the book, one POST in flight at most, state writes queued for the store.
-  static constexpr size_t kAlertBatch = 500;
-  AlertBook alerts_{std::chrono::minutes(1)};
-  std::unique_ptr<net::steady_timer> alert_timer_;
-  bool alert_in_flight_ = false, alerts_failing_ = false, alert_flushing_ = false;
-  std::map<std::string, std::optional<AlertRecord>> alert_writes_;
+  std::unique_ptr<AlertDispatcher> alerts_;
 };
 
 }  // namespace
@@ -891,6 +754,7 @@ int RunDaemon(const DaemonOptions& options) {
                           ? R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%v})"
                           : "%Y-%m-%dT%H:%M:%S.%e %l %v",
                       spdlog::pattern_time_type::utc);
+  SetJsonLogs(options.log_format == "json");
   Daemon d(options);
   return d.Run();
 }
