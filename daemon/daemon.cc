@@ -24,6 +24,7 @@
 #include "core/secrets.h"
 #include "core/strings.h"
 #include "daemon/alert_dispatcher.h"
+#include "daemon/generation.h"
 #include "daemon/http_server.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -49,36 +50,6 @@ double UnixNow() {
 }
 
 std::string Now() { return FormatTime(std::chrono::system_clock::now()); }
-
-// One loaded config with everything derived from it. A reload builds a new Generation;
-// work still in flight for the old one is ignored when it completes.
-struct Generation {
-  uint64_t id = 0;
-  std::shared_ptr<Program> program;
-  std::unique_ptr<Evaluator> evaluator;
-  std::vector<const Target*> targets;
-  Scheduler scheduler{32, 1};
-  struct TargetState {
-    std::shared_ptr<const Document> doc;
-    std::string hash, last_success, last_error, last_attempt;
-    std::string unknown_since;  // set while the source fails: when it first failed
-    double duration = 0;
-    bool tried = false;
-  };
-  std::vector<TargetState> states;
-  struct Group {
-    const ServiceConfig* service;
-    size_t service_index;
-    const SourceConfig* source;
-    std::vector<size_t> targets;  // indexes into `targets`
-    std::vector<Finding> findings;
-    bool evaluating = false, dirty = false;
-  };
-  std::vector<Group> groups;
-  std::vector<size_t> group_of;  // target -> group
-  size_t pending_evaluations = 0;
-  bool round_done = false;  // every source tried once and what that changed evaluated
-};
 
 class Daemon {
  public:
@@ -190,45 +161,15 @@ class Daemon {
 
   // Builds the generation for a loaded program: this shard's targets, on the scheduler.
   void Install(std::shared_ptr<Program> program) {
-    auto g = std::make_shared<Generation>();
-    g->id = ++generation_counter_;
-    g->program = program;
+    auto g = BuildGeneration(program, ++generation_counter_, opts_.shard_index, opts_.shard_count,
+                             SteadyClock::now());
     const Config& c = program->config;
-    g->evaluator = std::make_unique<Evaluator>(c, *program->rules, *program->redactor, program->today);
-    g->scheduler = Scheduler(static_cast<size_t>(c.defaults.max_concurrency),
-                             Fnv1a64(c.path) ^ static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()));
-    auto now = SteadyClock::now();
-    std::vector<std::vector<std::string>> keep;
-    for (const auto& t : program->targets) {
-      if (opts_.shard_count > 1 &&
-          Fnv1a64(t.service->name) % static_cast<uint64_t>(opts_.shard_count) !=
-              static_cast<uint64_t>(opts_.shard_index))
-        continue;
-      g->targets.push_back(&t);
-      g->scheduler.Add(t.collector->common().interval, now);
-      keep.push_back({t.service->name, t.source->name, c.environments[t.env].name});
-      size_t gi = 0;
-      for (; gi < g->groups.size(); ++gi)
-        if (g->groups[gi].service == t.service && g->groups[gi].source == t.source) break;
-      if (gi == g->groups.size()) {
-        size_t si = static_cast<size_t>(t.service - c.services.data());
-        g->groups.push_back(Generation::Group{t.service, si, t.source, {}, {}, false, false});
-      }
-      g->groups[gi].targets.push_back(g->targets.size() - 1);
-      g->group_of.push_back(gi);
-    }
-    g->states.resize(g->targets.size());
-    size_t unowned = 0;
-    std::set<std::string> shard_services;
-    for (const auto* t : g->targets) shard_services.insert(t->service->name);
-    for (const auto& o : program->ownership)
-      if (o.owner.empty() && shard_services.count(o.service)) ++unowned;
-    metrics_.SetUnowned(unowned);
+    metrics_.SetUnowned(g->unowned_services());
     metrics_.SetWaiversExpired(program->rules->expired_waivers(program->today));
-    metrics_.RetainSources(keep);
+    metrics_.RetainSources(g->source_labels());
     metrics_.SetFindings({}, UnixNow());
     std::vector<size_t> carried_groups;
-    if (gen_) carried_groups = CarryOver(*gen_, *g);
+    if (gen_) carried_groups = CarryOver(*gen_, *g, SteadyClock::now());
     gen_ = g;
     current_gen_id_ = g->id;
     ++findings_version_;
@@ -246,42 +187,6 @@ class Daemon {
                                  (opts_.shard_count > 1 ? " in shard " + std::to_string(opts_.shard_index) +
                                                               "/" + std::to_string(opts_.shard_count)
                                                         : ""));
-  }
-
-  // Hands a reloaded generation the last snapshot and the schedule of every source whose
-  // definition did not change (same service, source and env, same spec with that env's
-  // overrides), and each (service, source)'s findings until they are evaluated again; changed
-  // and new sources are collected at once. Returns the groups that got something to evaluate.
-  static std::vector<size_t> CarryOver(const Generation& old, Generation& g) {
-    auto key = [](const Generation& gen, size_t i) {
-      const Target& t = *gen.targets[i];
-      const std::string& env = gen.program->config.environments[t.env].name;
-      return t.service->name + '\x1f' + t.source->name + '\x1f' + env + '\x1f' +
-             YAML::Dump(t.source->For(env));
-    };
-    std::unordered_map<std::string, size_t> old_index;
-    for (size_t i = 0; i < old.targets.size(); ++i) old_index.emplace(key(old, i), i);
-    auto now = SteadyClock::now();
-    std::vector<bool> carried(g.groups.size(), false);
-    for (size_t i = 0; i < g.targets.size(); ++i) {
-      auto it = old_index.find(key(g, i));
-      if (it == old_index.end() || !old.states[it->second].tried) continue;
-      size_t j = it->second;
-      g.states[i] = old.states[j];
-      // One that was running had its result dropped with the old generation: run it now.
-      if (!old.scheduler.is_running(j))
-        g.scheduler.Reschedule(i, std::min(old.scheduler.due(j),
-                                           now + g.targets[i]->collector->common().interval));
-      // Its group's findings stay shown until the group is evaluated again (same service and
-      // source: the old target's group).
-      size_t gi = g.group_of[i];
-      if (!carried[gi]) g.groups[gi].findings = old.groups[old.group_of[j]].findings;
-      carried[gi] = true;
-    }
-    std::vector<size_t> groups;
-    for (size_t gi = 0; gi < carried.size(); ++gi)
-      if (carried[gi]) groups.push_back(gi);
-    return groups;
   }
 
   // `errors` (when given) receives every error of a rejected config, positioned.
@@ -489,10 +394,7 @@ class Daemon {
   // The first round is done when every source has been tried and the evaluations that
   // started are done: /readyz turns 200 (and stays so across reloads), --once stops.
   void RoundProgress(const std::shared_ptr<Generation>& g) {
-    if (g != gen_ || g->round_done || stopping_) return;
-    for (const auto& s : g->states)
-      if (!s.tried) return;
-    if (g->pending_evaluations) return;
+    if (g != gen_ || g->round_done || stopping_ || !g->all_tried() || g->pending_evaluations) return;
     g->round_done = true;
     ready_ = true;
     if (!opts_.once) return;
@@ -503,34 +405,10 @@ class Daemon {
     Stop(0);
   }
 
+  // The report is as of the last change (what a cached copy shows, too).
   CheckReport Report(const std::shared_ptr<Generation>& g, const std::string& service,
                      const std::string& env, const std::string& severity) {
-    const Config& c = g->program->config;
-    CheckReport r;
-    // The report is as of the last change (what a cached copy shows, too).
-    r.checked_at = last_change_.empty() ? Now() : last_change_;
-    r.baseline = c.baseline;
-    r.environments = c.env_names();
-    for (const auto& grp : g->groups) {
-      if (!service.empty() && grp.service->name != service) continue;
-      for (const auto& f : grp.findings) {
-        if (!env.empty() && f.env != env) continue;
-        if (!severity.empty() && SeverityName(f.severity) != severity) continue;
-        r.findings.push_back(f);
-      }
-    }
-    SortFindings(r.findings, r.environments);
-    for (size_t i = 0; i < g->targets.size(); ++i) {
-      const Target& t = *g->targets[i];
-      if (!service.empty() && t.service->name != service) continue;
-      ++r.sources;
-      if (!g->states[i].last_error.empty()) {
-        ++r.sources_failed;
-        r.errors.push_back(CollectError{t.service->name, t.source->name,
-                                        c.environments[t.env].name, g->states[i].last_error});
-      }
-    }
-    return r;
+    return g->Report(service, env, severity, last_change_.empty() ? Now() : last_change_);
   }
 
   // The rendered report is cached until findings or source states change, and shared by
@@ -618,12 +496,7 @@ class Daemon {
     router.Add({"/healthz", "alive", false,
                 [](const HttpServerRequest&) { return HttpServerResponse{200, "text/plain", "ok\n"}; }});
     router.Add({"/readyz", "every source tried once", false, [this](const HttpServerRequest&) {
-                  auto g = gen_;
-                  size_t tried = 0;
-                  for (const auto& s : g->states) tried += s.tried ? 1 : 0;
-                  std::string text = std::to_string(tried) + "/" + std::to_string(g->states.size()) +
-                                     " sources tried" + (g->pending_evaluations ? ", evaluating\n" : "\n");
-                  return HttpServerResponse{ready_ ? 200 : 503, "text/plain", text};
+                  return HttpServerResponse{ready_ ? 200 : 503, "text/plain", gen_->Progress() + "\n"};
                 }});
     router.Add({"/api/v1/findings", "the current findings (?service, ?env, ?severity)", false,
                 [this, q](const HttpServerRequest& r) {
@@ -633,7 +506,7 @@ class Daemon {
                   return Findings(gen_, q(r, "service"), q(r, "env"), sev, r);
                 }});
     router.Add({"/api/v1/sources", "each source's health", false, [this](const HttpServerRequest&) {
-                  return JsonResponse(200, {{"sources", SourcesJson(Sources(gen_))}});
+                  return JsonResponse(200, {{"sources", SourcesJson(gen_->Sources())}});
                 }});
     router.Add({"/api/v1/check", "collect now (?service)", true,
                 [this, q](const HttpServerRequest& r) { return TriggerCheck(q(r, "service")); }});
@@ -645,7 +518,7 @@ class Daemon {
     router.Add({"/", "the page", false, [this](const HttpServerRequest&) {
                   auto g = gen_;
                   return HttpServerResponse{200, "text/html; charset=utf-8",
-                                            RenderPage(Report(g, {}, {}, {}), Sources(g), UnixNow())};
+                                            RenderPage(Report(g, {}, {}, {}), g->Sources(), UnixNow())};
                 }});
     return router;
   }
@@ -693,19 +566,6 @@ class Daemon {
     resp.headers = {{"Vary", "Accept-Encoding"}};
     SendGzipIfAccepted(r, metrics_text_, metrics_gzip_, 1, resp);
     return resp;
-  }
-
-  std::vector<SourceStatus> Sources(const std::shared_ptr<Generation>& g) const {
-    std::vector<SourceStatus> out;
-    out.reserve(g->targets.size());
-    for (size_t i = 0; i < g->targets.size(); ++i) {
-      const Target& t = *g->targets[i];
-      const auto& s = g->states[i];
-      out.push_back(SourceStatus{t.service->name, t.source->name,
-                                 g->program->config.environments[t.env].name, s.tried,
-                                 s.last_success, s.last_error, s.duration, s.hash});
-    }
-    return out;
   }
 
   DaemonOptions opts_;

@@ -1,0 +1,74 @@
+// One loaded config in the daemon with everything derived from it: this shard's targets on
+// their schedule, each target's last snapshot and health, and each (service, source)'s
+// findings. A reload builds a new Generation; work still in flight for the old one is
+// ignored when it completes. Not thread-safe: the io thread owns it (the pool reads a
+// generation's immutable parts and the snapshots it is handed).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/report.h"
+#include "daemon/page.h"
+#include "daemon/scheduler.h"
+#include "pipeline/program.h"
+#include "rules/engine.h"
+
+namespace drift {
+
+struct Generation {
+  uint64_t id = 0;
+  std::shared_ptr<Program> program;
+  std::unique_ptr<Evaluator> evaluator;
+  std::vector<const Target*> targets;
+  Scheduler scheduler{32, 1};
+  struct TargetState {
+    std::shared_ptr<const Document> doc;
+    std::string hash, last_success, last_error, last_attempt;
+    std::string unknown_since;  // set while the source fails: when it first failed
+    double duration = 0;
+    bool tried = false;
+  };
+  std::vector<TargetState> states;
+  struct Group {
+    const ServiceConfig* service;
+    size_t service_index;
+    const SourceConfig* source;
+    std::vector<size_t> targets;  // indexes into `targets`
+    std::vector<Finding> findings;
+    bool evaluating = false, dirty = false;
+  };
+  std::vector<Group> groups;
+  std::vector<size_t> group_of;  // target -> group
+  size_t pending_evaluations = 0;
+  bool round_done = false;  // every source tried once and what that changed evaluated
+
+  // The current findings and collection errors, filtered ("" = all), dated `checked_at`.
+  CheckReport Report(const std::string& service, const std::string& env,
+                     const std::string& severity, const std::string& checked_at) const;
+  std::vector<SourceStatus> Sources() const;
+  bool all_tried() const;
+  // "N/M sources tried[, evaluating]" (the body of /readyz).
+  std::string Progress() const;
+  // Services of this shard with no owner.
+  size_t unowned_services() const;
+  // (service, source, env) of every target: the label sets the metrics keep.
+  std::vector<std::vector<std::string>> source_labels() const;
+};
+
+// The generation of `program` for shard `shard_index` of `shard_count` (services are
+// assigned by the FNV-1a hash of their name), every target due at `now`.
+std::shared_ptr<Generation> BuildGeneration(std::shared_ptr<Program> program, uint64_t id,
+                                            int shard_index, int shard_count,
+                                            std::chrono::steady_clock::time_point now);
+
+// Hands a reloaded generation the last snapshot and the schedule of every source whose
+// definition did not change (same service, source and env, same spec with that env's
+// overrides), and each (service, source)'s findings until they are evaluated again; changed
+// and new sources are collected at once. Returns the groups that got something to evaluate.
+std::vector<size_t> CarryOver(const Generation& old, Generation& g,
+                              std::chrono::steady_clock::time_point now);
+
+}  // namespace drift
