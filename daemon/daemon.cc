@@ -29,6 +29,7 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/page.h"
+#include "daemon/response_cache.h"
 #include "daemon/routes.h"
 #include "daemon/scheduler.h"
 #include "daemon/stale.h"
@@ -322,6 +323,12 @@ class Daemon {
   // Re-evaluates a (service, source) off the io thread; one evaluation per group at a time.
   void Evaluate(std::shared_ptr<Generation> g, size_t gi) {
     auto& grp = g->groups[gi];
+    // Not before every env of the group was tried once: an env not collected yet is unknown
+    // too, and an evaluation without it would resolve what it touches (a restart during an
+    // outage resolved the findings paired with the down env). The last env's first result
+    // starts the evaluation.
+    for (size_t ti : grp.targets)
+      if (!g->states[ti].tried) return;
     if (grp.evaluating) {
       grp.dirty = true;
       return;
@@ -411,65 +418,16 @@ class Daemon {
     return g->Report(service, env, severity, last_change_.empty() ? Now() : last_change_);
   }
 
-  // The rendered report is cached until findings or source states change, and shared by
-  // every response (no copy per request). Clients that accept gzip get a compressed copy
-  // (made once); the ETag lets pollers skip unchanged reports with If-None-Match.
+  // Rendered once per change of the findings or the sources' states, whoever asks.
   HttpServerResponse Findings(const std::shared_ptr<Generation>& g, const std::string& service,
                               const std::string& env, const std::string& severity,
                               const HttpServerRequest& r) {
-    std::string key = service + "\x1f" + env + "\x1f" + severity;
-    // Filters come from clients: the cache is bounded whatever they ask for.
-    if (findings_cache_gen_ != g->id ||
-        (findings_cache_.size() >= kMaxCachedReports && !findings_cache_.count(key))) {
-      findings_cache_.clear();
-      findings_cache_gen_ = g->id;
-    }
-    CachedReport& c = findings_cache_[key];
-    if (!c.plain || c.version != findings_version_) {
-      std::ostringstream rendered;
-      json_sink_->Write(Report(g, service, env, severity), rendered);
-      c.plain = std::make_shared<const std::string>(rendered.str());
-      c.gzip.reset();
-      c.version = findings_version_;
-      // Versions restart with the process: the start time keeps an old tag from matching.
-      c.etag = "\"" + std::to_string(started_ms_) + "-" + std::to_string(g->id) + "-" +
-               std::to_string(findings_version_) + "\"";
-    }
-    HttpServerResponse resp(200, "application/json", "");
-    resp.shared_body = c.plain;
-    resp.headers = {{"ETag", c.etag}, {"Vary", "Accept-Encoding"}, {"Cache-Control", "no-cache"}};
-    if (EtagMatches(r.if_none_match, c.etag)) {
-      resp.status = 304;
-      resp.shared_body.reset();
-      return resp;
-    }
-    SendGzipIfAccepted(r, c.plain, c.gzip, 6, resp);  // once per change; ~25% smaller than level 1
-    return resp;
-  }
-
-  // Answers with `plain` gzip'd when the client accepts gzip, compressing it once into
-  // `zipped` (a cache the caller resets when `plain` changes).
-  void SendGzipIfAccepted(const HttpServerRequest& r, const std::shared_ptr<const std::string>& plain,
-                          std::shared_ptr<const std::string>& zipped, int level,
-                          HttpServerResponse& resp) {
-    if (!AcceptsGzip(r.accept_encoding) || plain->size() < kGzipMinBytes) return;
-    if (!zipped) {
-      auto z = Gzip(*plain, level);
-      if (!z.ok()) {
-        Log(spdlog::level::warn, z.error().message);
-        return;
-      }
-      zipped = std::make_shared<const std::string>(std::move(*z));
-    }
-    resp.shared_body = zipped;
-    resp.headers.emplace_back("Content-Encoding", "gzip");
-  }
-
-  static bool EtagMatches(std::string_view header, std::string_view etag) {
-    if (header.empty()) return false;
-    if (header.find('*') != std::string_view::npos) return true;
-    // A list of tags, maybe weak (W/"..."): compare the quoted part.
-    return header.find(etag) != std::string_view::npos;
+    return findings_cache_.Get(service + "\x1f" + env + "\x1f" + severity, g->id, findings_version_,
+                               "application/json", r, [&] {
+                                 std::ostringstream rendered;
+                                 json_sink_->Write(Report(g, service, env, severity), rendered);
+                                 return rendered.str();
+                               });
   }
 
   bool Authorized(const HttpServerRequest& r) {
@@ -582,18 +540,11 @@ class Daemon {
   uint64_t findings_version_ = 1;
   uint64_t metrics_version_ = 0;
   const Generation* metrics_gen_ = nullptr;
-  struct CachedReport {
-    uint64_t version = 0;
-    std::shared_ptr<const std::string> plain, gzip;
-    std::string etag;
-  };
-  static constexpr size_t kGzipMinBytes = 1024;
   static constexpr size_t kMaxCachedReports = 64;
-  const int64_t started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-  std::map<std::string, CachedReport> findings_cache_;
-  uint64_t findings_cache_gen_ = 0;
+  ResponseCache findings_cache_{kMaxCachedReports,
+                                std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()};
   std::string last_change_;
   std::unique_ptr<Sink> json_sink_ = MakeSink("json", {});
   std::shared_ptr<const std::string> metrics_text_, metrics_gzip_;
