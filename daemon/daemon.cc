@@ -251,48 +251,27 @@ class Daemon {
     const Target& t = *g->targets[i];
     const Config& c = g->program->config;
     const std::string& env = c.environments[t.env].name;
-    auto& st = g->states[i];
-    bool first = !st.tried;
-    st.tried = true;
-    st.duration = seconds;
-    st.last_attempt = Now();
-    if (r.ok() && r.value().unchanged() && !st.doc)  // an invariant of StartCollect
-      r = MakeError("internal: unchanged input reported without a held snapshot");
+    bool unchanged = r.ok() && r.value().unchanged();
     metrics_.SourceCollected(t.service->name, t.source->name, env, r.ok(), seconds, UnixNow());
-    bool changed = false;
-    if (r.ok()) {
-      if (!st.last_error.empty()) ++findings_version_;  // recovered: its error leaves the report
-      if (r.value().unchanged()) {
-        changed = false;
-      } else {
-        auto doc = std::make_shared<const Document>(std::move(r.value()));
-        changed = hash != st.hash || !st.doc;
-        FreeOnPool(std::exchange(st.doc, doc));
-        st.hash = hash;
-      }
-      st.last_success = st.last_attempt;
-      st.last_error.clear();
-      st.unknown_since.clear();
+    // Collectors keep secrets out of their errors; a URL written with a password in
+    // drift.yaml is masked here once more for every channel (logs, API, page, store).
+    if (!r.ok()) r = MakeError(MaskSecretsInText(r.error().ToString()));
+    auto outcome = g->Collected(i, std::move(r), hash, seconds, Now());
+    FreeOnPool(std::move(outcome.released));
+    if (outcome.error_changed) ++findings_version_;  // the report's errors changed
+    const auto& st = g->states[i];
+    if (st.last_error.empty()) {
       if (spdlog::should_log(spdlog::level::debug))
         Log(spdlog::level::debug, "collected service " + t.service->name + ", source " +
                                       t.source->name + ", env " + env + " in " +
                                       std::to_string(static_cast<int>(seconds * 1000)) + " ms" +
-                                      (r.value().unchanged() ? " (unchanged)" : ""));
-      if (changed && store_) RecordSnapshot(g, i);
-    } else {
-      // Collectors keep secrets out of their errors; a URL written with a password in
-      // drift.yaml is masked here once more for every channel (logs, API, page, store).
-      std::string error = MaskSecretsInText(r.error().ToString());
-      if (st.last_error.empty() || first)
-        Log(spdlog::level::warn, "cannot collect service " + t.service->name + ", source " +
-                                     t.source->name + ", env " + env + ": " + error);
-      if (error != st.last_error) ++findings_version_;  // the report's errors changed
-      st.last_error = error;
-      if (st.unknown_since.empty()) st.unknown_since = st.last_attempt;
-      changed = st.doc != nullptr || first;  // it became unknown
-      FreeOnPool(std::exchange(st.doc, nullptr));
-      st.hash.clear();
+                                      (unchanged ? " (unchanged)" : ""));
+      if (outcome.changed && store_) RecordSnapshot(g, i);
+    } else if (outcome.newly_failing) {
+      Log(spdlog::level::warn, "cannot collect service " + t.service->name + ", source " +
+                                   t.source->name + ", env " + env + ": " + st.last_error);
     }
+    bool changed = outcome.changed, first = outcome.first;
     if (changed || first) {
       ++findings_version_;
       last_change_ = Now();

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <set>
+#include <utility>
 #include <unordered_map>
 
 #include "core/strings.h"
@@ -70,6 +71,40 @@ std::vector<size_t> CarryOver(const Generation& old, Generation& g,
   for (size_t gi = 0; gi < carried.size(); ++gi)
     if (carried[gi]) groups.push_back(gi);
   return groups;
+}
+
+Generation::CollectOutcome Generation::Collected(size_t i, Result<Document> r,
+                                                 const std::string& hash, double seconds,
+                                                 const std::string& now) {
+  TargetState& st = states[i];
+  CollectOutcome out;
+  out.first = !st.tried;
+  st.tried = true;
+  st.duration = seconds;
+  st.last_attempt = now;
+  if (r.ok() && r.value().unchanged() && !st.doc)  // an invariant of the collector's digest
+    r = MakeError("internal: unchanged input reported without a held snapshot");
+  if (r.ok()) {
+    out.error_changed = !st.last_error.empty();  // recovered: its error leaves the report
+    if (!r.value().unchanged()) {
+      out.changed = hash != st.hash || !st.doc;
+      out.released = std::exchange(st.doc, std::make_shared<const Document>(std::move(r.value())));
+      st.hash = hash;
+    }
+    st.last_success = now;
+    st.last_error.clear();
+    st.unknown_since.clear();
+  } else {
+    std::string error = r.error().ToString();
+    out.newly_failing = st.last_error.empty() || out.first;
+    out.error_changed = error != st.last_error;
+    st.last_error = std::move(error);
+    if (st.unknown_since.empty()) st.unknown_since = now;
+    out.changed = st.doc != nullptr || out.first;  // it became unknown
+    out.released = std::exchange(st.doc, nullptr);
+    st.hash.clear();
+  }
+  return out;
 }
 
 CheckReport Generation::Report(const std::string& service, const std::string& env,

@@ -45,6 +45,20 @@ struct Generation {
   size_t pending_evaluations = 0;
   bool round_done = false;  // every source tried once and what that changed evaluated
 
+  // What one collection of target `i` changed (Collected).
+  struct CollectOutcome {
+    bool first = false;          // its first attempt in this generation
+    bool changed = false;        // a new snapshot, or it became unknown: evaluate its group
+    bool error_changed = false;  // the report's errors changed (failed, recovered, new text)
+    bool newly_failing = false;  // worth a log line: failing after working, or at once
+    std::shared_ptr<const Document> released;  // the snapshot it replaced (free it off-thread)
+  };
+  // Records one collection of target `i` that took `seconds`, finished at `now` (RFC 3339):
+  // a document (hashed `hash`; "unchanged" keeps the one held), or an error (shown as is:
+  // masked by the caller).
+  CollectOutcome Collected(size_t i, Result<Document> r, const std::string& hash, double seconds,
+                           const std::string& now);
+
   // The current findings and collection errors, filtered ("" = all), dated `checked_at`.
   CheckReport Report(const std::string& service, const std::string& env,
                      const std::string& severity, const std::string& checked_at) const;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "core/parse.h"
 #include "core/strings.h"
 
 #include "tests/testing.h"
@@ -118,6 +119,50 @@ TEST_CASE("generation: a reload carries unchanged sources' state and findings, n
   CHECK(sources[0].service == "lms");
   CHECK(sources[0].last_error == "refused");
   CHECK_FALSE(sources[0].up());
+}
+
+TEST_CASE("generation: what a collection changes (snapshot, unknown, recovery)") {
+  TempDir dir;
+  auto g = BuildGeneration(Load(dir.write("drift.yaml", Config("{env}-flags.yaml"))), 1, 0, 1,
+                           std::chrono::steady_clock::now());
+  auto doc = []() -> Result<Document> { return ParseJson(R"({"a": 1})", {}); };
+  auto first = g->Collected(0, doc(), "h1", 0.5, "t1");
+  CHECK(first.first);
+  CHECK(first.changed);
+  CHECK_FALSE(first.error_changed);
+  CHECK_FALSE(first.released);
+  CHECK(g->states[0].last_success == "t1");
+  CHECK(g->states[0].duration == 0.5);
+  auto same = g->Collected(0, doc(), "h1", 0.1, "t2");  // the same content: nothing to evaluate
+  CHECK_FALSE(same.first);
+  CHECK_FALSE(same.changed);
+  CHECK(same.released);  // the new copy replaced the held one
+  auto unchanged = g->Collected(0, Document::Unchanged("d"), "", 0.1, "t3");
+  CHECK_FALSE(unchanged.changed);
+  CHECK(g->states[0].doc);
+  CHECK(g->states[0].hash == "h1");
+  auto failed = g->Collected(0, Error{"refused", {}}, "", 2, "t4");
+  CHECK(failed.changed);  // became unknown
+  CHECK(failed.error_changed);
+  CHECK(failed.newly_failing);
+  CHECK(failed.released);
+  CHECK(g->states[0].unknown_since == "t4");
+  auto again = g->Collected(0, Error{"refused", {}}, "", 2, "t5");
+  CHECK_FALSE(again.changed);
+  CHECK_FALSE(again.error_changed);
+  CHECK_FALSE(again.newly_failing);
+  CHECK(g->states[0].unknown_since == "t4");  // since the first failure
+  auto other = g->Collected(0, Error{"timeout", {}}, "", 2, "t6");
+  CHECK(other.error_changed);
+  CHECK_FALSE(other.newly_failing);
+  auto back = g->Collected(0, doc(), "h1", 0.2, "t7");
+  CHECK(back.changed);
+  CHECK(back.error_changed);
+  CHECK(g->states[0].unknown_since.empty());
+  // A collector claiming "unchanged" with nothing held is an error, never a blank snapshot.
+  auto bad = g->Collected(1, Document::Unchanged("d"), "", 0.1, "t8");
+  CHECK(bad.first);
+  CHECK(g->states[1].last_error == "internal: unchanged input reported without a held snapshot");
 }
 
 }  // namespace
