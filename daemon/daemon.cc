@@ -24,6 +24,7 @@
 #include "core/secrets.h"
 #include "core/strings.h"
 #include "daemon/alert_dispatcher.h"
+#include "daemon/evaluation.h"
 #include "daemon/generation.h"
 #include "daemon/http_server.h"
 #include "daemon/log.h"
@@ -32,7 +33,6 @@
 #include "daemon/response_cache.h"
 #include "daemon/routes.h"
 #include "daemon/scheduler.h"
-#include "daemon/stale.h"
 #include "daemon/store_writer.h"
 #include "outputs/alerts.h"
 #include "outputs/sink.h"
@@ -314,55 +314,14 @@ class Daemon {
     }
     grp.evaluating = true;
     ++g->pending_evaluations;
-    const Config& c = g->program->config;
-    std::vector<std::shared_ptr<const Document>> docs(c.environments.size());
-    for (size_t ti : grp.targets) docs[g->targets[ti]->env] = g->states[ti].doc;
-    // Envs whose source failed, with the time each became unknown: what they touch keeps
-    // its last known state (SPEC §4).
-    std::vector<std::string> unknown_since(c.environments.size());
-    bool any_unknown = false;
-    for (size_t ti : grp.targets) {
-      const auto& st = g->states[ti];
-      if (!st.doc && st.tried && !st.last_error.empty()) {
-        unknown_since[g->targets[ti]->env] = st.unknown_since;
-        any_unknown = true;
-      }
-    }
-    // The last known findings matter only while something is unknown (copied only then: a
-    // group can hold thousands).
-    std::vector<Finding> previous;
-    if (any_unknown) previous = grp.findings;
-    bool redact_all = false;
-    for (size_t ti : grp.targets) redact_all = redact_all || g->targets[ti]->collector->redact_all();
-    runtime_->Blocking([this, g, gi, docs, redact_all, unknown_since, any_unknown,
-                        previous = std::move(previous)]() mutable {
-      auto& grp = g->groups[gi];
-      std::vector<const Document*> ptrs;
-      for (const auto& d : docs) ptrs.push_back(d.get());
-      const auto& owner = g->program->ownership[grp.service_index].owner;
-      auto findings = g->evaluator->Evaluate(*grp.service, owner, grp.source->name, ptrs, redact_all);
-      std::string now = Now();
-      auto envs = ResolvableEnvs(*g->evaluator, *grp.service, docs);
-      // Restarted (or reloaded) while a source is down: what it touched is in the store.
-      if (any_unknown && previous.empty() && store_)
-        previous = store_->OpenFindings(grp.service->name, grp.source->name);
-      std::vector<std::string> keep =
-          KeepStale(g->program->config, g->evaluator->BaselineFor(*grp.service), unknown_since,
-                    previous, findings);
-      // An evaluation a reload overtook must not write its (old rules') findings over the
-      // new generation's.
-      if (store_ && g->id == current_gen_id_.load())
-        store_->RecordFindings(grp.service->name, grp.source->name, envs, findings, now, keep);
-      for (auto& f : findings)
-        if (f.first_seen.empty()) f.first_seen = now;
-      findings.insert(findings.end(), std::make_move_iterator(previous.begin()),
-                      std::make_move_iterator(previous.end()));
-      SortFindings(findings, g->program->config.env_names());
-      net::post(runtime_->io(), [this, g, gi, envs, findings = std::move(findings)]() mutable {
+    runtime_->Blocking([this, g, gi, in = PrepareEvaluation(*g, gi)]() mutable {
+      auto done = EvaluateGroup(*g, gi, std::move(in), store_.get(), g->id == current_gen_id_.load(),
+                                Now());
+      net::post(runtime_->io(), [this, g, gi, done = std::move(done)]() mutable {
         auto& grp = g->groups[gi];
-        grp.findings = std::move(findings);
+        grp.findings = std::move(done.findings);
         if (g == gen_ && alerts_->enabled())
-          alerts_->Update(grp.service->name, grp.source->name, envs, BuildAlerts(grp.findings));
+          alerts_->Update(grp.service->name, grp.source->name, done.envs, BuildAlerts(grp.findings));
         ++findings_version_;
         last_change_ = Now();
         grp.evaluating = false;
