@@ -128,6 +128,9 @@ int Check(const std::string& config_path, const std::string& format, const std::
   CheckOptions co;
   co.services = services;
   co.envs = envs;
+  // The process's pool; it outlives the report, whose store writes may still run on it.
+  Executor executor(CheckWorkers(program->config));
+  co.executor = &executor;
   co.record_in_background = true;
   CheckReport report = RunCheck(*program, co);
   for (const auto& w : report.warnings) err << "drift: warning: " << w << "\n";

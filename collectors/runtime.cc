@@ -9,26 +9,36 @@
 
 namespace drift {
 
-Runtime::Runtime(int max_concurrency, int max_per_host, size_t workers)
-    : pool_(workers), http_(std::make_unique<HttpClient>(io_, max_concurrency, max_per_host)) {}
+Runtime::Runtime(int max_concurrency, int max_per_host, Executor& executor)
+    : executor_(executor),
+      http_(std::make_unique<HttpClient>(io_, max_concurrency, max_per_host)) {}
 
 Runtime::~Runtime() {
-  pool_.join();
+  Drain();
   http_.reset();
 }
 
+void Runtime::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
+}
+
 void Runtime::Blocking(std::function<void()> fn) {
-  if (worker_nice_ == 0) {
-    boost::asio::post(pool_, std::move(fn));
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++in_flight_;
   }
-  boost::asio::post(pool_, [nice = worker_nice_, fn = std::move(fn)] {
-    thread_local bool niced = false;
-    if (!niced) {
-      niced = true;  // best effort: without the right to, the thread keeps its priority
-      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+  executor_.Post([this, nice = worker_nice_, fn = std::move(fn)] {
+    if (nice != 0) {
+      thread_local int niced = 0;
+      if (niced != nice) {
+        niced = nice;  // best effort: without the right to, the thread keeps its priority
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+      }
     }
     fn();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--in_flight_ == 0) idle_.notify_all();
   });
 }
 
@@ -67,7 +77,8 @@ std::vector<Result<Document>> CollectAll(Runtime& rt, std::span<Collector* const
 }
 
 Result<Document> CollectOnce(Collector& collector) {
-  Runtime rt(4, 4, 2);
+  Executor executor(2);
+  Runtime rt(4, 4, executor);
   Collector* one[] = {&collector};
   return std::move(CollectAll(rt, one, 1)[0]);
 }

@@ -3,23 +3,27 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "collectors/collector.h"
 #include "collectors/http_client.h"
+#include "core/executor.h"
 
 namespace drift {
 
 class Runtime {
  public:
-  Runtime(int max_concurrency, int max_per_host, size_t workers);
+  // Blocking work runs on `executor`, which must outlive the runtime.
+  Runtime(int max_concurrency, int max_per_host, Executor& executor);
+  // Waits for the blocking work it started.
   ~Runtime();
   boost::asio::io_context& io() { return io_; }
-  // Runs fn on the worker pool. Thread-safe.
+  // Runs fn on the executor. Thread-safe.
   void Blocking(std::function<void()> fn);
   // Gives the pool's threads this nice value (Linux: per thread) before they run the next
   // job: the daemon's parsing and diffing then yield to the io thread serving the API.
@@ -27,15 +31,18 @@ class Runtime {
   void set_worker_nice(int nice) { worker_nice_ = nice; }
   // Waits until the work given to Blocking so far is done (at shutdown: nothing may be
   // given after).
-  void Drain() { pool_.join(); }
+  void Drain();
   // io thread only.
   HttpClient& http() { return *http_; }
 
  private:
   boost::asio::io_context io_;
-  boost::asio::thread_pool pool_;
+  Executor& executor_;
   std::unique_ptr<HttpClient> http_;
   int worker_nice_ = 0;
+  std::mutex mu_;
+  std::condition_variable idle_;
+  size_t in_flight_ = 0;  // Blocking work not finished
 };
 
 // Collects every collector once, at most max_concurrency at a time, and returns their

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,15 +30,22 @@ struct CheckReport {
   // The state store's writes when they run on while the report is rendered
   // (CheckOptions::record_in_background): FinishRecording waits for them, adds their time
   // to record_seconds and their problems to warnings. Destroying the report also waits.
+  // The writes read the findings: a report with writes pending moves but does not copy.
   struct Recorded {
     std::vector<std::string> warnings;
     double seconds = 0;
   };
-  std::shared_future<Recorded> recording;
+  struct Recording {
+    std::future<Recorded> done;
+    ~Recording() {
+      if (done.valid()) done.wait();
+    }
+  };
+  std::unique_ptr<Recording> recording;
   void FinishRecording() {
-    if (!recording.valid()) return;
-    Recorded r = recording.get();
-    recording = {};
+    if (!recording) return;
+    Recorded r = recording->done.get();
+    recording.reset();
     record_seconds += r.seconds;
     warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
   }

@@ -87,8 +87,10 @@ class Daemon {
       return 2;
     }
     const Config& c = program->config;
+    // One pool for the process: blocking collection, evaluation, store writes.
+    executor_ = std::make_unique<Executor>(std::max<size_t>(2, Executor::Cores()));
     runtime_ = std::make_unique<Runtime>(c.defaults.max_concurrency, c.defaults.max_per_host,
-                                         std::max(2u, std::thread::hardware_concurrency()));
+                                         *executor_);
     runtime_->set_worker_nice(opts_.worker_nice);
     auto& io = runtime_->io();
     if (!c.state_path.empty()) {
@@ -163,7 +165,7 @@ class Daemon {
   // Builds the generation for a loaded program: this shard's targets, on the scheduler.
   void Install(std::shared_ptr<Program> program) {
     auto g = BuildGeneration(program, ++generation_counter_, opts_.shard_index, opts_.shard_count,
-                             SteadyClock::now());
+                             SteadyClock::now(), executor_.get());
     const Config& c = program->config;
     metrics_.SetUnowned(g->unowned_services());
     metrics_.SetWaiversExpired(program->rules->expired_waivers(program->today));
@@ -466,6 +468,7 @@ class Daemon {
 
   DaemonOptions opts_;
   Router router_ = MakeRouter();
+  std::unique_ptr<Executor> executor_;  // outlives runtime_, which waits for its work
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<StoreWriter> store_;
   std::unique_ptr<HttpServer> server_;

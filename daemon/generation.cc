@@ -12,12 +12,14 @@ namespace drift {
 
 std::shared_ptr<Generation> BuildGeneration(std::shared_ptr<Program> program, uint64_t id,
                                             int shard_index, int shard_count,
-                                            std::chrono::steady_clock::time_point now) {
+                                            std::chrono::steady_clock::time_point now,
+                                            Executor* executor) {
   auto g = std::make_shared<Generation>();
   g->id = id;
   g->program = program;
   const Config& c = program->config;
   g->evaluator = std::make_unique<Evaluator>(c, *program->rules, *program->redactor, program->today);
+  g->evaluator->set_executor(executor);
   // Seeded per process and config: daemons sharing a fleet spread their first round apart.
   g->scheduler = Scheduler(static_cast<size_t>(c.defaults.max_concurrency),
                            Fnv1a64(c.path) ^ static_cast<uint64_t>(now.time_since_epoch().count()));

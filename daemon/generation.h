@@ -73,10 +73,12 @@ struct Generation {
 };
 
 // The generation of `program` for shard `shard_index` of `shard_count` (services are
-// assigned by the FNV-1a hash of their name), every target due at `now`.
+// assigned by the FNV-1a hash of their name), every target due at `now`. Large snapshots
+// are evaluated in parts on `executor` (without one, on the evaluating thread alone).
 std::shared_ptr<Generation> BuildGeneration(std::shared_ptr<Program> program, uint64_t id,
                                             int shard_index, int shard_count,
-                                            std::chrono::steady_clock::time_point now);
+                                            std::chrono::steady_clock::time_point now,
+                                            Executor* executor = nullptr);
 
 // Hands a reloaded generation the last snapshot and the schedule of every source whose
 // definition did not change (same service, source and env, same spec with that env's

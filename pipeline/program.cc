@@ -43,22 +43,12 @@ void CheckSecretRefs(const YAML::Node& n, const Placeholders& ph, const Config& 
 
 }  // namespace
 
-namespace {
-
-// fn(0) … fn(n - 1), spread over up to one thread per core (this one included).
-void ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
-  };
-  size_t threads = std::min<size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+size_t CheckWorkers(const Config& c) {
+  // Blocking collectors (commands, SQL, files) mostly wait: twice the cores, within the
+  // collection concurrency.
+  return static_cast<size_t>(std::clamp<int>(static_cast<int>(Executor::Cores()) * 2, 2,
+                                             c.defaults.max_concurrency));
 }
-
-}  // namespace
 
 std::string SnapshotHash(const Document& d) {
   char buf[17];
@@ -160,7 +150,12 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   report.checked_at = FormatTime(options.now);
   report.baseline = c.baseline;
   report.environments = c.env_names();
+  // The caller's executor, or one for this check.
+  std::unique_ptr<Executor> own_executor;
+  if (!options.executor) own_executor = std::make_unique<Executor>(CheckWorkers(c));
+  Executor& executor = options.executor ? *options.executor : *own_executor;
   Evaluator evaluator(c, *p.rules, *p.redactor, p.today);
+  evaluator.set_executor(&executor);
 
   auto wanted = [](const std::vector<std::string>& filter, const std::string& name) {
     return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
@@ -177,9 +172,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   // Collect concurrently: every target is independent.
   std::vector<Collector*> collectors;
   for (const Target* t : todo) collectors.push_back(t->collector.get());
-  int workers = std::clamp<int>(static_cast<int>(std::thread::hardware_concurrency()) * 2, 2,
-                                c.defaults.max_concurrency);
-  Runtime runtime(c.defaults.max_concurrency, c.defaults.max_per_host, workers);
+  Runtime runtime(c.defaults.max_concurrency, c.defaults.max_per_host, executor);
   std::vector<std::optional<Result<Document>>> results;
   for (auto& r : CollectAll(runtime, collectors, c.defaults.max_concurrency))
     results.emplace_back(std::move(r));
@@ -220,7 +213,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   report.sources_failed = report.errors.size();
 
   std::vector<std::vector<Finding>> per_group(groups.size());
-  ParallelFor(groups.size(), [&](size_t i) {
+  executor.ParallelFor(groups.size(), [&](size_t i) {
     const Group& g = groups[i];
     per_group[i] = evaluator.Evaluate(*g.service, p.ownership[g.service_index].owner, g.source->name,
                                       g.docs, g.redact_all);
@@ -260,7 +253,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     if (auto st = store->Begin(); !st.ok()) report.warnings.push_back(st.error().message);
     // Hashing and redacting the snapshots reads every node: done on all cores.
     std::vector<std::optional<SnapshotRecord>> records(todo.size());
-    ParallelFor(todo.size(), [&](size_t i) {
+    executor.ParallelFor(todo.size(), [&](size_t i) {
       const Target& t = *todo[i];
       if (!results[i]->ok()) return;
       const Document& d = results[i]->value();
@@ -271,7 +264,12 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
     // the planner writes only first_seen, the sort reads only what it sorts by.
     std::vector<FindingPlan> plans;
     std::vector<std::string> plan_warnings;
-    std::thread planner([&] {
+    std::vector<uint32_t> order;
+    executor.ParallelFor(2, [&](size_t half) {
+      if (half == 1) {
+        order = SortedOrder(report.findings, report.environments);
+        return;
+      }
       for (size_t i = 0; i < groups.size(); ++i) {
         const Group& g = groups[i];
         std::span<Finding> span(report.findings.data() + offsets[i], offsets[i + 1] - offsets[i]);
@@ -282,8 +280,6 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
         else plan_warnings.push_back(plan.error().message);
       }
     });
-    std::vector<uint32_t> order = SortedOrder(report.findings, report.environments);
-    planner.join();
     report.warnings.insert(report.warnings.end(), plan_warnings.begin(), plan_warnings.end());
     // The plans point at the findings: follow them to their sorted places.
     std::vector<uint32_t> moved_to(order.size());
@@ -310,8 +306,11 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
       out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return out;
     };
-    if (options.record_in_background) {
-      report.recording = std::async(std::launch::async, std::move(write)).share();
+    if (options.record_in_background && options.executor) {
+      auto task = std::make_shared<std::packaged_task<CheckReport::Recorded()>>(std::move(write));
+      report.recording = std::make_unique<CheckReport::Recording>();
+      report.recording->done = task->get_future();
+      executor.Post([task] { (*task)(); });
     } else {
       auto r = write();
       report.warnings.insert(report.warnings.end(), r.warnings.begin(), r.warnings.end());

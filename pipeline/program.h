@@ -55,8 +55,15 @@ struct CheckOptions {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
   // The state store's writes go on after RunCheck returns (CheckReport::recording), beside
   // rendering the report; without it RunCheck returns once they are done.
+  // (Only with an executor of the caller's, which must outlive the report.)
   bool record_in_background = false;
+  // Where collection, evaluation and the store's work run; without one, RunCheck makes one
+  // of CheckWorkers threads for the check.
+  Executor* executor = nullptr;
 };
+
+// The executor size for a check of `config`.
+size_t CheckWorkers(const Config& config);
 
 // A stable, short hash of a snapshot's content (detects changes).
 std::string SnapshotHash(const Document& d);

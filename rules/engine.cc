@@ -571,21 +571,14 @@ std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std
   // that every core works until the end whatever env holds the drift.
   size_t nodes = 0;
   for (const Document* d : docs) nodes += d ? d->node_count() : 0;
-  size_t threads = threads_ ? threads_ : std::max(1u, std::thread::hardware_concurrency());
+  size_t threads = !executor_ ? 1 : threads_ ? threads_ : Executor::Cores();
   auto split = nodes >= min_parallel_nodes_ && threads > 1 ? SplitPoint(docs)
                                                            : std::pair<size_t, size_t>{0, 0};
   size_t split_depth = split.first;  // a plain variable: lambdas may capture it (clang 14)
   size_t parts = std::min(split.second, threads * 16);
   if (parts < 2) return run(0, 1, 0);
   std::vector<std::vector<Finding>> out(parts);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < parts;) out[i] = run(i, parts, split_depth);
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::min(threads, parts); ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  executor_->ParallelFor(parts, [&](size_t i) { out[i] = run(i, parts, split_depth); }, threads);
   size_t total = 0;
   for (const auto& o : out) total += o.size();
   std::vector<Finding> all = std::move(out[0]);

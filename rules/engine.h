@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/document.h"
 #include "core/finding.h"
+#include "core/executor.h"
 #include "rules/redact.h"
 #include "rules/ruleset.h"
 
@@ -37,8 +38,10 @@ class Evaluator {
   // else the first env the service runs in.
   int BaselineFor(const ServiceConfig& service) const;
 
-  // Snapshots of `min_nodes` nodes or more (all envs together) are walked by up to `threads`
-  // threads (default: one per core, from 200k nodes). Not thread-safe: set before use.
+  // Snapshots of `min_nodes` nodes or more (all envs together) are walked in parts on
+  // `executor`, up to `threads` at once (0: one per core; from 200k nodes by default).
+  // Without an executor every walk is one thread's. Not thread-safe: set before use.
+  void set_executor(Executor* executor) { executor_ = executor; }
   void set_parallelism(size_t threads, size_t min_nodes) {
     threads_ = threads;
     min_parallel_nodes_ = min_nodes;
@@ -50,6 +53,7 @@ class Evaluator {
   const Redactor& redactor_;
   std::chrono::sys_days today_;
   std::vector<EnvNames> env_names_;
+  Executor* executor_ = nullptr;
   size_t threads_ = 0;  // 0: one per core
   size_t min_parallel_nodes_ = 200'000;
   friend class Walker;

@@ -49,7 +49,8 @@ TEST_CASE("alert dispatcher: posts the book's alerts, retries after a failure, c
     calls.push_back(c);
     return HttpReply(replies++ == 0 ? 503 : 200, "");
   });
-  Runtime rt(4, 4, 2);
+  Executor executor(2);
+  Runtime rt(4, 4, executor);
   Metrics metrics;
   AlertDispatcher d(rt, nullptr, metrics);
   AlertingConfig cfg;
@@ -89,7 +90,8 @@ TEST_CASE("alert dispatcher: the book's state goes to the store and comes back a
     auto store = Store::Open(dir.file("s.db"));
     REQUIRE(store.ok());
     StoreWriter writer(std::move(*store));
-    Runtime rt(4, 4, 2);
+    Executor executor(2);
+  Runtime rt(4, 4, executor);
     Metrics metrics;
     AlertDispatcher d(rt, &writer, metrics);
     d.Configure(cfg, ".");
@@ -108,7 +110,8 @@ TEST_CASE("alert dispatcher: the book's state goes to the store and comes back a
   CHECK(records[0].next_attempt != "");
   // A restarted daemon's dispatcher loads it.
   StoreWriter writer(std::move(*store));
-  Runtime rt(4, 4, 2);
+  Executor executor(2);
+  Runtime rt(4, 4, executor);
   Metrics metrics;
   AlertDispatcher d(rt, &writer, metrics);
   d.Load();

@@ -29,7 +29,7 @@ CheckReport OneFinding() {
   return r;
 }
 
-TEST_CASE("page: findings by service with owner, escaped values, age and staleness; sources") {
+TEST_CASE("page: findings by service with owner, escaped values, age and staleness, and sources") {
   std::vector<SourceStatus> sources{
       {"lms", "settings", "prod", true, "2026-11-30T12:00:00Z", "", 0.25, "abc"},
       {"lms", "settings", "stage", true, "", "connection refused <x>", 1.5, ""},

@@ -41,7 +41,7 @@ TEST_CASE("json sink: streamed output equals the JSON tree, whatever the values"
   std::ostringstream out;
   MakeSink("json", {})->Write(r, out);
   CHECK(out.str() == DumpJson(ReportJson(r), 2) + "\n");
-  CheckReport empty = r;
+  CheckReport empty = std::move(r);
   empty.findings.clear();
   std::ostringstream out2;
   MakeSink("json", {})->Write(empty, out2);

@@ -40,7 +40,11 @@ class RulesFixture {
       ptrs.push_back(&docs.back());
     }
     Evaluator ev(config, *rules, redactor, today);
-    if (parallelism) ev.set_parallelism(parallelism->first, parallelism->second);
+    Executor executor(4);
+    if (parallelism) {
+      ev.set_executor(&executor);
+      ev.set_parallelism(parallelism->first, parallelism->second);
+    }
     auto out = ev.Evaluate(config.services[0], "team-a", source, ptrs);
     if (sorted) SortFindings(out, config.env_names());
     return out;

@@ -17,6 +17,7 @@ std::chrono::system_clock::time_point At(int hour) {
 }
 
 struct Fixture {
+  Executor executor{2};  // outlives the reports
   TempDir dir;
   std::string cfg;
   Fixture() {
@@ -36,6 +37,7 @@ services:
     CheckOptions o;
     o.now = At(hour);
     o.record_in_background = background;
+    o.executor = background ? &executor : nullptr;
     return RunCheck(*p, o);
   }
   // One column of every finding row, "id=value" sorted by id ("NULL" for null).
@@ -132,7 +134,7 @@ TEST_CASE("drift history: a finding, and a path's values over time") {
   CHECK(Run({"history", "-c", fx.cfg}).code == 2);
 }
 
-TEST_CASE("an unchanged finding is not written again; a changed one, or one from before digests, is") {
+TEST_CASE("store: an unchanged finding is not written again, a changed one or one from before digests is") {
   Fixture fx;
   fx.dir.write("stage.yaml", "a: 2\nb: 3\nDB_PASSWORD: x\n");
   auto r1 = fx.Check(1);
@@ -176,8 +178,9 @@ TEST_CASE("drift check records in the background: FinishRecording, or the report
     auto r = fx.Check(1, true);
     REQUIRE(r.findings.size() == 3);
     CHECK(r.findings[1].first_seen == "2026-11-27T01:00:00Z");
+    CHECK(r.recording);
     r.FinishRecording();
-    CHECK_FALSE(r.recording.valid());
+    CHECK_FALSE(r.recording);
     CHECK(r.warnings.empty());
     CHECK(fx.Column("first_seen").size() > 0);
   }
