@@ -471,8 +471,11 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   std::vector<std::string> services, envs;
   bool suggest = false, timings = false;
   check->add_option("-c,--config", config, "config file")->capture_default_str();
-  check->add_option("--format", format, "output format")
-      ->check(CLI::IsMember({"table", "json", "junit", "markdown", "sarif"}))
+  std::string formats_help = "output format:";
+  for (const auto& s : BuiltinSinks())
+    formats_help += "\n  " + std::string(s.name) + ": " + std::string(s.help);
+  check->add_option("--format", format, formats_help)
+      ->check(CLI::IsMember(SinkNames()))
       ->capture_default_str();
   check->add_option("--fail-on", fail_on, "exit 1 on findings at or above this severity")
       ->check(CLI::IsMember({"info", "warning", "critical", "never"}))
@@ -494,9 +497,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   diff->add_option("--format", diff_format, "output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  diff->add_option("--normalize", normalize,
-                   "normalizer (repeatable): env_tokens, lowercase, trim, sort_lists, numbers, "
-                   "list_key:FIELD");
+  std::string normalize_help = "normalizer (repeatable):";
+  for (const auto& n : BuiltinNormalizers()) {
+    if (!n.needs.empty() && n.cli_argument.empty()) continue;  // not expressible as name:ARG
+    normalize_help += "\n  " + std::string(n.name) +
+                      (n.cli_argument.empty() ? "" : ":" + std::string(n.cli_argument)) + ": " +
+                      std::string(n.help);
+  }
+  diff->add_option("--normalize", normalize, normalize_help);
   diff->add_option("--env-a", env_a, "env name of A (for env_tokens)");
   diff->add_option("--env-b", env_b, "env name of B (for env_tokens)");
   diff->add_option("--format-a", format_a, "format of A (default: by extension)");

@@ -29,6 +29,22 @@ constexpr CollectorType kTypes[] = {
 
 std::span<const CollectorType> BuiltinCollectors() { return kTypes; }
 
+const CollectorType* FindCollectorType(std::string_view name) {
+  for (const auto& t : kTypes)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::string UnknownCollectorType(std::string_view name) {
+  std::vector<std::string_view> names;
+  for (const auto& t : kTypes) names.push_back(t.name);
+  std::string expected;
+  for (size_t i = 0; i < names.size(); ++i)
+    expected += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(names[i]);
+  return "unknown source type '" + std::string(name) + "' (expected " + expected + ")" +
+         DidYouMean(std::string(name), names);
+}
+
 std::unique_ptr<Collector> MakeCollector(const SourceContext& ctx, YamlReader& reader) {
   for (const auto& t : kTypes) {
     if (t.name != ctx.source.type) continue;
@@ -43,7 +59,7 @@ std::unique_ptr<Collector> MakeCollector(const SourceContext& ctx, YamlReader& r
       reader.CheckKeys(o->second, allowed, where);
     return t.factory(spec, ctx, reader);
   }
-  reader.Error(YAML::Node(), "unknown source type '" + ctx.source.type + "'");
+  reader.Error(ctx.source.spec["type"], UnknownCollectorType(ctx.source.type));
   return nullptr;
 }
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "collectors/collector.h"
@@ -16,6 +17,10 @@ struct CollectorType {
 };
 
 std::span<const CollectorType> BuiltinCollectors();
+// nullptr when drift has no such type.
+const CollectorType* FindCollectorType(std::string_view name);
+// "unknown source type 'x' (expected file, http, sql or exec)", with a did-you-mean.
+std::string UnknownCollectorType(std::string_view name);
 
 // Builds the collector of one (service, source, env); null with errors in reader when the
 // source's config (with the env's overrides) is invalid.

@@ -74,7 +74,6 @@ namespace {
 constexpr std::string_view kTopKeys[] = {"version",  "environments", "baseline", "defaults",
                                          "services", "rules",        "alerting", "ownership",
                                          "server",   "state",        "secrets"};
-constexpr std::string_view kSourceTypes[] = {"file", "http", "sql", "exec"};
 
 class Loader {
  public:
@@ -312,14 +311,7 @@ class Loader {
       }
       auto t = r_.String(type, "type");
       if (!t) continue;
-      bool known = false;
-      for (auto k : kSourceTypes) known = known || k == *t;
-      if (!known) {
-        std::vector<std::string_view> types(std::begin(kSourceTypes), std::end(kSourceTypes));
-        r_.Error(type, "unknown source type '" + *t + "' (expected file, http, sql or exec)" +
-                           DidYouMean(*t, types));
-        continue;
-      }
+      // Whether drift knows the type is the collectors' registry's to say (LoadProgram).
       src.type = *t;
       CheckTemplates(src.spec);
       s.sources.push_back(std::move(src));

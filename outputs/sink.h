@@ -5,7 +5,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/report.h"
 
@@ -23,7 +26,15 @@ class Sink {
   virtual void Write(const CheckReport& report, std::ostream& out) const = 0;
 };
 
-// table | json | junit | markdown | sarif; nullptr for anything else.
+// One output format, listed in sink.cc.
+struct SinkType {
+  std::string_view name, help;
+  std::unique_ptr<Sink> (*make)(const SinkOptions& options);
+};
+std::span<const SinkType> BuiltinSinks();
+std::vector<std::string> SinkNames();
+
+// The sink of `format` (a BuiltinSinks name); nullptr for anything else.
 std::unique_ptr<Sink> MakeSink(std::string_view format, const SinkOptions& options);
 
 // The SPEC §5 JSON object of a report (shared by `check --format json` and the daemon API).

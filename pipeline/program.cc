@@ -106,6 +106,10 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
   for (const auto& svc : c.services) {
     for (const auto& src : svc.sources) {
       if (src.type.empty()) continue;
+      if (!FindCollectorType(src.type)) {  // said once, not once per env
+        reader.Error(src.spec["type"], UnknownCollectorType(src.type));
+        continue;
+      }
       for (const auto& env : svc.envs) {
         SourceContext ctx{c, svc, src, env};
         auto collector = MakeCollector(ctx, reader);

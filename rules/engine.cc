@@ -442,7 +442,7 @@ class Walker final : public JudgeContext {
     if (source_.empty()) return;
     for (size_t ri = 0; ri < active_.size(); ++ri) {
       const CompiledRule& r = *active_[ri];
-      if (r.ignore || !r.selector.literal() || r.expect->name() != "present") continue;
+      if (r.ignore || !r.selector.literal() || !r.expect->judges_missing_paths()) continue;
       const Path& p = r.selector.path();
       if (p.empty() || p[0].kind != PathSegment::Kind::kKey || p[0].key != source_) continue;
       bool anywhere = false;

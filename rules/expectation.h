@@ -7,7 +7,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/document.h"
 #include "core/yaml_reader.h"
@@ -53,7 +56,21 @@ class Expectation {
   virtual bool judges_subtrees() const { return true; }
   // Only some expectations compare with the baseline; the baseline never gets their findings.
   virtual std::string_view name() const = 0;
+  // Whether a literal path this expectation applies to is judged even when no env has it
+  // (the walk never visits such a path): `present` reports it missing everywhere.
+  virtual bool judges_missing_paths() const { return false; }
 };
+
+// One expectation drift knows, listed in expectations.cc: validation and help read it.
+struct ExpectationType {
+  std::string_view name;
+  bool takes_argument;  // written {name: ARG}, else as a bare name
+  std::string_view help;
+  // Parses the argument (an empty node when it takes none): nullptr with an error in reader.
+  std::unique_ptr<Expectation> (*make)(const YAML::Node& arg, YamlReader& reader,
+                                       const std::vector<std::string>& envs);
+};
+std::span<const ExpectationType> BuiltinExpectations();
 
 // Parses `expect:`; nullptr (with an error in the reader) when invalid. `envs` are the
 // config's env names in order ({env} in `matches` is compiled once per env).

@@ -54,6 +54,7 @@ class Present final : public Expectation {
     }
   }
   std::string_view name() const override { return "present"; }
+  bool judges_missing_paths() const override { return true; }
 };
 
 class Absent final : public Expectation {
@@ -267,103 +268,135 @@ std::string ReplaceAll(std::string s, std::string_view from, std::string_view to
 
 std::unique_ptr<Expectation> MakeEqual() { return std::make_unique<Equal>(); }
 
+namespace {
+
+using ExpectationPtr = std::unique_ptr<Expectation>;
+using Envs = std::vector<std::string>;
+
+template <typename T>
+ExpectationPtr MakePlain(const YAML::Node&, YamlReader&, const Envs&) {
+  return std::make_unique<T>();
+}
+
+ExpectationPtr MakeMatches(const YAML::Node& arg, YamlReader& r, const Envs& envs) {
+  auto pat = r.String(arg, "matches");
+  if (!pat) return nullptr;
+  std::vector<Regex> per_env;
+  std::vector<std::string> patterns;
+  for (const auto& e : envs) patterns.push_back(ReplaceAll(*pat, "{env}", RegexEscape(e)));
+  if (envs.empty()) patterns.push_back(*pat);
+  for (const auto& p : patterns) {
+    auto re = Regex::Compile(p);
+    if (!re) {
+      r.Error(arg, re.error().message);
+      return nullptr;
+    }
+    per_env.push_back(std::move(*re));
+  }
+  return std::make_unique<Matches>(std::move(per_env));
+}
+
+ExpectationPtr MakeOneOf(const YAML::Node& arg, YamlReader& r, const Envs&) {
+  auto l = r.StringList(arg, "one_of");
+  if (!l) return nullptr;
+  if (l->empty()) {
+    r.Error(arg, "one_of needs at least one value");
+    return nullptr;
+  }
+  return std::make_unique<OneOf>(std::move(*l));
+}
+
+ExpectationPtr MakeWithin(const YAML::Node& arg, YamlReader& r, const Envs&) {
+  auto s = r.String(arg, "within");
+  if (!s) return nullptr;
+  std::string t(Trim(*s));
+  bool percent = !t.empty() && t.back() == '%';
+  if (percent) t.pop_back();
+  double v;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size() || v < 0 || !std::isfinite(v)) {
+    r.Error(arg, "within must be a non-negative number or percentage (e.g. 5 or 10%), got '" + *s +
+                     "'");
+    return nullptr;
+  }
+  return std::make_unique<Within>(v, percent);
+}
+
+ExpectationPtr MakeSemverSkew(const YAML::Node& arg, YamlReader& r, const Envs&) {
+  if (!r.ExpectMap(arg, "semver_skew")) return nullptr;
+  r.CheckKeys(arg, {"max_major", "max_minor", "max_patch"}, "semver_skew");
+  // Levels above the most specific one given default to 0; levels below to unlimited.
+  constexpr long long kAny = std::numeric_limits<long long>::max();
+  std::optional<long long> lim[3];
+  const char* keys[3] = {"max_major", "max_minor", "max_patch"};
+  bool ok = true;
+  for (int i = 0; i < 3; ++i) {
+    if (auto v = Get(arg, keys[i]); v.IsDefined()) {
+      lim[i] = r.Int(v, keys[i], 0, 1'000'000);
+      ok = ok && lim[i].has_value();
+    }
+  }
+  if (!ok) return nullptr;
+  int deepest = -1;
+  for (int i = 0; i < 3; ++i)
+    if (lim[i]) deepest = i;
+  if (deepest < 0) {
+    r.Error(arg, "semver_skew needs at least one of max_major, max_minor, max_patch");
+    return nullptr;
+  }
+  long long out[3];
+  for (int i = 0; i < 3; ++i) out[i] = lim[i] ? *lim[i] : (i < deepest ? 0 : kAny);
+  return std::make_unique<SemverSkew>(out[0], out[1], out[2]);
+}
+
+constexpr ExpectationType kExpectations[] = {
+    {"equal", false, "every env's value equals the baseline's", &MakePlain<Equal>},
+    {"differ", false, "no two envs share a value (secrets, credentials)", &MakePlain<Differ>},
+    {"present", false, "the path exists in every env", &MakePlain<Present>},
+    {"absent", false, "the path exists in no env", &MakePlain<Absent>},
+    {"matches", true, "the value matches an RE2 regex ({env}: the env's name)", &MakeMatches},
+    {"one_of", true, "the value is one of a list", &MakeOneOf},
+    {"within", true, "numbers within N or N% of the baseline's", &MakeWithin},
+    {"semver_skew", true, "versions at most max_major/max_minor/max_patch apart", &MakeSemverSkew},
+};
+
+}  // namespace
+
+std::span<const ExpectationType> BuiltinExpectations() { return kExpectations; }
+
 std::unique_ptr<Expectation> MakeExpectation(const YAML::Node& node, YamlReader& r,
                                              const std::vector<std::string>& envs) {
-  static const std::vector<std::string_view> kNames = {
-      "equal", "differ", "present", "absent", "matches", "one_of", "within", "semver_skew"};
-  if (node.IsScalar()) {
-    const std::string& n = node.Scalar();
-    if (n == "equal") return std::make_unique<Equal>();
-    if (n == "differ") return std::make_unique<Differ>();
-    if (n == "present") return std::make_unique<Present>();
-    if (n == "absent") return std::make_unique<Absent>();
-    if (n == "matches" || n == "one_of" || n == "within" || n == "semver_skew") {
-      r.Error(node, "expect: " + n + " needs an argument, e.g. {" + n + ": ...}");
-      return nullptr;
-    }
-    r.Error(node, "unknown expectation '" + n + "'" + DidYouMean(n, kNames));
+  std::vector<std::string_view> names;
+  std::string plain;  // the ones written as a bare name
+  for (const auto& t : kExpectations) {
+    names.push_back(t.name);
+    if (!t.takes_argument) plain += (plain.empty() ? "" : ", ") + std::string(t.name);
+  }
+  bool has_arg = node.IsMap() && node.size() == 1;
+  if (!has_arg && !node.IsScalar()) {
+    r.Error(node, "expect must be a name (" + plain + ") or a one-key map");
     return nullptr;
   }
-  if (!node.IsMap() || node.size() != 1) {
-    r.Error(node, "expect must be a name (equal, differ, present, absent) or a one-key map");
+  // (Bound once each: yaml-cpp's Node::operator= writes through.)
+  const YAML::Node name_node = has_arg ? node.begin()->first : node;
+  const YAML::Node arg = has_arg ? node.begin()->second : YAML::Node();
+  const std::string& name = name_node.Scalar();
+  const ExpectationType* type = nullptr;
+  for (const auto& t : kExpectations)
+    if (t.name == name) type = &t;
+  if (!type) {
+    r.Error(name_node, "unknown expectation '" + name + "'" + DidYouMean(name, names));
     return nullptr;
   }
-  auto it = node.begin();
-  std::string name = it->first.Scalar();
-  YAML::Node arg = it->second;
-  if (name == "matches") {
-    auto pat = r.String(arg, "matches");
-    if (!pat) return nullptr;
-    std::vector<Regex> per_env;
-    std::vector<std::string> patterns;
-    for (const auto& e : envs) patterns.push_back(ReplaceAll(*pat, "{env}", RegexEscape(e)));
-    if (envs.empty()) patterns.push_back(*pat);
-    for (const auto& p : patterns) {
-      auto re = Regex::Compile(p);
-      if (!re) {
-        r.Error(arg, re.error().message);
-        return nullptr;
-      }
-      per_env.push_back(std::move(*re));
-    }
-    return std::make_unique<Matches>(std::move(per_env));
-  }
-  if (name == "one_of") {
-    auto l = r.StringList(arg, "one_of");
-    if (!l) return nullptr;
-    if (l->empty()) {
-      r.Error(arg, "one_of needs at least one value");
-      return nullptr;
-    }
-    return std::make_unique<OneOf>(std::move(*l));
-  }
-  if (name == "within") {
-    auto s = r.String(arg, "within");
-    if (!s) return nullptr;
-    std::string t(Trim(*s));
-    bool percent = !t.empty() && t.back() == '%';
-    if (percent) t.pop_back();
-    double v;
-    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc() || p != t.data() + t.size() || v < 0 || !std::isfinite(v)) {
-      r.Error(arg, "within must be a non-negative number or percentage (e.g. 5 or 10%), got '" +
-                       *s + "'");
-      return nullptr;
-    }
-    return std::make_unique<Within>(v, percent);
-  }
-  if (name == "semver_skew") {
-    if (!r.ExpectMap(arg, "semver_skew")) return nullptr;
-    r.CheckKeys(arg, {"max_major", "max_minor", "max_patch"}, "semver_skew");
-    // Levels above the most specific one given default to 0; levels below to unlimited.
-    constexpr long long kAny = std::numeric_limits<long long>::max();
-    std::optional<long long> lim[3];
-    const char* keys[3] = {"max_major", "max_minor", "max_patch"};
-    bool ok = true;
-    for (int i = 0; i < 3; ++i) {
-      if (auto v = Get(arg, keys[i]); v.IsDefined()) {
-        lim[i] = r.Int(v, keys[i], 0, 1'000'000);
-        ok = ok && lim[i].has_value();
-      }
-    }
-    if (!ok) return nullptr;
-    int deepest = -1;
-    for (int i = 0; i < 3; ++i)
-      if (lim[i]) deepest = i;
-    if (deepest < 0) {
-      r.Error(arg, "semver_skew needs at least one of max_major, max_minor, max_patch");
-      return nullptr;
-    }
-    long long out[3];
-    for (int i = 0; i < 3; ++i) out[i] = lim[i] ? *lim[i] : (i < deepest ? 0 : kAny);
-    return std::make_unique<SemverSkew>(out[0], out[1], out[2]);
-  }
-  if (name == "equal" || name == "differ" || name == "present" || name == "absent") {
-    r.Error(it->first, "expect: " + name + " takes no arguments");
+  if (has_arg && !type->takes_argument) {
+    r.Error(name_node, "expect: " + name + " takes no arguments");
     return nullptr;
   }
-  r.Error(it->first, "unknown expectation '" + name + "'" + DidYouMean(name, kNames));
-  return nullptr;
+  if (!has_arg && type->takes_argument) {
+    r.Error(name_node, "expect: " + name + " needs an argument, e.g. {" + name + ": ...}");
+    return nullptr;
+  }
+  return type->make(arg, r, envs);
 }
 
 }  // namespace drift

@@ -6,7 +6,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/document.h"
@@ -44,6 +46,19 @@ using NormalizerList = std::vector<std::shared_ptr<const Normalizer>>;
 
 // Parses a `normalize:` list; problems go to the reader. Each factory checks its own keys.
 NormalizerList MakeNormalizers(const YAML::Node& node, YamlReader& reader);
+
+// One normalizer drift knows, listed in normalizers.cc: validation, `drift diff --help` and
+// the docs read this list.
+struct NormalizerType {
+  std::string_view name;
+  std::string_view cli_argument;  // `drift diff --normalize name:ARG` ("" without one)
+  std::string_view needs;         // its argument as drift.yaml writes it ("" without one)
+  std::string_view help;
+  // Parses its argument (only called with one when `needs` says it takes one; else with an
+  // empty node): nullptr with an error in the reader.
+  std::shared_ptr<const Normalizer> (*make)(const YAML::Node& arg, YamlReader& reader);
+};
+std::span<const NormalizerType> BuiltinNormalizers();
 
 // A normalized copy of a subtree; origin[n] is the raw node each new node came from.
 struct NormalizedTree {

@@ -203,6 +203,63 @@ NormalizedTree Normalize(const Document& raw, NodeId node, const NormalizerList&
   return t;
 }
 
+namespace {
+
+// Each normalizer's own argument parsing.
+using NormalizerPtr = std::shared_ptr<const Normalizer>;
+NormalizerPtr MakeListKey(const YAML::Node& arg, YamlReader& r) {
+  auto f = r.String(arg, "list_key");
+  if (!f) return nullptr;
+  if (f->empty()) {
+    r.Error(arg, "list_key needs a field name");
+    return nullptr;
+  }
+  return std::make_shared<ListKey>(*f);
+}
+
+NormalizerPtr MakeReplace(const YAML::Node& arg, YamlReader& r) {
+  if (!r.ExpectMap(arg, "replace")) return nullptr;
+  r.CheckKeys(arg, {"pattern", "with"}, "replace");
+  auto p = Get(arg, "pattern");
+  if (!p.IsDefined()) {
+    r.Error(arg, "replace needs a pattern");
+    return nullptr;
+  }
+  auto pat = r.String(p, "pattern");
+  std::string with;
+  if (auto w = Get(arg, "with"); w.IsDefined()) {
+    if (auto s = r.String(w, "with")) with = *s;
+  }
+  if (!pat) return nullptr;
+  auto re = Regex::Compile(*pat);
+  if (!re) {
+    r.Error(p, re.error().message);
+    return nullptr;
+  }
+  return std::make_shared<Replace>(std::move(*re), with);
+}
+
+template <typename T>
+NormalizerPtr MakePlain(const YAML::Node&, YamlReader&) {
+  return std::make_shared<T>();
+}
+
+constexpr NormalizerType kNormalizers[] = {
+    {"env_tokens", "", "", "env names (and their aliases) in values become {env}", &MakePlain<EnvTokens>},
+    {"lowercase", "", "", "values compared in lower case", &MakePlain<Lowercase>},
+    {"trim", "", "", "leading and trailing whitespace removed", &MakePlain<TrimNorm>},
+    {"replace", "", "{replace: {pattern: REGEX, with: STR}}", "an RE2 replacement ($1, ${1}, $&)",
+     &MakeReplace},
+    {"sort_lists", "", "", "lists compared as sorted", &MakePlain<SortLists>},
+    {"list_key", "FIELD", "a field: {list_key: name}", "lists of maps paired by FIELD, not position",
+     &MakeListKey},
+    {"numbers", "", "", "numeric strings compared as numbers", &MakePlain<Numbers>},
+};
+
+}  // namespace
+
+std::span<const NormalizerType> BuiltinNormalizers() { return kNormalizers; }
+
 NormalizerList MakeNormalizers(const YAML::Node& node, YamlReader& r) {
   NormalizerList out;
   if (!node.IsDefined()) return out;
@@ -210,58 +267,39 @@ NormalizerList MakeNormalizers(const YAML::Node& node, YamlReader& r) {
     r.Error(node, "normalize must be a list, e.g. [env_tokens, lowercase]");
     return out;
   }
-  static const std::vector<std::string_view> kNames = {
-      "env_tokens", "lowercase", "trim", "replace", "sort_lists", "list_key", "numbers"};
+  std::vector<std::string_view> names;
+  for (const auto& t : kNormalizers) names.push_back(t.name);
+  auto find = [](const std::string& name) -> const NormalizerType* {
+    for (const auto& t : kNormalizers)
+      if (t.name == name) return &t;
+    return nullptr;
+  };
   for (const auto& item : node) {
-    if (item.IsScalar()) {
-      const std::string& n = item.Scalar();
-      if (n == "env_tokens") out.push_back(std::make_shared<EnvTokens>());
-      else if (n == "lowercase") out.push_back(std::make_shared<Lowercase>());
-      else if (n == "trim") out.push_back(std::make_shared<TrimNorm>());
-      else if (n == "sort_lists") out.push_back(std::make_shared<SortLists>());
-      else if (n == "numbers") out.push_back(std::make_shared<Numbers>());
-      else if (n == "replace" || n == "list_key")
-        r.Error(item, n == "replace" ? "replace needs {replace: {pattern: REGEX, with: STR}}"
-                                     : "list_key needs a field: {list_key: name}");
-      else
-        r.Error(item, "unknown normalizer '" + n + "'" + DidYouMean(n, kNames));
-      continue;
-    }
-    if (!item.IsMap() || item.size() != 1) {
+    // (yaml-cpp's Node::operator= writes through to the node it refers to: each node here
+    // is bound once.)
+    bool has_arg = item.IsMap() && item.size() == 1;
+    if (!has_arg && !item.IsScalar()) {
       r.Error(item, "a normalizer is a name or a one-key map such as {list_key: name}");
       continue;
     }
-    auto it = item.begin();
-    std::string name = it->first.Scalar();
-    YAML::Node arg = it->second;
-    if (name == "list_key") {
-      if (auto f = r.String(arg, "list_key")) {
-        if (f->empty()) r.Error(arg, "list_key needs a field name");
-        else out.push_back(std::make_shared<ListKey>(*f));
-      }
-    } else if (name == "replace") {
-      if (!r.ExpectMap(arg, "replace")) continue;
-      r.CheckKeys(arg, {"pattern", "with"}, "replace");
-      auto p = Get(arg, "pattern");
-      if (!p.IsDefined()) {
-        r.Error(arg, "replace needs a pattern");
-        continue;
-      }
-      auto pat = r.String(p, "pattern");
-      std::string with;
-      if (auto w = Get(arg, "with"); w.IsDefined()) {
-        if (auto s = r.String(w, "with")) with = *s;
-      }
-      if (!pat) continue;
-      auto re = Regex::Compile(*pat);
-      if (re) out.push_back(std::make_shared<Replace>(std::move(*re), with));
-      else r.Error(p, re.error().message);
-    } else if (name == "env_tokens" || name == "lowercase" || name == "trim" ||
-               name == "sort_lists" || name == "numbers") {
-      r.Error(it->first, "normalizer '" + name + "' takes no arguments");
-    } else {
-      r.Error(it->first, "unknown normalizer '" + name + "'" + DidYouMean(name, kNames));
+    const YAML::Node name_node = has_arg ? item.begin()->first : item;
+    const YAML::Node arg = has_arg ? item.begin()->second : YAML::Node();
+    const std::string& name = name_node.Scalar();
+    const NormalizerType* t = find(name);
+    if (!t) {
+      r.Error(name_node, "unknown normalizer '" + name + "'" + DidYouMean(name, names));
+      continue;
     }
+    bool takes_argument = !t->needs.empty();
+    if (has_arg && !takes_argument) {
+      r.Error(name_node, "normalizer '" + name + "' takes no arguments");
+      continue;
+    }
+    if (!has_arg && takes_argument) {
+      r.Error(name_node, name + " needs " + std::string(t->needs));
+      continue;
+    }
+    if (auto n = t->make(arg, r)) out.push_back(std::move(n));
   }
   return out;
 }
