@@ -1,7 +1,8 @@
 // The collector extension point: one Collector per (service, source, env), built by its
 // type's factory from the source's config section (which the factory validates itself,
-// rejecting unknown keys). Collect() is called from worker threads, possibly concurrently
-// for different collectors; one collector is never run twice at once.
+// rejecting unknown keys). A collector is immutable configuration: what one collection
+// needs to know is in its CollectRequest, owned by the run, so a collector is thread-safe
+// and may run several collections at once (checks and the daemon share a Program).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -31,6 +32,16 @@ struct CommonOptions {
   bool yaml_1_1 = false;
 };
 
+// What one collection is told, owned by whoever runs it.
+struct CollectRequest {
+  // Unchanged input costs no parse: with a digest, snapshots carry the digest of their raw
+  // bytes (Document::raw_digest), and a collection whose bytes have this digest returns
+  // Document::Unchanged instead of parsing them again ("" = nothing held yet). The daemon
+  // passes the digest of the snapshot it holds; sources that build documents without raw
+  // bytes (sql) always parse. nullopt: no digest at all (drift check).
+  std::optional<std::string> known_digest;
+};
+
 class Collector {
  public:
   using Done = std::function<void(Result<Document>)>;
@@ -40,35 +51,26 @@ class Collector {
   const CommonOptions& common() const { return common_; }
   // Starts one collection on the runtime's io thread; `done` is called exactly once, from any
   // thread, with the parsed snapshot or an error (which never contains a secret value).
-  virtual void Start(Runtime& runtime, Done done) = 0;
+  virtual void Start(Runtime& runtime, CollectRequest request, Done done) const = 0;
   // What the collector reads, for messages ("/srv/lms.yml", "https://…"); no secrets.
   virtual std::string describe() const = 0;
   // True when every value of the snapshot is secret (decode: base64 sources).
   virtual bool redact_all() const { return false; }
-  // Unchanged input costs no parse: after this call, snapshots carry the digest of their raw
-  // bytes (Document::raw_digest), and a collection whose bytes have `digest` returns
-  // Document::Unchanged instead of parsing them again ("" = nothing known yet). The daemon
-  // calls it before each Start with the digest of the snapshot it holds; sources that build
-  // documents without raw bytes (sql) always parse. Not while a collection runs.
-  void set_known_digest(std::string digest) { known_digest_ = std::move(digest); }
 
  protected:
-  // The snapshot of collected bytes (ParseSnapshot), or Unchanged (see set_known_digest).
-  Result<Document> Parse(std::string_view bytes, const std::string& origin, Format hint,
-                         size_t capacity = 0) const;
+  // The snapshot of collected bytes (ParseSnapshot), or Unchanged (see CollectRequest).
+  Result<Document> Parse(std::string_view bytes, const CollectRequest& request,
+                         const std::string& origin, Format hint, size_t capacity = 0) const;
 
   CommonOptions common_;
-
- private:
-  std::optional<std::string> known_digest_;
 };
 
 // Collectors that block (file, exec, sql): Collect() runs on the runtime's worker pool.
 class BlockingCollector : public Collector {
  public:
   using Collector::Collector;
-  void Start(Runtime& runtime, Done done) final;
-  virtual Result<Document> Collect() = 0;
+  void Start(Runtime& runtime, CollectRequest request, Done done) const final;
+  virtual Result<Document> Collect(const CollectRequest& request) const = 0;
 };
 
 // What a factory is told about the source it builds a collector for.

@@ -54,12 +54,12 @@ Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
   return ApplyExtract(std::move(*doc), o);
 }
 
-Result<Document> Collector::Parse(std::string_view bytes, const std::string& origin, Format hint,
-                                  size_t capacity) const {
-  if (!known_digest_) return ParseSnapshot(bytes, common_, origin, hint, capacity);
+Result<Document> Collector::Parse(std::string_view bytes, const CollectRequest& request,
+                                  const std::string& origin, Format hint, size_t capacity) const {
+  if (!request.known_digest) return ParseSnapshot(bytes, common_, origin, hint, capacity);
   // The hint is part of the input: the same body under another Content-Type parses otherwise.
   std::string digest = Sha256Hex(bytes) + "/" + std::to_string(static_cast<int>(hint));
-  if (digest == *known_digest_) return Document::Unchanged(std::move(digest));
+  if (digest == *request.known_digest) return Document::Unchanged(std::move(digest));
   auto doc = ParseSnapshot(bytes, common_, origin, hint, capacity);
   if (doc.ok()) doc->set_raw_digest(std::move(digest));
   return doc;

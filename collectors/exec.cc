@@ -68,7 +68,7 @@ class ExecCollector final : public BlockingCollector {
 
   std::string describe() const override { return argv.empty() ? "" : argv[0]; }
 
-  Result<Document> Collect() override {
+  Result<Document> Collect(const CollectRequest& request) const override {
     std::vector<std::string> args;
     std::vector<std::string> secrets;
     for (const auto& a : argv) {
@@ -218,7 +218,7 @@ class ExecCollector final : public BlockingCollector {
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
       return MakeError(scrub(what + " exited with status " + std::to_string(WEXITSTATUS(status)) +
                              (tail.empty() ? "" : ": " + tail)));
-    auto doc = Parse(out, what + " (stdout)", Format::kAuto);
+    auto doc = Parse(out, request, what + " (stdout)", Format::kAuto);
     if (!doc.ok()) {
       Error e = doc.error();
       e.message = scrub(e.message);

@@ -28,7 +28,7 @@ class FileCollector final : public BlockingCollector {
 
   std::string describe() const override { return Absolute(path_); }
 
-  Result<Document> Collect() override {
+  Result<Document> Collect(const CollectRequest& request) const override {
     auto resolved = ResolveSecretRefs(path_, dir_);
     if (!resolved.ok()) return resolved.error();
     std::string path = Absolute(*resolved);
@@ -47,7 +47,7 @@ class FileCollector final : public BlockingCollector {
     bytes.resize(static_cast<size_t>(st.st_size));
     f.read(bytes.data(), st.st_size);
     if (f.gcount() != st.st_size) return MakeError("cannot read " + path + ": short read");
-    return Parse(bytes, path, FormatFromPath(path), bytes.capacity());
+    return Parse(bytes, request, path, FormatFromPath(path), bytes.capacity());
   }
 
  private:

@@ -31,9 +31,10 @@ class HttpCollector final : public Collector {
   std::string describe() const override { return shown_url_; }
   bool redact_all() const override { return o_.decode_base64; }
 
-  void Start(Runtime& rt, Done done) override {
+  void Start(Runtime& rt, CollectRequest request, Done done) const override {
     auto attempt = std::make_shared<Attempt>();
     attempt->done = std::move(done);
+    attempt->request = std::move(request);
     // Secrets are resolved now, at collection time; only their values are hidden.
     auto url = ResolveSecretRefs(o_.url, dir_);
     if (!url.ok()) return attempt->done(url.error());
@@ -59,10 +60,11 @@ class HttpCollector final : public Collector {
     int tries = 0;
     // `timeout` bounds the whole collection: every try and every wait between tries.
     std::chrono::steady_clock::time_point deadline;
+    CollectRequest request;
     Done done;
   };
 
-  void Try(Runtime& rt, std::shared_ptr<Attempt> a) {
+  void Try(Runtime& rt, std::shared_ptr<Attempt> a) const {
     ++a->tries;
     using namespace std::chrono;
     auto left = duration_cast<milliseconds>(a->deadline - steady_clock::now());
@@ -104,7 +106,7 @@ class HttpCollector final : public Collector {
         return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + describe() + note));
       // Parsing a large body must not stall the event loop.
       rt.Blocking([this, a, r = std::move(r)] {
-        auto doc = Parse(r.body, describe(), FormatFromContentType(r.content_type));
+        auto doc = Parse(r.body, a->request, describe(), FormatFromContentType(r.content_type));
         if (doc.ok() && o_.decode_base64 && !doc->unchanged()) doc = DecodeBase64Values(*doc);
         if (!doc.ok()) {
           Error e = doc.error();

@@ -42,11 +42,14 @@ void Runtime::Blocking(std::function<void()> fn) {
   });
 }
 
-void BlockingCollector::Start(Runtime& rt, Done done) {
-  rt.Blocking([this, done = std::move(done)] { done(Collect()); });
+void BlockingCollector::Start(Runtime& rt, CollectRequest request, Done done) const {
+  rt.Blocking([this, request = std::move(request), done = std::move(done)] {
+    done(Collect(request));
+  });
 }
 
-std::vector<Result<Document>> CollectAll(Runtime& rt, std::span<Collector* const> collectors,
+std::vector<Result<Document>> CollectAll(Runtime& rt,
+                                         std::span<const Collector* const> collectors,
                                          int max_concurrency) {
   std::vector<std::optional<Result<Document>>> results(collectors.size());
   size_t next = 0, finished = 0;
@@ -56,7 +59,7 @@ std::vector<Result<Document>> CollectAll(Runtime& rt, std::span<Collector* const
   std::function<void()> start_next = [&] {
     if (next >= collectors.size()) return;
     size_t i = next++;
-    collectors[i]->Start(rt, [&, i](Result<Document> r) {
+    collectors[i]->Start(rt, {}, [&, i](Result<Document> r) {
       boost::asio::post(io, [&, i, r = std::move(r)]() mutable {
         results[i] = std::move(r);
         if (++finished == collectors.size()) guard.reset();
@@ -76,11 +79,22 @@ std::vector<Result<Document>> CollectAll(Runtime& rt, std::span<Collector* const
   return out;
 }
 
-Result<Document> CollectOnce(Collector& collector) {
+Result<Document> CollectOnce(const Collector& collector, CollectRequest request) {
   Executor executor(2);
   Runtime rt(4, 4, executor);
-  Collector* one[] = {&collector};
-  return std::move(CollectAll(rt, one, 1)[0]);
+  Result<Document> out = MakeError("not collected");
+  rt.io().restart();
+  boost::asio::post(rt.io(), [&] {
+    collector.Start(rt, std::move(request), [&](Result<Document> r) {
+      boost::asio::post(rt.io(), [&, r = std::move(r)]() mutable {
+        out = std::move(r);
+        rt.io().stop();
+      });
+    });
+  });
+  auto guard = boost::asio::make_work_guard(rt.io());
+  rt.io().run();
+  return out;
 }
 
 }  // namespace drift

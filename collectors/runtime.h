@@ -47,10 +47,11 @@ class Runtime {
 
 // Collects every collector once, at most max_concurrency at a time, and returns their
 // results in order. Runs the io_context on the calling thread until all are done.
-std::vector<Result<Document>> CollectAll(Runtime& runtime, std::span<Collector* const> collectors,
+std::vector<Result<Document>> CollectAll(Runtime& runtime,
+                                         std::span<const Collector* const> collectors,
                                          int max_concurrency);
 
 // One collector, on a runtime of its own (tests, `drift diff`-like uses).
-Result<Document> CollectOnce(Collector& collector);
+Result<Document> CollectOnce(const Collector& collector, CollectRequest request = {});
 
 }  // namespace drift

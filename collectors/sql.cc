@@ -217,7 +217,7 @@ class SqlCollector final : public BlockingCollector {
   std::vector<std::string> key;
   std::string describe() const override { return driver + " query"; }
 
-  Result<Document> Collect() override {
+  Result<Document> Collect(const CollectRequest&) const override {  // rows: always parsed
     auto resolved = ResolveSecretRefs(dsn, dir);
     if (!resolved.ok()) return resolved.error();
     std::string target = *resolved;

@@ -230,8 +230,8 @@ class Daemon {
     auto started = SteadyClock::now();
     // Input that did not change since the snapshot held is not parsed or hashed again.
     const auto& held = g->states[i].doc;
-    g->targets[i]->collector->set_known_digest(held ? held->raw_digest() : "");
-    g->targets[i]->collector->Start(*runtime_, [this, g, i, started](Result<Document> r) {
+    CollectRequest request{held ? held->raw_digest() : ""};
+    g->targets[i]->collector->Start(*runtime_, std::move(request), [this, g, i, started](Result<Document> r) {
       double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
       // Hashing reads the whole snapshot: done on the pool, so the io thread stays free for
       // the API and metrics.

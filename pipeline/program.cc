@@ -174,7 +174,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
 
   auto t0 = std::chrono::steady_clock::now();
   // Collect concurrently: every target is independent.
-  std::vector<Collector*> collectors;
+  std::vector<const Collector*> collectors;
   for (const Target* t : todo) collectors.push_back(t->collector.get());
   Runtime runtime(c.defaults.max_concurrency, c.defaults.max_per_host, executor);
   std::vector<std::optional<Result<Document>>> results;
@@ -320,7 +320,7 @@ CheckReport RunCheck(const Program& p, const CheckOptions& options) {
       report.warnings.insert(report.warnings.end(), r.warnings.begin(), r.warnings.end());
     }
   }
-  if (!c.state_path.empty())
+  if (!c.state_path.empty() && options.envs.empty())
     report.record_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
   std::stable_sort(report.errors.begin(), report.errors.end(),

@@ -16,7 +16,9 @@ struct BuiltCollector {
   Diagnostics diags;
   std::optional<Config> config;
   std::unique_ptr<Collector> collector;
-  Result<Document> Collect() { return CollectOnce(*collector); }
+  Result<Document> Collect(CollectRequest request = {}) {
+    return CollectOnce(*collector, std::move(request));
+  }
 };
 
 inline std::unique_ptr<BuiltCollector> BuildCollector(const TempDir& dir,

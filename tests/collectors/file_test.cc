@@ -53,27 +53,26 @@ TEST_CASE("file: input the caller already holds is not parsed again") {
   REQUIRE(plain.ok());
   CHECK(plain->raw_digest().empty());
 
-  b->collector->set_known_digest("");
-  auto first = CollectOnce(*b->collector);
+  auto first = CollectOnce(*b->collector, {""});
   REQUIRE(first.ok());
   CHECK_FALSE(first->unchanged());
   CHECK(first->raw_digest().size() > 64);
   CHECK(DumpJson(ToJson(*first, first->root())) == R"({"a":1})");
 
-  b->collector->set_known_digest(first->raw_digest());
-  auto same = CollectOnce(*b->collector);
+  CollectRequest held{first->raw_digest()};
+  auto same = CollectOnce(*b->collector, held);
   REQUIRE(same.ok());
   CHECK(same->unchanged());
   CHECK(same->raw_digest() == first->raw_digest());
 
   dir.write("stage.yml", "a: 2\n");  // changed bytes are parsed
-  auto changed = CollectOnce(*b->collector);
+  auto changed = CollectOnce(*b->collector, held);
   REQUIRE(changed.ok());
   CHECK_FALSE(changed->unchanged());
   CHECK(changed->raw_digest() != first->raw_digest());
   CHECK(DumpJson(ToJson(*changed, changed->root())) == R"({"a":2})");
   dir.write("stage.yml", "a: [\n");  // and broken ones are errors, whatever was known
-  CHECK_FALSE(CollectOnce(*b->collector).ok());
+  CHECK_FALSE(CollectOnce(*b->collector, held).ok());
 }
 
 TEST_CASE("file: errors are errors of the source, with a clear cause") {
