@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/files.h"
 #include "core/parse.h"
 #include "core/crypto.h"
 #include "core/strings.h"
@@ -380,10 +381,8 @@ int History(const std::string& config_path, const std::string& finding, const st
 }
 
 Result<Document> ReadDoc(const std::string& path, const std::string& format) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return MakeError("cannot read " + path + ": " + std::strerror(errno));
-  std::stringstream ss;
-  ss << f.rdbuf();
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) return text.error();
   ParseOptions po;
   po.origin = path;
   if (!format.empty()) {
@@ -391,7 +390,7 @@ Result<Document> ReadDoc(const std::string& path, const std::string& format) {
     if (!fm.ok()) return fm.error();
     po.format = *fm;
   }
-  return ParseDocument(ss.str(), po);
+  return ParseDocument(*text, po);
 }
 
 int Diff(const std::string& a_path, const std::string& b_path, const std::string& format,

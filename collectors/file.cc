@@ -1,24 +1,12 @@
 // type: file — a path template per env, read from disk and parsed by format or extension.
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 #include "collectors/builtin.h"
+#include "core/files.h"
 #include "core/interpolate.h"
 
 namespace drift {
 namespace {
 
 constexpr size_t kDefaultMaxSize = 64ull << 20;
-
-std::string HumanSize(uint64_t n) {
-  if (n >= (1ull << 20) && n % (1ull << 20) == 0) return std::to_string(n >> 20) + " MiB";
-  if (n >= (1ull << 20)) return std::to_string(n / (1ull << 20)) + "." +
-                                std::to_string((n % (1ull << 20)) * 10 / (1ull << 20)) + " MiB";
-  return std::to_string(n) + " bytes";
-}
 
 class FileCollector final : public BlockingCollector {
  public:
@@ -32,22 +20,10 @@ class FileCollector final : public BlockingCollector {
     auto resolved = ResolveSecretRefs(path_, dir_);
     if (!resolved.ok()) return resolved.error();
     std::string path = Absolute(*resolved);
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0)
-      return MakeError("cannot read " + path + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return MakeError("cannot read " + path + ": is a directory");
-    if (static_cast<uint64_t>(st.st_size) > max_size_)
-      return MakeError(path + " is " + HumanSize(st.st_size) + ", over the " +
-                       HumanSize(max_size_) + " limit (max_size)");
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return MakeError("cannot read " + path + ": " + std::strerror(errno));
     // Slack past the end lets the JSON parser read the bytes in place.
-    std::string bytes;
-    bytes.reserve(static_cast<size_t>(st.st_size) + 64);
-    bytes.resize(static_cast<size_t>(st.st_size));
-    f.read(bytes.data(), st.st_size);
-    if (f.gcount() != st.st_size) return MakeError("cannot read " + path + ": short read");
-    return Parse(bytes, request, path, FormatFromPath(path), bytes.capacity());
+    auto bytes = ReadWholeFile(path, ReadLimits{max_size_, "max_size", 64});
+    if (!bytes.ok()) return bytes.error();
+    return Parse(*bytes, request, path, FormatFromPath(path), bytes->capacity());
   }
 
  private:

@@ -1,3 +1,4 @@
+#include "core/files.h"
 #include "core/config.h"
 
 #include <algorithm>
@@ -545,14 +546,14 @@ std::optional<Config> LoadConfigFromString(const std::string& text, const std::s
 }
 
 std::optional<Config> LoadConfig(const std::string& path, Diagnostics& diags) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    diags.Error(Position{path, 0, 0}, "cannot read config file: " + std::string(std::strerror(errno)));
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) {
+    // "cannot read config file: <cause>", positioned at the file.
+    std::string cause = text.error().message.substr(text.error().message.rfind(": ") + 2);
+    diags.Error(Position{path, 0, 0}, "cannot read config file: " + cause);
     return std::nullopt;
   }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return LoadConfigFromString(ss.str(), path, diags);
+  return LoadConfigFromString(*text, path, diags);
 }
 
 }  // namespace drift

@@ -6,9 +6,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/files.h"
 #include "core/strings.h"
 
 namespace drift {
+
+namespace {
+// A secret file is a token, a password or a key: anything larger is not one.
+constexpr uint64_t kMaxSecretFileSize = 1 << 20;
+}  // namespace
 
 namespace {
 bool IsPlaceholderName(std::string_view n) {
@@ -120,11 +126,9 @@ Result<std::string> ResolveSecretRefs(std::string_view s, const std::string& bas
     } else if (inner.starts_with("file:")) {
       std::string path(inner.substr(5));
       if (!path.starts_with("/") && !base_dir.empty()) path = base_dir + "/" + path;
-      std::ifstream f(path, std::ios::binary);
-      if (!f) return MakeError("cannot read secret file " + path);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      std::string v = ss.str();
+      auto read = ReadWholeFile(path, ReadLimits{kMaxSecretFileSize, "", 0});
+      if (!read.ok()) return MakeError("cannot read secret file " + path);
+      std::string v = std::move(*read);
       if (v.ends_with("\n")) v.pop_back();
       if (v.ends_with("\r")) v.pop_back();
       out += v;

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/files.h"
 #include "core/strings.h"
 
 namespace drift {
@@ -17,11 +18,9 @@ namespace {
 std::optional<std::string> ReadText(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return std::nullopt;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) return std::nullopt;
+  return std::move(*text);
 }
 
 Position MarkOf(const std::string& file, const YAML::Mark& m) {

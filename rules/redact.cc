@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/files.h"
 #include "core/crypto.h"
 #include "core/secrets.h"
 #include "core/strings.h"
@@ -116,15 +117,7 @@ nlohmann::ordered_json Redactor::SnapshotJson(const Document& d, const RuleScope
 Result<std::string> LoadFingerprintKey(const std::string& configured, const std::string& key_file,
                                        std::string& warning) {
   if (!configured.empty()) return configured;
-  {
-    std::ifstream f(key_file, std::ios::binary);
-    if (f) {
-      std::stringstream ss;
-      ss << f.rdbuf();
-      std::string k = ss.str();
-      if (k.size() >= 16) return k;
-    }
-  }
+  if (auto k = ReadWholeFile(key_file); k.ok() && k->size() >= 16) return std::move(*k);
   std::string key = RandomBytes(32);
   int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd >= 0) {
@@ -135,10 +128,7 @@ Result<std::string> LoadFingerprintKey(const std::string& configured, const std:
     ::unlink(key_file.c_str());
   } else if (errno == EEXIST) {
     // Another process created it between our read and open: use theirs.
-    std::ifstream f(key_file, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    if (ss.str().size() >= 16) return ss.str();
+    if (auto k = ReadWholeFile(key_file); k.ok() && k->size() >= 16) return std::move(*k);
   }
   warning = "cannot create the fingerprint key file " + key_file + " (" + std::strerror(errno) +
             "); secret fingerprints of this run will not match other runs";
