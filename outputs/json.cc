@@ -6,27 +6,43 @@
 
 namespace drift {
 
-nlohmann::ordered_json FindingJson(const Finding& f) {
-  nlohmann::ordered_json j;
-  j["id"] = f.id;
-  j["service"] = f.service;
-  j["source"] = f.source;
-  j["path"] = f.path;
-  j["env"] = f.env;
-  if (!f.with_env.empty()) j["with_env"] = f.with_env;
-  j["rule"] = f.rule;
-  j["kind"] = FindingKindName(f.kind);
-  j["severity"] = SeverityName(f.severity);
-  j["owner"] = f.owner;
-  if (f.baseline_value) j["baseline_value"] = *f.baseline_value;
-  if (f.value) j["value"] = *f.value;
-  j["redacted"] = f.redacted;
-  j["first_seen"] = f.first_seen;
+namespace {
+// A finding's fields in SPEC §5 order, written once for both writers (the JSON tree and the
+// streamed text): `out.Text(key, s)`, `out.Value(key, json)`, `out.Bool(key, b)`.
+template <typename Out>
+void FindingFields(const Finding& f, Out& out) {
+  out.Text("id", f.id);
+  out.Text("service", f.service);
+  out.Text("source", f.source);
+  out.Text("path", f.path);
+  out.Text("env", f.env);
+  if (!f.with_env.empty()) out.Text("with_env", f.with_env);
+  out.Text("rule", f.rule);
+  out.Text("kind", FindingKindName(f.kind));
+  out.Text("severity", SeverityName(f.severity));
+  out.Text("owner", f.owner);
+  if (f.baseline_value) out.Value("baseline_value", *f.baseline_value);
+  if (f.value) out.Value("value", *f.value);
+  out.Bool("redacted", f.redacted);
+  out.Text("first_seen", f.first_seen);
   if (f.stale) {
-    j["stale"] = true;
-    j["unknown_since"] = f.unknown_since;
+    out.Bool("stale", true);
+    out.Text("unknown_since", f.unknown_since);
   }
-  return j;
+}
+
+struct TreeOut {
+  nlohmann::ordered_json j;
+  void Text(const char* k, std::string_view v) { j[k] = std::string(v); }
+  void Value(const char* k, const nlohmann::ordered_json& v) { j[k] = v; }
+  void Bool(const char* k, bool v) { j[k] = v; }
+};
+}  // namespace
+
+nlohmann::ordered_json FindingJson(const Finding& f) {
+  TreeOut out;
+  FindingFields(f, out);
+  return std::move(out.j);
 }
 
 nlohmann::ordered_json ReportJson(const CheckReport& r) {
@@ -60,10 +76,10 @@ nlohmann::ordered_json ReportJson(const CheckReport& r) {
 namespace {
 // A JSON string as nlohmann prints it (ASCII fast path; anything else through nlohmann so
 // invalid UTF-8 is replaced the same way).
-void AppendString(std::string& out, const std::string& v) {
+void AppendString(std::string& out, std::string_view v) {
   for (unsigned char c : v) {
     if (c >= 0x80) {
-      out += DumpJson(nlohmann::ordered_json(v));
+      out += DumpJson(nlohmann::ordered_json(std::string(v)));
       return;
     }
   }
@@ -84,38 +100,32 @@ void AppendValue(std::string& out, const nlohmann::ordered_json& j, size_t inden
 }
 
 // One finding, exactly as DumpJson(FindingJson(f), 2) nested in the findings array prints.
-void AppendFinding(std::string& out, const Finding& f) {
-  auto field = [&](const char* key, auto&& write) {
-    out += "      \"";
-    out += key;
+struct TextOut {
+  std::string& out;
+  bool first = true;
+  void Key(const char* k) {
+    out += first ? "    {\n      \"" : ",\n      \"";
+    first = false;
+    out += k;
     out += "\": ";
-    write();
-    out += ",\n";
-  };
-  auto str = [&](const char* key, const std::string& v) { field(key, [&] { AppendString(out, v); }); };
-  out += "    {\n";
-  str("id", f.id);
-  str("service", f.service);
-  str("source", f.source);
-  str("path", f.path);
-  str("env", f.env);
-  if (!f.with_env.empty()) str("with_env", f.with_env);
-  str("rule", f.rule);
-  str("kind", std::string(FindingKindName(f.kind)));
-  str("severity", std::string(SeverityName(f.severity)));
-  str("owner", f.owner);
-  if (f.baseline_value) field("baseline_value", [&] { AppendValue(out, *f.baseline_value, 6); });
-  if (f.value) field("value", [&] { AppendValue(out, *f.value, 6); });
-  field("redacted", [&] { out += f.redacted ? "true" : "false"; });
-  if (f.stale) {
-    str("first_seen", f.first_seen);
-    field("stale", [&] { out += "true"; });
-    out += "      \"unknown_since\": ";
-    AppendString(out, f.unknown_since);
-  } else {
-    out += "      \"first_seen\": ";
-    AppendString(out, f.first_seen);
   }
+  void Text(const char* k, std::string_view v) {
+    Key(k);
+    AppendString(out, v);
+  }
+  void Value(const char* k, const nlohmann::ordered_json& v) {
+    Key(k);
+    AppendValue(out, v, 6);
+  }
+  void Bool(const char* k, bool v) {
+    Key(k);
+    out += v ? "true" : "false";
+  }
+};
+
+void AppendFinding(std::string& out, const Finding& f) {
+  TextOut text{out};
+  FindingFields(f, text);
   out += "\n    }";
 }
 
