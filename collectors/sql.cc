@@ -155,10 +155,18 @@ Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Mi
   std::unique_ptr<PGconn, void (*)(PGconn*)> guard(conn, PQfinish);
   if (!conn || PQstatus(conn) != CONNECTION_OK)
     return MakeError("cannot connect to PostgreSQL: " + (conn ? PqError(conn) : "out of memory"));
+  // SQLSTATE 57014 (query_canceled): what statement_timeout ends a query with, whatever the
+  // server's language.
+  constexpr std::string_view kQueryCanceled = "57014";
+  bool timed_out = false;
   auto exec = [&](const std::string& sql) -> Result<std::unique_ptr<PGresult, void (*)(PGresult*)>> {
     std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(conn, sql.c_str()), PQclear);
     auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return MakeError(PqError(conn));
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+      timed_out = state && kQueryCanceled == state;
+      return MakeError(PqError(conn));
+    }
     return r;
   };
   // A read-only transaction: the query cannot change anything, whatever it says.
@@ -167,10 +175,8 @@ Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Mi
     return MakeError("PostgreSQL: " + r.error().message);
   auto res = exec(query);
   if (!res.ok()) {
-    std::string m = res.error().message;
-    if (m.find("canceling statement due to statement timeout") != std::string::npos)
-      return MakeError("PostgreSQL query timed out after " + FormatDuration(timeout));
-    return MakeError("PostgreSQL query: " + m);
+    if (timed_out) return MakeError("PostgreSQL query timed out after " + FormatDuration(timeout));
+    return MakeError("PostgreSQL query: " + res.error().message);
   }
   PGresult* r = res->get();
   Table t;
