@@ -99,9 +99,11 @@ class HttpCollector final : public Collector {
         timer->async_wait([this, &rt, a, timer](boost::system::error_code) { Try(rt, a); });
         return;
       }
-      if (!r.error.empty())
-        return a->done(
-            MakeError(ScrubSecrets(r.error, a->secrets) + " (GET " + describe() + ")" + note));
+      if (!r.error.empty()) {
+        Error e = MakeError(ScrubSecrets(r.error, a->secrets) + " (GET " + describe() + ")" + note);
+        e.kind = r.error_kind;
+        return a->done(std::move(e));
+      }
       if (r.status < 200 || r.status > 299)
         return a->done(MakeError("HTTP " + std::to_string(r.status) + " from " + describe() + note));
       // Parsing a large body must not stall the event loop.

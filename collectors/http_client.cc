@@ -17,7 +17,19 @@ using tcp = asio::ip::tcp;
 namespace {
 std::once_flag curl_init;
 
+// One request in flight; owns its curl handles (removed from the multi handle first).
 struct Transfer {
+  explicit Transfer(CURLM* m) : multi(m) {}
+  ~Transfer() {
+    if (easy) {
+      curl_multi_remove_handle(multi, easy);
+      curl_easy_cleanup(easy);
+    }
+    curl_slist_free_all(headers);
+  }
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+  CURLM* multi;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string body;
@@ -28,6 +40,29 @@ struct Transfer {
   char errbuf[CURL_ERROR_SIZE] = {0};
   std::function<void(HttpResponse)> done;
 };
+
+// The transport failures drift tells apart (tests and retries rely on these, not on
+// libcurl's wording).
+ErrorKind KindOf(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return ErrorKind::kTimeout;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return ErrorKind::kUnreachable;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+      return ErrorKind::kTruncated;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CACERT_BADFILE:
+      return ErrorKind::kTls;
+    default:
+      return ErrorKind::kOther;
+  }
+}
 
 size_t OnBody(char* data, size_t size, size_t n, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
@@ -76,7 +111,7 @@ struct HttpClient::Impl {
   CURLM* multi;
   asio::steady_timer timer;
   std::unordered_map<curl_socket_t, Sock> sockets;
-  std::unordered_set<Transfer*> active;
+  std::unordered_map<Transfer*, std::unique_ptr<Transfer>> active;
   uint64_t next_id = 1;
 
   Impl(asio::io_context& io_ctx, int max_total, int max_per_host)
@@ -92,12 +127,7 @@ struct HttpClient::Impl {
   ~Impl() {
     timer.cancel();
     // Transfers abandoned at shutdown are cleaned up without calling back.
-    for (Transfer* t : active) {
-      curl_multi_remove_handle(multi, t->easy);
-      curl_easy_cleanup(t->easy);
-      curl_slist_free_all(t->headers);
-      delete t;
-    }
+    active.clear();
     curl_multi_cleanup(multi);
   }
 
@@ -198,24 +228,23 @@ struct HttpClient::Impl {
       } else if (t->too_big || code == CURLE_FILESIZE_EXCEEDED) {
         r.error = "response is larger than the " + std::to_string(t->max_size) +
                   " bytes limit (max_size)";
+        r.error_kind = ErrorKind::kTooLarge;
       } else {
         r.error = t->errbuf[0] ? std::string(t->errbuf) : curl_easy_strerror(code);
         r.retryable = code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT ||
                       code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_GOT_NOTHING ||
                       code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR;
+        r.error_kind = KindOf(code);
       }
-      curl_multi_remove_handle(multi, easy);
-      curl_easy_cleanup(easy);
-      curl_slist_free_all(t->headers);
       auto done = std::move(t->done);
-      active.erase(t);
-      delete t;
+      active.erase(t);  // the transfer's destructor releases its handles
       done(std::move(r));
     }
   }
 
   void Send(const HttpRequest& req, std::function<void(HttpResponse)> done) {
-    auto* t = new Transfer;
+    auto owned = std::make_unique<Transfer>(multi);
+    Transfer* t = owned.get();
     t->done = std::move(done);
     t->max_size = req.max_size;
     CURL* e = curl_easy_init();
@@ -255,7 +284,7 @@ struct HttpClient::Impl {
     }
     for (const auto& [k, v] : req.headers) t->headers = curl_slist_append(t->headers, (k + ": " + v).c_str());
     if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    active.insert(t);
+    active.emplace(t, std::move(owned));
     curl_multi_add_handle(multi, e);
   }
 };

@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "core/result.h"
+
 namespace drift {
 
 struct HttpRequest {
@@ -28,6 +30,7 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::string error;         // transport error ("" when a response arrived)
+  ErrorKind error_kind = ErrorKind::kOther;
   bool retryable = false;    // connect errors, timeouts before a response
   long retry_after_s = -1;   // Retry-After header, seconds
 };

@@ -175,7 +175,11 @@ Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Mi
     return MakeError("PostgreSQL: " + r.error().message);
   auto res = exec(query);
   if (!res.ok()) {
-    if (timed_out) return MakeError("PostgreSQL query timed out after " + FormatDuration(timeout));
+    if (timed_out) {
+      Error e = MakeError("PostgreSQL query timed out after " + FormatDuration(timeout));
+      e.kind = ErrorKind::kTimeout;
+      return e;
+    }
     return MakeError("PostgreSQL query: " + res.error().message);
   }
   PGresult* r = res->get();

@@ -15,9 +15,21 @@ struct Position {
   uint32_t column = 0;
 };
 
+// What kind of failure, for code that must tell them apart (retries, tests) without reading
+// a library's wording.
+enum class ErrorKind {
+  kOther,
+  kTimeout,      // the source did not answer in time
+  kUnreachable,  // could not connect (refused, no route, unknown host)
+  kTruncated,    // the answer stopped before its end
+  kTooLarge,     // over a size limit
+  kTls,          // certificate or handshake failure
+};
+
 struct Error {
   std::string message;
   Position where;  // empty file when the error is not about a file position
+  ErrorKind kind = ErrorKind::kOther;
 
   // "file:line:col: message" (or just the message when there is no position).
   std::string ToString() const;

@@ -141,6 +141,7 @@ services:
   auto slow = BuildCollector(d2, "{type: sql, driver: postgresql, dsn: \"" + pg.dsn("prod") +
                                      "\", query: \"SELECT pg_sleep(5)\", timeout: 500ms}");
   CHECK(slow->Collect().error().message == "PostgreSQL query timed out after 500ms");
+  CHECK(slow->Collect().error().kind == ErrorKind::kTimeout);
   int closed = testing::FreePort();
   auto down = BuildCollector(d2, "{type: sql, driver: postgresql, dsn: \"host=127.0.0.1 port=" +
                                      std::to_string(closed) + " user=postgres dbname=x\", query: \"SELECT 1\"}");
