@@ -23,6 +23,12 @@ namespace drift {
 
 class Runtime;
 
+// Size caps of what a source may return (`max_size`): files are often large exports; an
+// HTTP body or a command's output that large is more likely a mistake.
+inline constexpr uint64_t kDefaultMaxFileSize = 64ull << 20;
+inline constexpr uint64_t kDefaultMaxOutputSize = 16ull << 20;
+inline constexpr long long kMaxSizeLimit = 1ll << 40;  // the largest `max_size` accepted
+
 // Fields every source type has (kCommonSourceKeys).
 struct CommonOptions {
   Format format = Format::kAuto;

@@ -63,7 +63,7 @@ class ExecCollector final : public BlockingCollector {
  public:
   using BlockingCollector::BlockingCollector;
   std::vector<std::string> argv;  // placeholders expanded; secrets resolved when run
-  uint64_t max_size = 16ull << 20;
+  uint64_t max_size = kDefaultMaxOutputSize;
   std::string dir;
 
   std::string describe() const override { return argv.empty() ? "" : argv[0]; }
@@ -253,7 +253,7 @@ std::unique_ptr<Collector> MakeExecCollector(const YAML::Node& spec, const Sourc
     ok = false;
   }
   if (auto m = Get(spec, "max_size"); m.IsDefined()) {
-    auto v = r.Int(m, "max_size (bytes)", 1, 1ll << 40);
+    auto v = r.Int(m, "max_size (bytes)", 1, kMaxSizeLimit);
     if (v) c->max_size = *v;
     else ok = false;
   }

@@ -6,7 +6,6 @@
 namespace drift {
 namespace {
 
-constexpr size_t kDefaultMaxSize = 64ull << 20;
 
 class FileCollector final : public BlockingCollector {
  public:
@@ -44,10 +43,10 @@ std::unique_ptr<Collector> MakeFileCollector(const YAML::Node& spec, const Sourc
   std::optional<std::string> path;
   if (auto p = Get(spec, "path"); p.IsDefined()) path = r.String(p, "path");
   else r.Error(spec, "a file source needs a path");
-  uint64_t max_size = kDefaultMaxSize;
+  uint64_t max_size = kDefaultMaxFileSize;
   bool ok = true;
   if (auto m = Get(spec, "max_size"); m.IsDefined()) {
-    auto v = r.Int(m, "max_size (bytes)", 1, 1ll << 40);
+    auto v = r.Int(m, "max_size (bytes)", 1, kMaxSizeLimit);
     if (v) max_size = static_cast<uint64_t>(*v);
     ok = v.has_value();
   }

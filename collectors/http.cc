@@ -19,9 +19,15 @@ struct HttpOptions {
   std::string ca_file;
   bool insecure = false;
   int retries = 2;
-  uint64_t max_size = 16ull << 20;
+  uint64_t max_size = kDefaultMaxOutputSize;
   bool decode_base64 = false;
 };
+
+// Retries: 200 ms, 400 ms … doubling up to 12.8 s, each ±25%.
+constexpr double kFirstRetryMs = 200;
+constexpr int kMaxDoublings = 6;
+constexpr double kJitter = 0.25;
+constexpr double kMinTryMs = 100;
 
 class HttpCollector final : public Collector {
  public:
@@ -79,13 +85,13 @@ class HttpCollector final : public Collector {
         // wait and the next try must fit in what is left of the timeout, else this answer is
         // the collection's.
         static thread_local std::mt19937 rng{std::random_device{}()};
-        double base = 200.0 * (1 << std::min(a->tries - 1, 6));
-        ms = std::uniform_real_distribution<double>(base * 0.75, base * 1.25)(rng);
+        double base = kFirstRetryMs * (1 << std::min(a->tries - 1, kMaxDoublings));
+        ms = std::uniform_real_distribution<double>(base * (1 - kJitter), base * (1 + kJitter))(rng);
         if (r.retry_after_s >= 0) ms = static_cast<double>(r.retry_after_s) * 1000.0;
         double left_ms =
             duration<double, std::milli>(a->deadline - steady_clock::now()).count();
-        // A try needs some time of its own: at least 100 ms, or a tenth of the timeout.
-        double min_try = std::max(100.0, common_.timeout.count() / 10.0);
+        // A try needs some time of its own: at least kMinTryMs, or a tenth of the timeout.
+        double min_try = std::max(kMinTryMs, common_.timeout.count() / 10.0);
         if (ms + min_try > left_ms) {
           retry = false;
           note = r.retry_after_s >= 0 ? " (Retry-After " + std::to_string(r.retry_after_s) +
@@ -169,7 +175,7 @@ std::unique_ptr<Collector> MakeHttpCollector(const YAML::Node& spec, const Sourc
     else ok = false;
   }
   if (auto v = Get(spec, "max_size"); v.IsDefined()) {
-    if (auto n = r.Int(v, "max_size (bytes)", 1, 1ll << 40)) o.max_size = *n;
+    if (auto n = r.Int(v, "max_size (bytes)", 1, kMaxSizeLimit)) o.max_size = *n;
     else ok = false;
   }
   if (auto v = Get(spec, "decode"); v.IsDefined()) {

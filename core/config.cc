@@ -167,8 +167,8 @@ class Loader {
         r_.Error(item, "invalid environment name '" + e.name + "' (use letters, digits, _ and -)");
         continue;
       }
-      if (c_.environments.size() == 64) {
-        r_.Error(item, "at most 64 environments are supported");
+      if (c_.environments.size() == kMaxEnvironments) {
+        r_.Error(item, "at most " + std::to_string(kMaxEnvironments) + " environments are supported");
         break;
       }
       if (!seen.insert(ToLower(e.name)).second) {

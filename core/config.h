@@ -23,6 +23,9 @@ enum class Severity : uint8_t { kInfo = 0, kWarning = 1, kCritical = 2 };
 std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view s);
 
+// Envs are sets of bits in one 64-bit word where rules are judged (EnvSet).
+inline constexpr size_t kMaxEnvironments = 64;
+
 struct EnvironmentConfig {
   std::string name;
   std::vector<std::string> aliases;

@@ -368,6 +368,46 @@ Result<Document> ParseJson(std::string_view text, const ParseOptions& options) {
   return std::move(b.doc);
 }
 
+// ---------------------------------------------------------------- line formats
+
+namespace {
+// The lines of a dotenv or ini text, trimmed, with their 1-based numbers, and columns of
+// parts of them. A parser that reads a value over several lines resumes after it.
+class Lines {
+ public:
+  explicit Lines(std::string_view text) : text_(text) {}
+  struct Line {
+    std::string_view text;  // trimmed
+    uint32_t number;
+    size_t start;  // offset of the line in the whole text
+  };
+  std::optional<Line> Next() {
+    if (pos_ > text_.size()) return std::nullopt;
+    size_t nl = text_.find('\n', pos_);
+    if (nl == std::string_view::npos) nl = text_.size();
+    Line l{Trim(text_.substr(pos_, nl - pos_)), ++number_, pos_};
+    pos_ = nl + 1;
+    return l;
+  }
+  // 1-based column of `part` (a view into line `l`).
+  uint32_t Column(const Line& l, std::string_view part) const {
+    return static_cast<uint32_t>(part.data() - text_.data() - l.start + 1);
+  }
+  // Continues with the line after the one holding `offset`, which is line `number`.
+  void ResumeAfter(size_t offset, uint32_t number) {
+    size_t nl = text_.find('\n', offset);
+    pos_ = nl == std::string_view::npos ? text_.size() + 1 : nl + 1;
+    number_ = number;
+  }
+  std::string_view text() const { return text_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+  uint32_t number_ = 0;
+};
+}  // namespace
+
 // ---------------------------------------------------------------- dotenv
 
 Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options) {
@@ -375,23 +415,14 @@ Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options)
   doc.set_origin(options.origin);
   std::vector<Entry> entries;
   std::unordered_map<KeyId, size_t> index;
-  uint32_t lineno = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view raw = text.substr(pos, nl - pos);
-    size_t line_start = pos;
-    pos = nl + 1;
-    ++lineno;
-    std::string_view line = Trim(raw);
-    if (line.empty() || line[0] == '#') {
-      if (nl == text.size()) break;
-      continue;
-    }
+  Lines lines(text);
+  while (auto l = lines.Next()) {
+    std::string_view line = l->text;
+    uint32_t lineno = l->number;
+    if (line.empty() || line[0] == '#') continue;
     if (line.starts_with("export ") || line.starts_with("export\t")) line = Trim(line.substr(7));
     size_t eq = line.find('=');
-    uint32_t col = static_cast<uint32_t>(line.data() - text.data() - line_start + 1);
+    uint32_t col = lines.Column(*l, line);
     if (eq == std::string_view::npos)
       return MakeError("expected KEY=value", Position{options.origin, lineno, col});
     std::string_view key = Trim(line.substr(0, eq));
@@ -403,7 +434,7 @@ Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options)
                          Position{options.origin, lineno, col});
     }
     std::string_view rest = Trim(line.substr(eq + 1));
-    uint32_t vcol = static_cast<uint32_t>(rest.data() - text.data() - line_start + 1);
+    uint32_t vcol = lines.Column(*l, rest);
     std::string value;
     if (!rest.empty() && (rest[0] == '"' || rest[0] == '\'')) {
       char q = rest[0];
@@ -440,9 +471,7 @@ Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options)
       if (!tail.empty() && tail[0] != '#')
         return MakeError("unexpected text after the closing quote",
                          Position{options.origin, lineno, vcol});
-      nl = text.find('\n', end);
-      if (nl == std::string_view::npos) nl = text.size();
-      pos = nl + 1;
+      lines.ResumeAfter(end, lineno);
     } else {
       // An unquoted value ends at " #" (an inline comment).
       size_t hash = rest.find(" #");
@@ -454,7 +483,6 @@ Result<Document> ParseDotenv(std::string_view text, const ParseOptions& options)
     auto [it, fresh] = index.emplace(k, entries.size());
     if (fresh) entries.push_back(Entry{k, v});
     else entries[it->second].value = v;
-    if (nl >= text.size()) break;
   }
   doc.set_root(doc.add_container(Type::kMap, entries, 1, 1));
   return doc;
@@ -475,21 +503,12 @@ Result<Document> ParseIni(std::string_view text, const ParseOptions& options) {
   Section top{kNoKey, 1, 1, {}, {}};
   std::unordered_map<KeyId, size_t> section_index;
   size_t cur_index = SIZE_MAX;  // SIZE_MAX: keys before any section
-  uint32_t lineno = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view raw = text.substr(pos, nl - pos);
-    size_t line_start = pos;
-    pos = nl + 1;
-    ++lineno;
-    std::string_view line = Trim(raw);
-    uint32_t col = line.empty() ? 1 : static_cast<uint32_t>(line.data() - text.data() - line_start + 1);
-    if (line.empty() || line[0] == '#' || line[0] == ';') {
-      if (nl >= text.size()) break;
-      continue;
-    }
+  Lines lines(text);
+  while (auto l = lines.Next()) {
+    std::string_view line = l->text;
+    uint32_t lineno = l->number;
+    uint32_t col = line.empty() ? 1 : lines.Column(*l, line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line[0] == '[') {
       size_t close = line.find(']');
       if (close == std::string_view::npos)
@@ -501,7 +520,6 @@ Result<Document> ParseIni(std::string_view text, const ParseOptions& options) {
       auto [it, fresh] = section_index.emplace(k, sections.size());
       if (fresh) sections.push_back(Section{k, lineno, col, {}, {}});
       cur_index = it->second;
-      if (nl >= text.size()) break;
       continue;
     }
     size_t sep = line.find_first_of("=:");
@@ -520,7 +538,6 @@ Result<Document> ParseIni(std::string_view text, const ParseOptions& options) {
     auto [it, fresh] = cur.index.emplace(k, cur.entries.size());
     if (fresh) cur.entries.push_back(Entry{k, v});
     else cur.entries[it->second].value = v;
-    if (nl >= text.size()) break;
   }
   std::vector<Entry> root = top.entries;
   for (auto& s : sections) {

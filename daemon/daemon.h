@@ -14,8 +14,7 @@ struct DaemonOptions {
   std::string log_format = "text";
   std::string log_level = "info";  // debug | info | warn | error (the CLI sets spdlog's level)
   // Parsing, hashing and diffing on the worker pool yield to the io thread, so API and
-  // /metrics latency holds while a round runs (bench/run-daemon: /metrics p99 during rounds
-  // 38-46 ms -> 10-14 ms, ?env=stage 35-80 ms -> 7-9 ms).
+  // /metrics latency holds while a round runs (bench/run-daemon measures it).
   int worker_nice = 10;
 };
 

@@ -27,6 +27,7 @@ struct Side {
 };
 
 using EnvSet = uint64_t;  // bit i: env i of `environments`
+static_assert(sizeof(EnvSet) * 8 >= kMaxEnvironments, "an EnvSet holds every env");
 inline bool Contains(EnvSet s, int e) { return (s >> e) & 1; }
 
 class JudgeContext {

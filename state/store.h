@@ -5,8 +5,6 @@
 // serializes writers between processes.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <chrono>
 #include <map>
 #include <optional>
@@ -16,6 +14,10 @@
 
 #include "core/finding.h"
 #include "core/result.h"
+
+// SQLite's handles, kept out of this header (it is the store's business alone).
+struct sqlite3;
+struct sqlite3_stmt;
 
 namespace drift {
 
@@ -59,6 +61,8 @@ class Store {
   // Opens (creating and migrating as needed) the store at path.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
+  Store(const Store&) = delete;  // owns the connection
+  Store& operator=(const Store&) = delete;
 
   // Records a snapshot; returns true when its hash differs from the previous one.
   Result<bool> RecordSnapshot(const SnapshotRecord& s);

@@ -1,5 +1,7 @@
 #include "state/store.h"
 
+#include <sqlite3.h>
+
 #include <nlohmann/json.hpp>
 
 #include "pipeline/program.h"
