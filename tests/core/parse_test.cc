@@ -112,7 +112,24 @@ TEST_CASE("yaml: malformed input names file, line, column and cause") {
 
 TEST_CASE("yaml and json: every truncation of a valid document parses or errors, never crashes") {
   std::string y = "a: {b: [1, 2, {c: \"x\\ny\"}], d: &r 'q'}\ne: *r\nf: !T 3\n";
-  for (size_t i = 0; i <= y.size(); ++i) (void)ParseYaml(y.substr(0, i), {});
+  auto whole = ParseYaml(y, {});
+  REQUIRE(whole.ok());
+  CHECK(DumpJson(ToJson(*whole, whole->root())) ==
+        R"({"a":{"b":[1,2,{"c":"x\ny"}],"d":"q"},"e":"q","f":"!T 3"})");
+  size_t errors = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    std::string cut = y.substr(0, i);
+    auto r = ParseYaml(cut, {});
+    if (r.ok()) continue;
+    ++errors;
+    // An error says where, inside what was read (its end included: libyaml puts the end of
+    // a last line without a newline on the line after it).
+    CHECK(r.error().where.line >= 1);
+    CHECK(r.error().where.line <= std::count(cut.begin(), cut.end(), '\n') + 2);
+    CHECK_FALSE(r.error().message.empty());
+  }
+  // Cut inside the flow mapping (from "a: {" up to its "}") nothing parses.
+  CHECK(errors >= y.find('}', y.find(']')) - y.find('{'));
   std::string j = R"({"a": {"b": [1, 2.5, {"c": "x\ny"}], "d": null}, "e": true})";
   for (size_t i = 0; i <= j.size(); ++i) {
     auto r = ParseJson(j.substr(0, i), {});

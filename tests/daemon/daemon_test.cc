@@ -276,15 +276,28 @@ TEST_CASE("daemon: kill -9 during evaluations never corrupts the store") {
   testing::TestHttpServer api(Api);
   WriteFixture(dir, api.port(), "a: 0\n", "");
   std::mt19937 rng(1234);
+  // The open conf.a finding's value in the store, or 0.
+  auto stored = [&] {
+    auto s = Store::Open(dir.file("state.db"));
+    if (!s.ok()) return 0;
+    for (const auto& f : (*s)->FindingsForPath("app", "conf.a"))
+      if (f.resolved_at.empty()) return std::stoi(f.value);
+    return 0;
+  };
+  int current = 0;  // rounds whose own evaluation made it to the store before the kill
   for (int i = 1; i <= 25; ++i) {
     dir.write("stage.yaml", "a: " + std::to_string(i) + "\n");
     {
       Child c({DRIFT_BINARY, "daemon", "-c", dir.file("drift.yaml"), "--listen", "127.0.0.1:0"},
               dir.file("kill.log"));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));
+      // The first round is killed only once its evaluation is stored (so the later ones,
+      // killed at random, have a record to corrupt); the others at a random moment.
+      if (i == 1) REQUIRE(WaitFor([&] { return stored() == 1; }));
+      else std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));
       c.Signal(SIGKILL);
       c.Wait(std::chrono::seconds(5));
     }
+    current += stored() == i ? 1 : 0;
     auto store = Store::Open(dir.file("state.db"));
     REQUIRE(store.ok());
     CHECK((*store)->IntegrityCheck() == "ok");
@@ -299,9 +312,12 @@ TEST_CASE("daemon: kill -9 during evaluations never corrupts the store") {
     }
     CHECK(open <= 1);
   }
+  CHECK(current >= 1);
 }
 
 TEST_CASE("daemon: a real Prometheus scrapes it, promtool accepts the metrics") {
+  testing::RequireTool("promtool", "prometheus");
+  testing::RequireTool("/usr/bin/prometheus", "prometheus");
   TempDir dir;
   testing::TestHttpServer api(Api);
   WriteFixture(dir, api.port(), "a: 1\n", "a: 2\n");
@@ -388,11 +404,12 @@ TEST_CASE("daemon: 1500 idle connections under a soft limit of 1024 descriptors"
   std::string cfg = ReadFile(dir.file("drift.yaml"));
   cfg.replace(cfg.find("server: {"), 9, "server: {max_connections: 2000, ");
   dir.write("drift.yaml", cfg);
-  int port = testing::FreePort();
   Child child({"/bin/sh", "-c",
                std::string("ulimit -Sn 1024 && exec ") + DRIFT_BINARY + " daemon -c " +
-                   dir.file("drift.yaml") + " --listen 127.0.0.1:" + std::to_string(port)},
+                   dir.file("drift.yaml") + " --listen 127.0.0.1:0"},
               dir.file("daemon.log"));
+  int port = testing::WaitForBoundPort(dir.file("daemon.log"), 0);
+  REQUIRE(port != 0);
   auto url = [&](const std::string& p) { return "http://127.0.0.1:" + std::to_string(port) + p; };
   REQUIRE(WaitFor([&] { return HttpDo(url("/readyz")).status == 200; }));
   // The daemon took the hard limit as its soft one.

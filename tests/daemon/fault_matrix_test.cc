@@ -219,11 +219,12 @@ services:
 )");
   // The store exists (schema made); then 64 KiB per file: the first snapshots do not fit.
   REQUIRE(Store::Open(dir.file("state.db")).ok());
-  int port = testing::FreePort();
   testing::Child child({"/bin/sh", "-c",
                         std::string("ulimit -f 64 && exec ") + DRIFT_BINARY + " daemon -c " +
-                            dir.file("drift.yaml") + " --listen 127.0.0.1:" + std::to_string(port)},
+                            dir.file("drift.yaml") + " --listen 127.0.0.1:0"},
                        dir.file("daemon.log"));
+  int port = testing::WaitForBoundPort(dir.file("daemon.log"), 0);
+  REQUIRE(port != 0);
   auto url = [&](const std::string& p) { return "http://127.0.0.1:" + std::to_string(port) + p; };
   bool ready = WaitFor([&] { return HttpDo(url("/readyz")).status == 200; });
   INFO(ReadFile(dir.file("daemon.log")));

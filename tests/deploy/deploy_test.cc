@@ -28,6 +28,7 @@ int Run(const TempDir& dir, const std::string& cmd, std::string& out) {
 }
 
 TEST_CASE("deploy: promtool accepts the Prometheus config and rules, the rules' tests pass") {
+  testing::RequireTool("promtool", "prometheus");
   TempDir dir;
   std::string out;
   CHECK(Run(dir, "promtool check config " + kDeploy + "prometheus/prometheus.yml", out) == 0);
@@ -44,6 +45,7 @@ TEST_CASE("deploy: promtool accepts the Prometheus config and rules, the rules' 
 }
 
 TEST_CASE("deploy: amtool accepts the Alertmanager config, which routes drift by team") {
+  testing::RequireTool("amtool", "prometheus-alertmanager");
   TempDir dir;
   std::string cfg = kDeploy + "alertmanager/alertmanager.yml", out;
   REQUIRE(Run(dir, "amtool check-config " + cfg, out) == 0);
@@ -175,6 +177,7 @@ rules:
                                 kDeploy + "prometheus/drift-rules.yml");
   dir.write("prometheus.yml", prom_cfg);
   int prom_port = testing::FreePort();
+  testing::RequireTool("/usr/bin/prometheus", "prometheus");
   Child prom({"/usr/bin/prometheus", "--config.file=" + dir.file("prometheus.yml"),
               "--storage.tsdb.path=" + dir.file("prom"),
               "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},

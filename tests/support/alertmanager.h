@@ -18,6 +18,7 @@ class Alertmanager {
     dir.write("am.yml", !config.empty() ? config
                                         : "route: {receiver: blackhole, group_by: [team]}\n"
                                           "receivers: [{name: blackhole}]\n");
+    RequireTool("/usr/bin/prometheus-alertmanager", "prometheus-alertmanager");
     child_ = std::make_unique<Child>(
         std::vector<std::string>{"/usr/bin/prometheus-alertmanager",
                                  "--config.file=" + dir.file("am.yml"),

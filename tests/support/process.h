@@ -118,6 +118,25 @@ class Child {
   pid_t pid_ = -1;
 };
 
+// Fails the test with a clear message when a tool the test runs is not installed (a missing
+// tool must not look like a drift bug). `tool` is a name on PATH or an absolute path.
+inline void RequireTool(const std::string& tool, const std::string& package) {
+  bool found = false;
+  if (tool.starts_with("/")) {
+    found = ::access(tool.c_str(), X_OK) == 0;
+  } else if (const char* path = std::getenv("PATH")) {
+    std::string dirs = path;
+    for (size_t b = 0, e; b <= dirs.size(); b = e + 1) {
+      e = dirs.find(':', b);
+      if (e == std::string::npos) e = dirs.size();
+      if (::access((dirs.substr(b, e - b) + "/" + tool).c_str(), X_OK) == 0) found = true;
+    }
+  }
+  std::string why = tool + " is not installed (Debian package " + package +
+                    "; scripts/install-deps installs it)";
+  REQUIRE_MESSAGE(found, why);
+}
+
 // A TCP port on 127.0.0.1 that nothing listens on right now.
 inline int FreePort() {
   boost::asio::io_context io;
@@ -125,17 +144,42 @@ inline int FreePort() {
   return a.local_endpoint().port();
 }
 
-// `drift daemon -c config` on a free loopback port, logging to `log`; ready (every source
-// tried once, the first round's findings in) when constructed, killed when destroyed.
+// The port a daemon started with `--listen 127.0.0.1:0` bound, from its log line
+// "listening on 127.0.0.1:PORT" written after `from` (the log's size before it started);
+// 0 until it says. Asking the daemon itself, not picking a free port first, cannot race
+// with tests running beside it.
+inline int BoundPort(const std::string& log, size_t from = 0) {
+  std::string text = ReadFile(log);
+  if (text.size() <= from) return 0;
+  const std::string marker = "listening on 127.0.0.1:";
+  auto at = text.find(marker, from);
+  if (at == std::string::npos) return 0;
+  return std::atoi(text.c_str() + at + marker.size());
+}
+
+// Waits for a daemon started with `--listen 127.0.0.1:0`, logging to `log`, to say which
+// port it bound; 0 if it never did.
+inline int WaitForBoundPort(const std::string& log, size_t from) {
+  int port = 0;
+  WaitFor([&] { return (port = BoundPort(log, from)) != 0; });
+  return port;
+}
+
+// `drift daemon -c config` on a loopback port of its choosing, logging to `log`; ready
+// (every source tried once, the first round's findings in) when constructed, killed when
+// destroyed.
 class DaemonProcess {
  public:
   DaemonProcess(const std::string& config, const std::string& log,
-                const std::vector<std::string>& extra_args = {})
-      : port(FreePort()) {
+                const std::vector<std::string>& extra_args = {}) {
     std::vector<std::string> args{DRIFT_BINARY, "daemon", "-c", config, "--listen",
-                                  "127.0.0.1:" + std::to_string(port)};
+                                  "127.0.0.1:0"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
+    size_t from = ReadFile(log).size();  // a restarted daemon appends to the same log
     child = std::make_unique<Child>(args, log);
+    port = WaitForBoundPort(log, from);
+    INFO(ReadFile(log));
+    REQUIRE(port != 0);
     bool ready = WaitFor([&] { return HttpDo(url("/readyz")).status == 200; });
     INFO(ReadFile(log));
     REQUIRE(ready);
@@ -150,7 +194,7 @@ class DaemonProcess {
     return at == std::string::npos ? -1 : std::stod(m.substr(at + series.size() + 2));
   }
 
-  int port;
+  int port = 0;
   std::unique_ptr<Child> child;
 };
 
