@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <future>
 #include <span>
 #include <thread>
@@ -148,188 +149,230 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
   return program;
 }
 
-CheckReport RunCheck(const Program& p, const CheckOptions& options) {
-  const Config& c = p.config;
-  CheckReport report;
-  report.checked_at = FormatTime(options.now);
-  report.baseline = c.baseline;
-  report.environments = c.env_names();
-  // The caller's executor, or one for this check.
-  std::unique_ptr<Executor> own_executor;
-  if (!options.executor) own_executor = std::make_unique<Executor>(CheckWorkers(c));
-  Executor& executor = options.executor ? *options.executor : *own_executor;
-  Evaluator evaluator(c, *p.rules, *p.redactor, p.today);
-  evaluator.set_executor(&executor);
+namespace {
 
-  auto wanted = [](const std::vector<std::string>& filter, const std::string& name) {
-    return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
-  };
-  std::vector<const Target*> todo;
-  for (const auto& t : p.targets) {
-    if (!wanted(options.services, t.service->name)) continue;
-    int base = evaluator.BaselineFor(*t.service);
-    if (!wanted(options.envs, c.environments[t.env].name) && t.env != base) continue;
-    todo.push_back(&t);
+// One `drift check`, phase by phase: select the targets, collect them, group the snapshots by
+// (service, source), evaluate the groups, then record in the state store (or just sort).
+class CheckRun {
+ public:
+  CheckRun(const Program& p, const CheckOptions& options)
+      : p_(p), c_(p.config), options_(options),
+        own_executor_(options.executor ? nullptr : std::make_unique<Executor>(CheckWorkers(c_))),
+        executor_(options.executor ? *options.executor : *own_executor_),
+        evaluator_(c_, *p.rules, *p.redactor, p.today) {
+    evaluator_.set_executor(&executor_);
+    report_.checked_at = FormatTime(options.now);
+    report_.baseline = c_.baseline;
+    report_.environments = c_.env_names();
   }
 
-  auto t0 = std::chrono::steady_clock::now();
-  // Collect concurrently: every target is independent.
-  std::vector<const Collector*> collectors;
-  for (const Target* t : todo) collectors.push_back(t->collector.get());
-  Runtime runtime(c.defaults.max_concurrency, c.defaults.max_per_host, executor);
-  std::vector<std::optional<Result<Document>>> results;
-  for (auto& r : CollectAll(runtime, collectors, c.defaults.max_concurrency))
-    results.emplace_back(std::move(r));
-  report.sources = todo.size();
-  auto t1 = std::chrono::steady_clock::now();
-  report.collect_seconds = std::chrono::duration<double>(t1 - t0).count();
+  CheckReport Run() {
+    Select();
+    auto t0 = std::chrono::steady_clock::now();
+    Collect();
+    auto t1 = std::chrono::steady_clock::now();
+    report_.collect_seconds = std::chrono::duration<double>(t1 - t0).count();
+    GroupSnapshots();
+    Evaluate();
+    report_.evaluate_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    // A check limited to some envs does not record (it would resolve the others).
+    bool record = !c_.state_path.empty() && options_.envs.empty();
+    auto t2 = std::chrono::steady_clock::now();
+    std::unique_ptr<Store> store;
+    if (record) {
+      if (auto opened = Store::Open(c_.state_path); opened.ok()) store = std::move(*opened);
+      else report_.warnings.push_back(opened.error().message);
+    }
+    if (store) {
+      RecordAndSort(std::move(store));
+    } else {
+      SortFindings(report_.findings, report_.environments);
+      DateTheRest();
+    }
+    if (record)
+      report_.record_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
+    std::stable_sort(report_.errors.begin(), report_.errors.end(),
+                     [&](const CollectError& a, const CollectError& b) {
+                       return std::tie(a.service, a.source) < std::tie(b.service, b.source) ||
+                              (std::tie(a.service, a.source) == std::tie(b.service, b.source) &&
+                               c_.env_index(a.env) < c_.env_index(b.env));
+                     });
+    return std::move(report_);
+  }
 
-  // Group snapshots by (service, source) and evaluate each group.
+ private:
   struct Group {
     const ServiceConfig* service;
     size_t service_index;
     const SourceConfig* source;
-    std::vector<const Document*> docs;
+    std::vector<const Document*> docs;  // by env
     bool redact_all = false;
   };
-  std::vector<Group> groups;
-  for (size_t i = 0; i < todo.size(); ++i) {
-    const Target& t = *todo[i];
-    auto& r = *results[i];
-    if (!r.ok()) {
-      report.errors.push_back(CollectError{t.service->name, t.source->name,
-                                           c.environments[t.env].name,
-                                           MaskSecretsInText(r.error().ToString())});
-      continue;
-    }
-    Group* g = nullptr;
-    for (auto& x : groups)
-      if (x.service == t.service && x.source == t.source) g = &x;
-    if (!g) {
-      size_t si = static_cast<size_t>(t.service - c.services.data());
-      groups.push_back(Group{t.service, si, t.source,
-                             std::vector<const Document*>(c.environments.size(), nullptr)});
-      g = &groups.back();
-    }
-    g->docs[t.env] = &r.value();
-    g->redact_all = g->redact_all || t.collector->redact_all();
-  }
-  report.sources_failed = report.errors.size();
 
-  std::vector<std::vector<Finding>> per_group(groups.size());
-  executor.ParallelFor(groups.size(), [&](size_t i) {
-    const Group& g = groups[i];
-    per_group[i] = evaluator.Evaluate(*g.service, p.ownership[g.service_index].owner, g.source->name,
-                                      g.docs, g.redact_all);
-  });
+  static bool Wanted(const std::vector<std::string>& filter, const std::string& name) {
+    return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
+  }
 
-  report.evaluate_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-  // The findings of all groups in one list; group i's are [offsets[i], offsets[i + 1]).
-  std::vector<size_t> offsets{0};
-  size_t total = 0;
-  for (const auto& fs : per_group) total += fs.size();
-  report.findings.reserve(total);
-  for (auto& fs : per_group) {
-    for (auto& f : fs)
-      if (wanted(options.envs, f.env)) report.findings.push_back(std::move(f));
-    offsets.push_back(report.findings.size());
+  void Select() {
+    for (const auto& t : p_.targets) {
+      if (!Wanted(options_.services, t.service->name)) continue;
+      // The baseline is collected whatever envs were asked for: the others compare with it.
+      int base = evaluator_.BaselineFor(*t.service);
+      if (!Wanted(options_.envs, c_.environments[t.env].name) && t.env != base) continue;
+      todo_.push_back(&t);
+    }
+    report_.sources = todo_.size();
   }
-  // With a state store, first_seen is real: kept from the first time a finding was seen.
-  // A check limited to some envs does not record (it would resolve the others).
-  auto t2 = std::chrono::steady_clock::now();
-  std::unique_ptr<Store> store;
-  if (!c.state_path.empty() && options.envs.empty()) {
-    if (auto opened = Store::Open(c.state_path); opened.ok()) store = std::move(*opened);
-    else report.warnings.push_back(opened.error().message);
+
+  // Concurrently: every target is independent.
+  void Collect() {
+    std::vector<const Collector*> collectors;
+    for (const Target* t : todo_) collectors.push_back(t->collector.get());
+    Runtime runtime(c_.defaults.max_concurrency, c_.defaults.max_per_host, executor_);
+    for (auto& r : CollectAll(runtime, collectors, c_.defaults.max_concurrency))
+      results_.push_back(std::move(r));
   }
+
+  void GroupSnapshots() {
+    std::map<std::pair<const ServiceConfig*, const SourceConfig*>, size_t> index;
+    for (size_t i = 0; i < todo_.size(); ++i) {
+      const Target& t = *todo_[i];
+      const auto& r = results_[i];
+      if (!r.ok()) {
+        report_.errors.push_back(CollectError{t.service->name, t.source->name,
+                                              c_.environments[t.env].name,
+                                              MaskSecretsInText(r.error().ToString())});
+        continue;
+      }
+      auto [it, fresh] = index.emplace(std::pair{t.service, t.source}, groups_.size());
+      if (fresh)
+        groups_.push_back(Group{t.service, static_cast<size_t>(t.service - c_.services.data()),
+                                t.source, std::vector<const Document*>(c_.environments.size())});
+      Group& g = groups_[it->second];
+      g.docs[t.env] = &r.value();
+      g.redact_all = g.redact_all || t.collector->redact_all();
+    }
+    report_.sources_failed = report_.errors.size();
+  }
+
+  // Every group on the executor; then one list, group i's findings at
+  // [offsets_[i], offsets_[i + 1]).
+  void Evaluate() {
+    std::vector<std::vector<Finding>> per_group(groups_.size());
+    executor_.ParallelFor(groups_.size(), [&](size_t i) {
+      const Group& g = groups_[i];
+      per_group[i] = evaluator_.Evaluate(*g.service, p_.ownership[g.service_index].owner,
+                                         g.source->name, g.docs, g.redact_all);
+    });
+    size_t total = 0;
+    for (const auto& fs : per_group) total += fs.size();
+    report_.findings.reserve(total);
+    offsets_.push_back(0);
+    for (auto& fs : per_group) {
+      for (auto& f : fs)
+        if (Wanted(options_.envs, f.env)) report_.findings.push_back(std::move(f));
+      offsets_.push_back(report_.findings.size());
+    }
+  }
+
   // Findings the store did not date (no store, or it failed) were first seen now.
-  auto date_the_rest = [&] {
-    for (auto& f : report.findings)
-      if (f.first_seen.empty()) f.first_seen = report.checked_at;
-  };
-  if (!store) {
-    SortFindings(report.findings, report.environments);
-    date_the_rest();
-  } else {
-    // One transaction for the whole check: a commit per evaluation made a large check wait
-    // on the disk thousands of times.
-    if (auto st = store->Begin(); !st.ok()) report.warnings.push_back(st.error().message);
-    // Hashing and redacting the snapshots reads every node: done on all cores.
-    std::vector<std::optional<SnapshotRecord>> records(todo.size());
-    executor.ParallelFor(todo.size(), [&](size_t i) {
-      const Target& t = *todo[i];
-      if (!results[i]->ok()) return;
-      const Document& d = results[i]->value();
-      records[i] = SnapshotRecord{t.service->name, t.source->name, c.environments[t.env].name,
-                                  SnapshotHash(d), RedactedDocument(d, p, t), report.checked_at};
-    });
-    // Reading the open records (first_seen, what changed) runs beside sorting the report:
-    // the planner writes only first_seen, the sort reads only what it sorts by.
-    std::vector<FindingPlan> plans;
-    std::vector<std::string> plan_warnings;
-    std::vector<uint32_t> order;
-    executor.ParallelFor(2, [&](size_t half) {
-      if (half == 1) {
-        order = SortedOrder(report.findings, report.environments);
-        return;
-      }
-      for (size_t i = 0; i < groups.size(); ++i) {
-        const Group& g = groups[i];
-        std::span<Finding> span(report.findings.data() + offsets[i], offsets[i + 1] - offsets[i]);
-        auto plan = store->PlanFindings(g.service->name, g.source->name,
-                                        ResolvableEnvs(evaluator, *g.service, g.docs), span,
-                                        report.checked_at);
-        if (plan.ok()) plans.push_back(std::move(*plan));
-        else plan_warnings.push_back(plan.error().message);
-      }
-    });
-    report.warnings.insert(report.warnings.end(), plan_warnings.begin(), plan_warnings.end());
-    // The plans point at the findings: follow them to their sorted places.
-    std::vector<uint32_t> moved_to(order.size());
-    for (uint32_t i = 0; i < order.size(); ++i) moved_to[order[i]] = i;
-    ApplyOrder(report.findings, order);
-    date_the_rest();
-    Finding* base = report.findings.data();
-    for (auto& plan : plans)
-      for (auto& row : plan.rows) row.finding = base + moved_to[row.finding - base];
-    // The writes only read the findings, which `drift check` renders meanwhile (it must not
-    // change them before FinishRecording).
-    auto write = [store = std::move(store), records = std::move(records),
-                  plans = std::move(plans)]() mutable -> CheckReport::Recorded {
-      auto start = std::chrono::steady_clock::now();
-      CheckReport::Recorded out;
-      for (const auto& rec : records) {
-        if (!rec) continue;
-        if (auto r = store->RecordSnapshot(*rec); !r.ok()) out.warnings.push_back(r.error().message);
-      }
-      for (const auto& plan : plans)
-        if (auto st = store->ApplyFindings(plan); !st.ok()) out.warnings.push_back(st.error().message);
-      if (auto st = store->Commit(); !st.ok()) out.warnings.push_back(st.error().message);
-      store.reset();  // closing checkpoints the WAL: part of the work, timed with it
-      out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      return out;
-    };
-    if (options.record_in_background && options.executor) {
-      auto task = std::make_shared<std::packaged_task<CheckReport::Recorded()>>(std::move(write));
-      report.recording = std::make_unique<CheckReport::Recording>();
-      report.recording->done = task->get_future();
-      executor.Post([task] { (*task)(); });
-    } else {
-      auto r = write();
-      report.warnings.insert(report.warnings.end(), r.warnings.begin(), r.warnings.end());
-    }
+  void DateTheRest() {
+    for (auto& f : report_.findings)
+      if (f.first_seen.empty()) f.first_seen = report_.checked_at;
   }
-  if (!c.state_path.empty() && options.envs.empty())
-    report.record_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
-  std::stable_sort(report.errors.begin(), report.errors.end(),
-                   [&](const CollectError& a, const CollectError& b) {
-                     return std::tie(a.service, a.source) < std::tie(b.service, b.source) ||
-                            (std::tie(a.service, a.source) == std::tie(b.service, b.source) &&
-                             c.env_index(a.env) < c.env_index(b.env));
-                   });
-  return report;
+
+  // With a state store, first_seen is real: kept from the first time a finding was seen.
+  void RecordAndSort(std::unique_ptr<Store> store);
+
+  const Program& p_;
+  const Config& c_;
+  const CheckOptions& options_;
+  std::unique_ptr<Executor> own_executor_;  // when the caller gave none
+  Executor& executor_;
+  Evaluator evaluator_;
+  CheckReport report_;
+  std::vector<const Target*> todo_;
+  std::vector<Result<Document>> results_;  // by todo_
+  std::vector<Group> groups_;
+  std::vector<size_t> offsets_;
+};
+
+void CheckRun::RecordAndSort(std::unique_ptr<Store> store) {
+  // One transaction for the whole check: a commit per evaluation made a large check wait on
+  // the disk thousands of times.
+  if (auto st = store->Begin(); !st.ok()) report_.warnings.push_back(st.error().message);
+  // Hashing and redacting the snapshots reads every node: done on all cores.
+  std::vector<std::optional<SnapshotRecord>> records(todo_.size());
+  executor_.ParallelFor(todo_.size(), [&](size_t i) {
+    const Target& t = *todo_[i];
+    if (!results_[i].ok()) return;
+    const Document& d = results_[i].value();
+    records[i] = SnapshotRecord{t.service->name, t.source->name, c_.environments[t.env].name,
+                                SnapshotHash(d), RedactedDocument(d, p_, t), report_.checked_at};
+  });
+  // Reading the open records (first_seen, what changed) runs beside sorting the report: the
+  // planner writes only first_seen, the sort reads only what it sorts by.
+  std::vector<FindingPlan> plans;
+  std::vector<std::string> plan_warnings;
+  std::vector<uint32_t> order;
+  executor_.ParallelFor(2, [&](size_t half) {
+    if (half == 1) {
+      order = SortedOrder(report_.findings, report_.environments);
+      return;
+    }
+    for (size_t i = 0; i < groups_.size(); ++i) {
+      const Group& g = groups_[i];
+      std::span<Finding> span(report_.findings.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
+      auto plan = store->PlanFindings(g.service->name, g.source->name,
+                                      ResolvableEnvs(evaluator_, *g.service, g.docs), span,
+                                      report_.checked_at);
+      if (plan.ok()) plans.push_back(std::move(*plan));
+      else plan_warnings.push_back(plan.error().message);
+    }
+  });
+  report_.warnings.insert(report_.warnings.end(), plan_warnings.begin(), plan_warnings.end());
+  // The plans point at the findings: follow them to their sorted places.
+  std::vector<uint32_t> moved_to(order.size());
+  for (uint32_t i = 0; i < order.size(); ++i) moved_to[order[i]] = i;
+  ApplyOrder(report_.findings, order);
+  DateTheRest();
+  Finding* base = report_.findings.data();
+  for (auto& plan : plans)
+    for (auto& row : plan.rows) row.finding = base + moved_to[row.finding - base];
+  // The writes only read the findings, which `drift check` renders meanwhile (it must not
+  // change them before FinishRecording).
+  auto write = [store = std::move(store), records = std::move(records),
+                plans = std::move(plans)]() mutable -> CheckReport::Recorded {
+    auto start = std::chrono::steady_clock::now();
+    CheckReport::Recorded out;
+    for (const auto& rec : records) {
+      if (!rec) continue;
+      if (auto r = store->RecordSnapshot(*rec); !r.ok()) out.warnings.push_back(r.error().message);
+    }
+    for (const auto& plan : plans)
+      if (auto st = store->ApplyFindings(plan); !st.ok()) out.warnings.push_back(st.error().message);
+    if (auto st = store->Commit(); !st.ok()) out.warnings.push_back(st.error().message);
+    store.reset();  // closing checkpoints the WAL: part of the work, timed with it
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  };
+  if (options_.record_in_background && options_.executor) {
+    auto task = std::make_shared<std::packaged_task<CheckReport::Recorded()>>(std::move(write));
+    report_.recording = std::make_unique<CheckReport::Recording>();
+    report_.recording->done = task->get_future();
+    executor_.Post([task] { (*task)(); });
+  } else {
+    auto r = write();
+    report_.warnings.insert(report_.warnings.end(), r.warnings.begin(), r.warnings.end());
+  }
+}
+
+}  // namespace
+
+CheckReport RunCheck(const Program& p, const CheckOptions& options) {
+  return CheckRun(p, options).Run();
 }
 
 }  // namespace drift
