@@ -25,7 +25,8 @@ extern char** environ;
 namespace drift {
 namespace {
 
-constexpr size_t kStderrKeep = 512;
+constexpr size_t kStderrRead = 64 * 1024;  // of stderr, read (the rest is drained unread)
+constexpr size_t kStderrKeep = 512;         // of stderr's end, shown in errors
 // Once the command has exited, how long what it started may still hold its stdout before
 // drift takes what was printed as the whole output.
 constexpr auto kExitGrace = std::chrono::milliseconds(250);
@@ -59,6 +60,155 @@ std::string NewMarker() {
          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
+// A started command: its pid (its own process group) and the read ends of its stdout and
+// stderr.
+struct Spawned {
+  pid_t pid;
+  int out, err;
+};
+
+// Starts `args` in `dir` with stdin from /dev/null, in a process group of its own, with
+// `marker` in its environment.
+Result<Spawned> Spawn(std::vector<std::string>& args, const std::string& dir, std::string& marker) {
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return MakeError(std::string("pipe: ") + strerror(errno));
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    return MakeError(std::string("pipe: ") + strerror(errno));
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  // Commands run in the config's directory, like every relative path in drift.yaml.
+  if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own process group, so a timeout kills whatever the command started too.
+  // drift ignores SIGXFSZ (a full store is an error, not a stop); the command gets the
+  // default back, as it would from a shell.
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGXFSZ);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);
+  // The environment marks everything the command starts, so it can all be ended after.
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "DRIFT_EXEC_RUN=", 15) != 0) env.push_back(*e);
+  env.push_back(marker.data());
+  env.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), env.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (rc != 0) {
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    return MakeError("cannot run " + args[0] + ": " + strerror(rc));
+  }
+  return Spawned{pid, out_pipe[0], err_pipe[0]};
+}
+
+// Exited, but not reaped (WNOWAIT): while the zombie stays, its pid and process group number
+// cannot be reused, so killing the group cannot hit another.
+bool HasExited(pid_t pid) {
+  siginfo_t info{};
+  return waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
+struct Output {
+  std::string out, err;
+  bool timed_out = false, too_big = false, exited = false;
+};
+
+// Reads the command's stdout (up to max_size) and the start of its stderr until both close,
+// the deadline, or a short grace after the command exited while something it started keeps
+// its stdout open (`sh -c "daemon & echo {}"`: what it printed is the output).
+Output ReadOutput(const Spawned& child, std::chrono::steady_clock::time_point deadline,
+                  uint64_t max_size) {
+  Output o;
+  std::chrono::steady_clock::time_point exited_at;
+  pollfd fds[2] = {{child.out, POLLIN, 0}, {child.err, POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0 && !o.too_big) {
+    auto now = std::chrono::steady_clock::now();
+    if (!o.exited && HasExited(child.pid)) {
+      o.exited = true;
+      exited_at = now;
+    }
+    if (o.exited && now - exited_at >= kExitGrace) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+    if (left <= 0) {
+      o.timed_out = true;
+      break;
+    }
+    int n = poll(fds, 2, static_cast<int>(std::min<long long>(left, o.exited ? 50 : 100)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t got = read(fds[i].fd, buf, sizeof buf);
+      if (got <= 0) {
+        if (got < 0 && errno == EINTR) continue;
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+        continue;
+      }
+      if (i == 0) {
+        o.out.append(buf, static_cast<size_t>(got));
+        if (o.out.size() > max_size) o.too_big = true;
+      } else if (o.err.size() < kStderrRead) {
+        o.err.append(buf, static_cast<size_t>(got));
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
+  return o;
+}
+
+// Nothing the command started outlives the collection: its group, and whatever left the
+// group (setsid) but still carries the marker. The command itself, when it was not stopped
+// for a timeout or its size, is let finish first (its output is complete, it may be on its
+// way out) and reaped last, so its group number stays its own until then. Returns its
+// wait status.
+int EndAll(pid_t pid, const std::string& marker, std::chrono::steady_clock::time_point deadline,
+           Output& o) {
+  if (o.timed_out || o.too_big) {
+    kill(-pid, SIGKILL);
+  } else {
+    // Its output is closed; it may still run (a command that closed stdout and goes on):
+    // the timeout still bounds it.
+    while (!o.exited) {
+      if (HasExited(pid)) {
+        o.exited = true;
+      } else if (std::chrono::steady_clock::now() >= deadline) {
+        o.timed_out = true;
+        break;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+  }
+  kill(-pid, SIGKILL);
+  KillMarked(marker);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
 class ExecCollector final : public BlockingCollector {
  public:
   using BlockingCollector::BlockingCollector;
@@ -77,140 +227,34 @@ class ExecCollector final : public BlockingCollector {
       CollectResolvedSecrets(a, *r, secrets);
       args.push_back(*r);
     }
-    std::vector<char*> cargv;
-    for (auto& a : args) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-
-    int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0) return MakeError(std::string("pipe: ") + strerror(errno));
-    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-      close(out_pipe[0]);
-      close(out_pipe[1]);
-      return MakeError(std::string("pipe: ") + strerror(errno));
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-    // Commands run in the config's directory, like every relative path in drift.yaml.
-    if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // Its own process group, so a timeout kills whatever the command started too.
-    // drift ignores SIGXFSZ (a full store is an error, not a stop); the command gets the
-    // default back, as it would from a shell.
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGXFSZ);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    // The environment marks everything the command starts, so it can all be ended after.
     std::string marker = NewMarker();
-    std::vector<char*> env;
-    for (char** e = environ; *e; ++e)
-      if (std::strncmp(*e, "DRIFT_EXEC_RUN=", 15) != 0) env.push_back(*e);
-    env.push_back(marker.data());
-    env.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), env.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    if (rc != 0) {
-      close(out_pipe[0]);
-      close(err_pipe[0]);
-      return MakeError("cannot run " + argv[0] + ": " + strerror(rc));
-    }
-
-    std::string out, err;
-    bool timed_out = false, too_big = false, exited = false;
-    int status = 0;
+    auto child = Spawn(args, dir, marker);
+    if (!child.ok()) return child.error();
     auto deadline = std::chrono::steady_clock::now() + common_.timeout;
-    std::chrono::steady_clock::time_point exited_at;
-    // Exited, but not reaped (WNOWAIT): while the zombie stays, its pid and process group
-    // number cannot be reused, so killing the group below cannot hit another.
-    auto has_exited = [pid] {
-      siginfo_t info{};
-      return waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
-    };
-    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    int open_fds = 2;
-    char buf[65536];
-    while (open_fds > 0) {
-      auto now = std::chrono::steady_clock::now();
-      // The command itself is done but something it started keeps its stdout open: what it
-      // printed is the output (`sh -c "daemon & echo {}"`).
-      if (!exited && has_exited()) {
-        exited = true;
-        exited_at = now;
-      }
-      if (exited && now - exited_at >= kExitGrace) break;
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-      if (left <= 0) {
-        timed_out = true;
-        break;
-      }
-      int n = poll(fds, 2, static_cast<int>(std::min<long long>(left, exited ? 50 : 100)));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      for (int i = 0; i < 2; ++i) {
-        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        ssize_t got = read(fds[i].fd, buf, sizeof buf);
-        if (got <= 0) {
-          if (got < 0 && errno == EINTR) continue;
-          close(fds[i].fd);
-          fds[i].fd = -1;
-          --open_fds;
-          continue;
-        }
-        if (i == 0) {
-          out.append(buf, static_cast<size_t>(got));
-          if (out.size() > max_size) too_big = true;
-        } else if (err.size() < 64 * 1024) {
-          err.append(buf, static_cast<size_t>(got));
-        }
-      }
-      if (too_big) break;
-    }
-    for (auto& f : fds)
-      if (f.fd >= 0) close(f.fd);
-    // Nothing the command started outlives the collection: its group, and whatever left
-    // the group (setsid) but still carries the marker. The command itself, when it was not
-    // stopped for a timeout or its size, is let finish first (its output is complete, it may
-    // be on its way out) and reaped last, so its group number stays its own until then.
-    if (timed_out || too_big) {
-      kill(-pid, SIGKILL);
-    } else {
-      // Its output is closed; it may still run (a command that closed stdout and goes on):
-      // the timeout still bounds it.
-      while (!exited) {
-        if (has_exited()) {
-          exited = true;
-        } else if (std::chrono::steady_clock::now() >= deadline) {
-          timed_out = true;
-          break;
-        } else {
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        }
-      }
-    }
-    kill(-pid, SIGKILL);
-    KillMarked(marker);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    Output o = ReadOutput(*child, deadline, max_size);
+    int status = EndAll(child->pid, marker, deadline, o);
+    return Outcome(o, status, secrets, request);
+  }
+
+ private:
+  Result<Document> Outcome(const Output& o, int status, const std::vector<std::string>& secrets,
+                           const CollectRequest& request) const {
     auto scrub = [&](std::string m) { return ScrubSecrets(std::move(m), secrets); };
-    std::string what = argv[0];
-    if (timed_out)
-      return MakeError(what + " timed out after " + FormatDuration(common_.timeout) +
-                       " (killed its process group)");
-    if (too_big)
-      return MakeError(what + " printed more than " + std::to_string(max_size) +
-                       " bytes (max_size)");
+    const std::string& what = argv[0];
+    if (o.timed_out) {
+      Error e = MakeError(what + " timed out after " + FormatDuration(common_.timeout) +
+                          " (killed its process group)");
+      e.kind = ErrorKind::kTimeout;
+      return e;
+    }
+    if (o.too_big) {
+      Error e = MakeError(what + " printed more than " + std::to_string(max_size) +
+                          " bytes (max_size)");
+      e.kind = ErrorKind::kTooLarge;
+      return e;
+    }
     // Masked before it is cut, so that no part of a secret survives the cut.
-    std::string tail = scrub(std::string(Trim(err)));
+    std::string tail = scrub(std::string(Trim(o.err)));
     if (tail.size() > kStderrKeep) tail = "…" + tail.substr(tail.size() - kStderrKeep);
     if (WIFSIGNALED(status))
       return MakeError(scrub(what + " was killed by signal " + std::to_string(WTERMSIG(status)) +
@@ -218,7 +262,7 @@ class ExecCollector final : public BlockingCollector {
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
       return MakeError(scrub(what + " exited with status " + std::to_string(WEXITSTATUS(status)) +
                              (tail.empty() ? "" : ": " + tail)));
-    auto doc = Parse(out, request, what + " (stdout)", Format::kAuto);
+    auto doc = Parse(o.out, request, what + " (stdout)", Format::kAuto);
     if (!doc.ok()) {
       Error e = doc.error();
       e.message = scrub(e.message);
