@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "core/files.h"
@@ -460,40 +461,64 @@ int Diff(const std::string& a_path, const std::string& b_path, const std::string
 
 }  // namespace
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool tty) {
-  CLI::App app{"drift — catch configuration drift between environments", "drift"};
-  app.require_subcommand(1);
-  std::string config = "drift.yaml";
+namespace {
 
+// One subcommand: its CLI11 app (options bound to state the runner owns) and what runs it.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+struct Io {
+  std::string& config;  // -c, shared by the subcommands that read a config
+  std::ostream& out;
+  std::ostream& err;
+  bool tty;
+};
+
+CLI::Option* AddConfig(CLI::App* sub, Io& io) {
+  return sub->add_option("-c,--config", io.config, "config file")->capture_default_str();
+}
+
+Command AddCheck(CLI::App& app, Io& io) {
+  struct Options {
+    std::string format = "table", fail_on = "warning", output;
+    std::vector<std::string> services, envs;
+    bool suggest = false, timings = false;
+  };
+  auto o = std::make_shared<Options>();
   auto* check = app.add_subcommand("check", "collect every source once, evaluate rules, print findings");
-  std::string format = "table", fail_on = "warning", output;
-  std::vector<std::string> services, envs;
-  bool suggest = false, timings = false;
-  check->add_option("-c,--config", config, "config file")->capture_default_str();
+  AddConfig(check, io);
   std::string formats_help = "output format:";
   for (const auto& s : BuiltinSinks())
     formats_help += "\n  " + std::string(s.name) + ": " + std::string(s.help);
-  check->add_option("--format", format, formats_help)
+  check->add_option("--format", o->format, formats_help)
       ->check(CLI::IsMember(SinkNames()))
       ->capture_default_str();
-  check->add_option("--fail-on", fail_on, "exit 1 on findings at or above this severity")
+  check->add_option("--fail-on", o->fail_on, "exit 1 on findings at or above this severity")
       ->check(CLI::IsMember({"info", "warning", "critical", "never"}))
       ->capture_default_str();
-  check->add_option("--service", services, "only this service (repeatable)");
-  check->add_option("--env", envs, "only findings in this env (repeatable)");
-  check->add_option("-o,--output", output, "write the report to FILE");
-  check->add_flag("--suggest-waivers", suggest, "print ignore entries that would silence the findings");
-  check->add_flag("--timings", timings, "print collection and evaluation times to stderr");
+  check->add_option("--service", o->services, "only this service (repeatable)");
+  check->add_option("--env", o->envs, "only findings in this env (repeatable)");
+  check->add_option("-o,--output", o->output, "write the report to FILE");
+  check->add_flag("--suggest-waivers", o->suggest, "print ignore entries that would silence the findings");
+  check->add_flag("--timings", o->timings, "print collection and evaluation times to stderr");
+  return {check, [o, &io] {
+            return Check(io.config, o->format, o->fail_on, o->services, o->envs, o->output,
+                         o->suggest, o->timings, io.tty, io.out, io.err);
+          }};
+}
 
-  auto* validate = app.add_subcommand("validate", "check the config only");
-  validate->add_option("-c,--config", config, "config file")->capture_default_str();
-
+Command AddDiff(CLI::App& app, Io& io) {
+  struct Options {
+    std::string a, b, format = "table", env_a = "a", env_b = "b", format_a, format_b;
+    std::vector<std::string> normalize;
+  };
+  auto o = std::make_shared<Options>();
   auto* diff = app.add_subcommand("diff", "structural diff of two files (yaml/json/env/ini)");
-  std::string a, b, diff_format = "table", env_a = "a", env_b = "b", format_a, format_b;
-  std::vector<std::string> normalize;
-  diff->add_option("A", a, "first file")->required();
-  diff->add_option("B", b, "second file")->required();
-  diff->add_option("--format", diff_format, "output format")
+  diff->add_option("A", o->a, "first file")->required();
+  diff->add_option("B", o->b, "second file")->required();
+  diff->add_option("--format", o->format, "output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   std::string normalize_help = "normalizer (repeatable):";
@@ -503,54 +528,106 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
                       (n.cli_argument.empty() ? "" : ":" + std::string(n.cli_argument)) + ": " +
                       std::string(n.help);
   }
-  diff->add_option("--normalize", normalize, normalize_help);
-  diff->add_option("--env-a", env_a, "env name of A (for env_tokens)");
-  diff->add_option("--env-b", env_b, "env name of B (for env_tokens)");
-  diff->add_option("--format-a", format_a, "format of A (default: by extension)");
-  diff->add_option("--format-b", format_b, "format of B (default: by extension)");
+  diff->add_option("--normalize", o->normalize, normalize_help);
+  diff->add_option("--env-a", o->env_a, "env name of A (for env_tokens)");
+  diff->add_option("--env-b", o->env_b, "env name of B (for env_tokens)");
+  diff->add_option("--format-a", o->format_a, "format of A (default: by extension)");
+  diff->add_option("--format-b", o->format_b, "format of B (default: by extension)");
+  return {diff, [o, &io] {
+            return Diff(o->a, o->b, o->format, o->normalize, o->env_a, o->env_b, o->format_a,
+                        o->format_b, io.out, io.err);
+          }};
+}
 
+Command AddOwners(CLI::App& app, Io& io) {
+  struct Options {
+    std::string service, format = "table";
+    bool check = false;
+  };
+  auto o = std::make_shared<Options>();
   auto* owners = app.add_subcommand("owners", "each service's owner and where it came from");
-  std::string owners_service, owners_format = "table";
-  bool owners_check = false;
-  owners->add_option("-c,--config", config, "config file")->capture_default_str();
-  owners->add_option("SERVICE", owners_service, "only this service");
-  owners->add_option("--format", owners_format, "output format")
+  AddConfig(owners, io);
+  owners->add_option("SERVICE", o->service, "only this service");
+  owners->add_option("--format", o->format, "output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  owners->add_flag("--check", owners_check, "exit 1 on unowned services and disagreements");
+  owners->add_flag("--check", o->check, "exit 1 on unowned services and disagreements");
+  return {owners, [o, &io] { return Owners(io.config, o->service, o->format, o->check, io.out, io.err); }};
+}
 
-  auto* history = app.add_subcommand("history", "when a finding was first/last seen, and a path's values over time");
-  std::string h_finding, h_service, h_path, h_format = "table";
-  history->add_option("-c,--config", config, "config file")->capture_default_str();
-  history->add_option("--finding", h_finding, "a finding id");
-  history->add_option("--service", h_service, "a service (with --path)");
-  history->add_option("--path", h_path, "a path such as settings.FEATURES.X");
-  history->add_option("--format", h_format, "output format")
+Command AddHistory(CLI::App& app, Io& io) {
+  struct Options {
+    std::string finding, service, path, format = "table";
+  };
+  auto o = std::make_shared<Options>();
+  auto* history =
+      app.add_subcommand("history", "when a finding was first/last seen, and a path's values over time");
+  AddConfig(history, io);
+  history->add_option("--finding", o->finding, "a finding id");
+  history->add_option("--service", o->service, "a service (with --path)");
+  history->add_option("--path", o->path, "a path such as settings.FEATURES.X");
+  history->add_option("--format", o->format, "output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+  return {history, [o, &io] {
+            return History(io.config, o->finding, o->service, o->path, o->format, io.out, io.err);
+          }};
+}
 
+Command AddDaemon(CLI::App& app, Io& io, DaemonOptions& dopts) {
+  auto shard = std::make_shared<std::string>();
   auto* daemon = app.add_subcommand("daemon", "run the scheduler, API, metrics and alerting");
-  DaemonOptions dopts;
-  std::string shard;
-  daemon->add_option("-c,--config", config, "config file")->capture_default_str();
+  AddConfig(daemon, io);
   daemon->add_option("--listen", dopts.listen, "HOST:PORT (default: server.listen)");
-  daemon->add_option("--shard", shard, "I/N: own the services whose name hashes to I mod N");
+  daemon->add_option("--shard", *shard, "I/N: own the services whose name hashes to I mod N");
   daemon->add_flag("--once", dopts.once, "run one full round, then exit");
   daemon->add_option("--log-format", dopts.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  return {daemon, [shard, &dopts, &io] {
+            dopts.config_path = io.config;
+            if (!shard->empty()) {
+              int i = -1, n = 0;
+              char extra;
+              if (std::sscanf(shard->c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 0 ||
+                  i >= n) {
+                io.err << "drift: --shard must be I/N with 0 <= I < N, got '" << *shard << "'\n";
+                return kExitUsage;
+              }
+              dopts.shard_index = i;
+              dopts.shard_count = n;
+            }
+            return RunDaemon(dopts);
+          }};
+}
 
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool tty) {
+  CLI::App app{"drift — catch configuration drift between environments", "drift"};
+  app.require_subcommand(1);
+  std::string config = "drift.yaml";
+  Io io{config, out, err, tty};
+  DaemonOptions dopts;
+  std::vector<Command> commands{AddCheck(app, io)};
+  auto* validate = app.add_subcommand("validate", "check the config only");
+  AddConfig(validate, io);
+  commands.push_back({validate, [&io] { return Validate(io.config, io.out, io.err); }});
+  commands.push_back(AddDiff(app, io));
+  commands.push_back(AddOwners(app, io));
+  commands.push_back(AddHistory(app, io));
+  commands.push_back(AddDaemon(app, io, dopts));
   auto* version = app.add_subcommand("version", "version and build info");
 
   // SPEC §5: every command takes --log-level (-v debug, -q error) and logs to stderr.
   std::string log_level = "info";
   bool verbose = false, quiet = false;
-  for (auto* sub : {check, validate, diff, owners, history, daemon}) {
-    sub->add_option("--log-level", log_level, "debug, info, warn or error")
+  for (const Command& c : commands) {
+    c.app->add_option("--log-level", log_level, "debug, info, warn or error")
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
         ->capture_default_str();
-    sub->add_flag("-v,--verbose", verbose, "same as --log-level debug");
-    sub->add_flag("-q,--quiet", quiet, "same as --log-level error");
+    c.app->add_flag("-v,--verbose", verbose, "same as --log-level debug");
+    c.app->add_flag("-q,--quiet", quiet, "same as --log-level error");
   }
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -568,26 +645,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   SetUpLogging(log_level);
   dopts.log_level = log_level;
   try {
-    if (*check) return Check(config, format, fail_on, services, envs, output, suggest, timings, tty, out, err);
-    if (*validate) return Validate(config, out, err);
-    if (*diff)
-      return Diff(a, b, diff_format, normalize, env_a, env_b, format_a, format_b, out, err);
-    if (*daemon) {
-      dopts.config_path = config;
-      if (!shard.empty()) {
-        int i = -1, n = 0;
-        char extra;
-        if (std::sscanf(shard.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 0 || i >= n) {
-          err << "drift: --shard must be I/N with 0 <= I < N, got '" << shard << "'\n";
-          return kExitUsage;
-        }
-        dopts.shard_index = i;
-        dopts.shard_count = n;
-      }
-      return RunDaemon(dopts);
-    }
-    if (*history) return History(config, h_finding, h_service, h_path, h_format, out, err);
-    if (*owners) return Owners(config, owners_service, owners_format, owners_check, out, err);
+    for (const Command& c : commands)
+      if (*c.app) return c.run();
     if (*version) {
       out << "drift " << DRIFT_VERSION << " (C++20, g++ " << __VERSION__ << ")\n";
       return kExitOk;
