@@ -1,0 +1,179 @@
+// `drift check` and `drift validate`.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "core/crypto.h"
+#include "core/files.h"
+#include "core/parse.h"
+#include "core/strings.h"
+#include "ownership/ownership.h"
+#include "outputs/sink.h"
+#include "pipeline/program.h"
+#include "rules/engine.h"
+#include "state/store.h"
+
+namespace drift {
+
+namespace {
+
+std::string YamlSingleQuoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+std::string DatePlusDays(std::chrono::sys_days today, int days) {
+  std::chrono::year_month_day ymd{today + std::chrono::days(days)};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+void SuggestWaivers(const CheckReport& r, std::chrono::sys_days today, std::ostream& out) {
+  // One entry per (service, path, rule), naming the envs it silences.
+  struct Entry {
+    std::string service, path, rule;
+    std::vector<std::string> envs;
+  };
+  std::vector<Entry> entries;
+  for (const auto& f : r.findings) {
+    Entry* e = nullptr;
+    for (auto& x : entries)
+      if (x.service == f.service && x.path == f.path && x.rule == f.rule) e = &x;
+    if (!e) {
+      entries.push_back(Entry{f.service, f.path, f.rule, {}});
+      e = &entries.back();
+    }
+    if (std::find(e->envs.begin(), e->envs.end(), f.env) == e->envs.end()) e->envs.push_back(f.env);
+  }
+  out << "# " << entries.size() << " waiver" << (entries.size() == 1 ? "" : "s") << " for "
+      << r.findings.size() << " finding" << (r.findings.size() == 1 ? "" : "s")
+      << ". Paste under `rules:` (before the rule they silence), then fill in reason and ticket.\n";
+  std::string expires = DatePlusDays(today, 30);
+  for (const auto& e : entries) {
+    out << "  - ignore: " << YamlSingleQuoted(e.path) << "\n";
+    out << "    services: [" << e.service << "]\n";
+    out << "    envs: [" << Join(e.envs, ", ") << "]\n";
+    out << "    reason: TODO  # silences rule " << e.rule << "\n";
+    out << "    ticket: TODO\n";
+    out << "    expires: " << expires << "\n";
+  }
+}
+
+}  // namespace
+
+int Check(const std::string& config_path, const std::string& format, const std::string& fail_on,
+          const std::vector<std::string>& services, const std::vector<std::string>& envs,
+          const std::string& output, bool suggest, bool timings, bool tty, std::ostream& out,
+          std::ostream& err) {
+  Diagnostics diags;
+  auto program = LoadProgram(config_path, diags);
+  if (!program) {
+    PrintDiagnostics(diags, err);
+    return kExitUsage;
+  }
+  for (const auto& d : diags.Sorted()) err << d.ToString() << "\n";  // warnings
+  for (const auto& w : program->warnings) err << "drift: warning: " << w << "\n";
+  for (const auto& w : program->ownership_warnings) err << w.ToString() << "\n";
+  const Config& c = program->config;
+  bool bad = false;
+  for (const auto& s : services) {
+    if (!c.service(s)) {
+      err << "drift: unknown service '" << s << "' (not in " << c.path << ")\n";
+      bad = true;
+    }
+  }
+  for (const auto& e : envs) {
+    if (c.env_index(e) < 0) {
+      err << "drift: unknown environment '" << e << "' (not in " << c.path << ")\n";
+      bad = true;
+    }
+  }
+  if (bad) return kExitUsage;
+
+  SinkOptions so;
+  so.color = tty && output.empty() && !std::getenv("NO_COLOR");
+  so.config_path = c.path;
+  auto sink = MakeSink(format, so);
+  CheckOptions co;
+  co.services = services;
+  co.envs = envs;
+  // The process's pool; it outlives the report, whose store writes may still run on it.
+  Executor executor(CheckWorkers(program->config));
+  co.executor = &executor;
+  co.record_in_background = true;
+  CheckReport report = RunCheck(*program, co);
+  for (const auto& w : report.warnings) err << "drift: warning: " << w << "\n";
+  for (const auto& e : report.errors)
+    err << "drift: cannot collect service " << e.service << ", source " << e.source << ", env "
+        << e.env << ": " << e.message << "\n";
+
+  std::ofstream file;
+  std::ostream* dest = &out;
+  if (!output.empty()) {
+    file.open(output, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      err << "drift: cannot write " << output << "\n";
+      return kExitUsage;
+    }
+    dest = &file;
+  }
+  if (suggest) SuggestWaivers(report, program->today, *dest);
+  else sink->Write(report, *dest);
+  dest->flush();
+  // The state store's writes ran beside the rendering; a check ends when they are done.
+  size_t shown = report.warnings.size();
+  report.FinishRecording();
+  for (size_t i = shown; i < report.warnings.size(); ++i)
+    err << "drift: warning: " << report.warnings[i] << "\n";
+  if (timings)
+    err << "drift: timings: collect+parse " << report.collect_seconds << " s, evaluate "
+        << report.evaluate_seconds << " s, state store " << report.record_seconds << " s, "
+        << report.findings.size() << " findings\n";
+
+  if (fail_on != "never") {
+    Severity threshold = *ParseSeverity(fail_on);
+    for (const auto& f : report.findings)
+      if (f.severity >= threshold) return kExitFindings;
+  }
+  return report.errors.empty() ? kExitOk : kExitUnknown;
+}
+
+int Validate(const std::string& config_path, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  LoadOptions lo;
+  lo.check_secret_refs = true;
+  lo.create_key = false;
+  auto program = LoadProgram(config_path, diags, lo);
+  PrintDiagnostics(diags, err);
+  if (!program) {
+    size_t n = diags.error_count();
+    err << config_path << ": " << n << (n == 1 ? " error" : " errors") << "\n";
+    return kExitUsage;
+  }
+  const Config& c = program->config;
+  size_t sources = 0;
+  for (const auto& s : c.services) sources += s.sources.size();
+  size_t match_rules = 0, ignores = 0;
+  for (const auto& r : c.rules) (r.ignore ? ignores : match_rules)++;
+  out << c.path << ": ok — " << c.environments.size() << " environments (baseline " << c.baseline
+      << "), " << c.services.size() << " services, " << sources << " sources ("
+      << program->targets.size() << " collections across envs), " << match_rules << " rules, " << ignores
+      << " ignores";
+  size_t expired = program->rules->expired_waivers(program->today);
+  if (expired) out << " (" << expired << " expired)";
+  out << "\n";
+  return kExitOk;
+}
+
+}  // namespace drift

@@ -1,0 +1,35 @@
+// The subcommands behind RunCli (SPEC §5), one file each group: check.cc (check, validate),
+// inspect.cc (owners, history), diff.cc. Internal to the cli library.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/diagnostics.h"
+
+namespace drift {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUnknown = 3;
+
+void PrintDiagnostics(const Diagnostics& diags, std::ostream& err);
+
+int Check(const std::string& config_path, const std::string& format, const std::string& fail_on,
+          const std::vector<std::string>& services, const std::vector<std::string>& envs,
+          const std::string& output, bool suggest, bool timings, bool tty, std::ostream& out,
+          std::ostream& err);
+int Validate(const std::string& config_path, std::ostream& out, std::ostream& err);
+int Owners(const std::string& config_path, const std::string& only, const std::string& format,
+           bool check, std::ostream& out, std::ostream& err);
+int History(const std::string& config_path, const std::string& finding, const std::string& service,
+            const std::string& path, const std::string& format, std::ostream& out,
+            std::ostream& err);
+int Diff(const std::string& a_path, const std::string& b_path, const std::string& format,
+         const std::vector<std::string>& normalize, const std::string& env_a,
+         const std::string& env_b, const std::string& format_a, const std::string& format_b,
+         std::ostream& out, std::ostream& err);
+
+}  // namespace drift
