@@ -1,0 +1,231 @@
+// Recording evaluations' findings (Store::PlanFindings, ApplyFindings, RecordFindings): what
+// changed since the open records, written in one pass.
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <optional>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/document.h"
+#include "core/strings.h"
+#include "state/statement.h"
+#include "state/store.h"
+
+namespace drift {
+namespace {
+
+using store_internal::Stmt;
+
+// A finding id (FindingId: 16 lowercase hex digits) as the number it spells; nullopt for
+// anything else.
+std::optional<uint64_t> IdKey(std::string_view id) {
+  if (id.size() != 16) return std::nullopt;
+  uint64_t k = 0;
+  for (char c : id) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return std::nullopt;
+    k = k << 4 | static_cast<uint64_t>(d);
+  }
+  return k;
+}
+
+std::string IdText(uint64_t key) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(key));
+  return buf;
+}
+
+// FNV-1a over every column a write of `f` stores besides its identity and times, each field
+// followed by a separator that cannot occur in it: equal digests mean nothing to write.
+uint64_t FindingDigest(const Finding& f, std::string_view bv, std::string_view v) {
+  uint64_t h = kFnvBasis;
+  auto add = [&h](std::string_view s) { h = Fnv1a64("\x1f", Fnv1a64(s, h)); };
+  add(FindingKindName(f.kind));
+  add(SeverityName(f.severity));
+  add(f.baseline_value ? bv : std::string_view("\x01" "absent"));
+  add(f.value ? v : std::string_view("\x01" "absent"));
+  add(f.with_env);
+  add(f.owner);
+  add(f.redacted ? "1" : "0");
+  return h;
+}
+
+
+}  // namespace
+
+Result<FindingPlan> Store::PlanFindings(const std::string& service, const std::string& source,
+                                        const std::vector<std::string>& envs,
+                                        std::span<Finding> findings, const std::string& now,
+                                        const std::vector<std::string>& keep) {
+  FindingPlan plan;
+  plan.service = service;
+  plan.source = source;
+  plan.envs = envs;
+  plan.now = now;
+  // The open records of this (service, source), to compare with: a finding whose record
+  // says the same needs no write (a re-evaluation where nothing changed writes one row per
+  // env), and the records not seen again are what gets resolved. Compared by a digest of
+  // what a write would store and keyed by the id as a number (ids are 16 hex digits): a
+  // large group's open records are a compact table rather than a map of strings.
+  struct Open {
+    uint64_t key;
+    std::string first_seen, env;
+    uint64_t digest;
+    bool has_digest, seen;
+  };
+  std::vector<Open> open;
+  {
+    Stmt q(db_, Prepared("SELECT id, first_seen, env, digest FROM findings WHERE service=? AND "
+                         "source=? AND resolved_at IS NULL"));
+    q.Bind(1, service).Bind(2, source);
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      auto key = IdKey(q.TextView(0));
+      if (!key) continue;  // not an id drift wrote; never matched, never resolved here
+      open.push_back(Open{*key, q.Text(1), q.Text(2), static_cast<uint64_t>(q.Int64(3)),
+                          !q.IsNull(3), false});
+    }
+    if (rc != SQLITE_DONE) return MakeError("state store: read: " + std::string(sqlite3_errmsg(db_)));
+  }
+  // Looked up in an open-addressing table keyed by the id itself (ids are hashes already):
+  // one probe per finding, visiting the findings in the order they are (a large group's
+  // findings are tens of megabytes; walking them in id order missed the cache at each one).
+  struct Slot {
+    uint64_t key;
+    uint32_t index;  // into open; kEmpty when free
+  };
+  constexpr uint32_t kEmpty = UINT32_MAX;
+  std::vector<Slot> slots(std::bit_ceil(std::max<size_t>(16, open.size() * 2)), Slot{0, kEmpty});
+  const size_t mask = slots.size() - 1;
+  for (uint32_t i = 0; i < open.size(); ++i) {
+    size_t h = open[i].key & mask;
+    while (slots[h].index != kEmpty) h = (h + 1) & mask;
+    slots[h] = Slot{open[i].key, i};
+  }
+  auto find = [&](uint64_t key) -> Open* {
+    for (size_t h = key & mask; slots[h].index != kEmpty; h = (h + 1) & mask)
+      if (slots[h].key == key) return &open[slots[h].index];
+    return nullptr;
+  };
+  std::vector<uint64_t> row_keys;
+  std::string bv, v;
+  for (Finding& f : findings) {
+    bv = f.baseline_value ? DumpJson(*f.baseline_value) : "";
+    v = f.value ? DumpJson(*f.value) : "";
+    uint64_t digest = FindingDigest(f, bv, v);
+    auto key = IdKey(f.id);
+    // An open record keeps its first_seen; a new one, or one back after being resolved,
+    // starts now.
+    f.first_seen = now;
+    if (Open* o = key ? find(*key) : nullptr) {
+      o->seen = true;
+      f.first_seen = o->first_seen;
+      if (o->has_digest && o->digest == digest) continue;
+    }
+    // What needs a write: new, back after being resolved, or changed.
+    plan.rows.push_back(FindingPlan::Row{&f, std::move(bv), std::move(v), digest});
+    row_keys.push_back(key.value_or(0));
+  }
+  // Written in id order: keys inserted in order fill the b-tree's pages one after the other
+  // instead of splitting pages all over it.
+  std::vector<uint32_t> by_id(plan.rows.size());
+  for (uint32_t i = 0; i < by_id.size(); ++i) by_id[i] = i;
+  std::sort(by_id.begin(), by_id.end(), [&](uint32_t a, uint32_t b) {
+    return row_keys[a] != row_keys[b] ? row_keys[a] < row_keys[b] : a < b;
+  });
+  std::vector<FindingPlan::Row> rows;
+  rows.reserve(plan.rows.size());
+  for (uint32_t i : by_id) rows.push_back(std::move(plan.rows[i]));
+  plan.rows = std::move(rows);
+  // Resolve the open records not seen again, in the envs evaluated; stale ones (`keep`:
+  // their source is unknown) stay open.
+  std::unordered_set<std::string> evaluated(envs.begin(), envs.end());
+  std::unordered_set<std::string> kept(keep.begin(), keep.end());
+  for (const Open& o : open) {
+    if (o.seen || !evaluated.count(o.env)) continue;
+    std::string id = IdText(o.key);
+    if (!kept.count(id)) plan.resolved.push_back(std::move(id));
+  }
+  return plan;
+}
+
+Status Store::ApplyFindings(const FindingPlan& plan) {
+  bool own = !in_transaction_;
+  if (own)
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  auto fail = [&](const std::string& what) -> Status {
+    std::string msg = sqlite3_errmsg(db_);
+    (void)Exec("ROLLBACK");
+    in_transaction_ = false;  // a caller's transaction is gone too
+    return MakeError("state store: " + what + ": " + msg);
+  };
+  for (const FindingPlan::Row& r : plan.rows) {
+    const Finding& f = *r.finding;
+    Stmt up(db_,
+            Prepared("INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
+                     "first_seen, last_seen, resolved_at, baseline_value, value, with_env, owner, "
+                     "redacted, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (id) DO UPDATE SET "
+                     "kind=excluded.kind, severity=excluded.severity, "
+                     "first_seen=excluded.first_seen, last_seen=excluded.last_seen, "
+                     "resolved_at=NULL, baseline_value=excluded.baseline_value, "
+                     "value=excluded.value, with_env=excluded.with_env, owner=excluded.owner, "
+                     "redacted=excluded.redacted, digest=excluded.digest"));
+    up.BindStatic(1, f.id).BindStatic(2, plan.service).BindStatic(3, plan.source)
+        .BindStatic(4, f.path).BindStatic(5, f.env).BindStatic(6, f.rule)
+        .BindStatic(7, FindingKindName(f.kind)).BindStatic(8, SeverityName(f.severity))
+        .BindStatic(9, f.first_seen).BindStatic(10, plan.now).BindStatic(11, r.baseline_value)
+        .BindStatic(12, r.value).BindStatic(13, f.with_env).BindStatic(14, f.owner)
+        .Bind(15, static_cast<int64_t>(f.redacted)).Bind(16, static_cast<int64_t>(r.digest));
+    if (up.Step() != SQLITE_DONE) return fail("finding");
+  }
+  if (!plan.resolved.empty()) {
+    std::string ids = nlohmann::json(plan.resolved).dump();
+    Stmt hist(db_, Prepared("INSERT INTO finding_history (id, first_seen, resolved_at, "
+                            "baseline_value, value) SELECT id, first_seen, ?, baseline_value, "
+                            "value FROM findings WHERE id IN (SELECT value FROM json_each(?))"));
+    hist.Bind(1, plan.now).Bind(2, ids);
+    if (hist.Step() != SQLITE_DONE) return fail("history");
+    Stmt resolve(db_, Prepared("UPDATE findings SET resolved_at=?, last_seen=coalesce((SELECT "
+                               "evaluated_at FROM evaluations e WHERE e.service=findings.service "
+                               "AND e.source=findings.source AND e.env=findings.env), last_seen) "
+                               "WHERE id IN (SELECT value FROM json_each(?))"));
+    resolve.Bind(1, plan.now).Bind(2, ids);
+    if (resolve.Step() != SQLITE_DONE) return fail("resolve");
+  }
+  for (const auto& env : plan.envs) {
+    Stmt e(db_, Prepared("INSERT INTO evaluations (service, source, env, evaluated_at) VALUES "
+                         "(?, ?, ?, ?) ON CONFLICT (service, source, env) DO UPDATE SET "
+                         "evaluated_at=excluded.evaluated_at"));
+    e.Bind(1, plan.service).Bind(2, plan.source).Bind(3, env).Bind(4, plan.now);
+    if (e.Step() != SQLITE_DONE) return fail("evaluation");
+  }
+  if (!own) return Ok();
+  if (auto st = Exec("COMMIT"); !st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st;
+  }
+  return Ok();
+}
+
+Status Store::RecordFindings(const std::string& service, const std::string& source,
+                             const std::vector<std::string>& envs, std::span<Finding> findings,
+                             const std::string& now, const std::vector<std::string>& keep) {
+  // The plan reads inside the same transaction as the writes: nothing changes in between.
+  bool own = !in_transaction_;
+  if (own)
+    if (auto st = Begin(); !st.ok()) return st;
+  auto plan = PlanFindings(service, source, envs, findings, now, keep);
+  Status st = plan.ok() ? ApplyFindings(*plan) : Status(plan.error());
+  if (!own) return st;
+  if (!st.ok()) {
+    if (in_transaction_) (void)Exec("ROLLBACK");
+    in_transaction_ = false;
+    return st;
+  }
+  return Commit();
+}
+
+}  // namespace drift
