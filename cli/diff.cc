@@ -48,7 +48,14 @@ int Diff(const std::string& a_path, const std::string& b_path, const std::string
     auto colon = n.find(':');
     if (i) yaml += ", ";
     if (colon == std::string::npos) yaml += JsonQuote(n);
-    else yaml += "{" + JsonQuote(n.substr(0, colon)) + ": " + JsonQuote(n.substr(colon + 1)) + "}";
+    else {
+      // Appended piecewise: `"literal" + std::string&&` trips GCC 12's -Wrestrict (PR105329).
+      yaml += '{';
+      yaml += JsonQuote(n.substr(0, colon));
+      yaml += ": ";
+      yaml += JsonQuote(n.substr(colon + 1));
+      yaml += '}';
+    }
   }
   yaml += "]";
   Diagnostics diags;

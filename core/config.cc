@@ -368,88 +368,96 @@ class Loader {
       return;
     }
     std::set<std::string> names;
-    for (const auto& item : n) {
-      if (!r_.ExpectMap(item, "a rule")) continue;
-      RuleConfig rule;
-      rule.where = r_.Pos(item);
-      r_.CheckKeys(item,
-                   {"name", "match", "ignore", "expect", "severity", "services", "envs",
-                    "normalize", "redact", "owner", "runbook", "description", "reason", "ticket",
-                    "expires"},
-                   "rule");
-      auto match = Get(item, "match");
-      auto ignore = Get(item, "ignore");
-      if (match.IsDefined() == ignore.IsDefined()) {
-        r_.Error(item, "a rule needs exactly one of 'match' or 'ignore'");
-        continue;
+    for (const auto& item : n)
+      if (auto rule = Rule(item, names)) c_.rules.push_back(std::move(*rule));
+  }
+
+  std::optional<RuleConfig> Rule(const YAML::Node& item, std::set<std::string>& names) {
+    if (!r_.ExpectMap(item, "a rule")) return std::nullopt;
+    RuleConfig rule;
+    rule.where = r_.Pos(item);
+    r_.CheckKeys(item,
+                 {"name", "match", "ignore", "expect", "severity", "services", "envs",
+                  "normalize", "redact", "owner", "runbook", "description", "reason", "ticket",
+                  "expires"},
+                 "rule");
+    auto match = Get(item, "match");
+    auto ignore = Get(item, "ignore");
+    if (match.IsDefined() == ignore.IsDefined()) {
+      r_.Error(item, "a rule needs exactly one of 'match' or 'ignore'");
+      return std::nullopt;
+    }
+    rule.ignore = ignore.IsDefined();
+    const YAML::Node& sel = rule.ignore ? ignore : match;
+    if (auto s = r_.String(sel, rule.ignore ? "ignore" : "match")) rule.selector = *s;
+    rule.selector_where = r_.Pos(sel);
+    if (auto v = Get(item, "name"); v.IsDefined()) {
+      if (auto s = r_.String(v, "name")) {
+        rule.name = *s;
+        if (rule.name == "default")
+          r_.Error(v, "'default' is reserved for paths no rule matches");
+        else if (!names.insert(rule.name).second)
+          r_.Error(v, "duplicate rule name '" + rule.name + "'");
       }
-      rule.ignore = ignore.IsDefined();
-      const YAML::Node& sel = rule.ignore ? ignore : match;
-      if (auto s = r_.String(sel, rule.ignore ? "ignore" : "match")) rule.selector = *s;
-      rule.selector_where = r_.Pos(sel);
-      if (auto v = Get(item, "name"); v.IsDefined()) {
-        if (auto s = r_.String(v, "name")) {
-          rule.name = *s;
-          if (rule.name == "default")
-            r_.Error(v, "'default' is reserved for paths no rule matches");
-          else if (!names.insert(rule.name).second)
-            r_.Error(v, "duplicate rule name '" + rule.name + "'");
+    } else if (!rule.ignore) {
+      r_.Error(item, "a match rule needs a name (it labels findings, alerts and finding ids)");
+    }
+    if (auto v = Get(item, "expect"); v.IsDefined()) {
+      if (rule.ignore) r_.Error(v, "an ignore entry takes no 'expect'");
+      rule.expect = v;
+    }
+    if (auto v = Get(item, "normalize"); v.IsDefined()) rule.normalize = v;
+    if (auto v = Get(item, "severity"); v.IsDefined()) {
+      Severity sev = Severity::kWarning;
+      SeverityField(v, sev);
+      rule.severity = sev;
+    }
+    RuleScope(item, rule);
+    if (auto v = Get(item, "redact"); v.IsDefined())
+      if (auto b = r_.Bool(v, "redact")) rule.redact = *b;
+    auto str = [&](const char* key, std::string& out) {
+      if (auto v = Get(item, key); v.IsDefined())
+        if (auto s = r_.String(v, key)) out = *s;
+    };
+    str("owner", rule.owner);
+    str("runbook", rule.runbook);
+    str("description", rule.description);
+    str("reason", rule.reason);
+    str("ticket", rule.ticket);
+    if (auto v = Get(item, "expires"); v.IsDefined()) {
+      if (!rule.ignore) r_.Error(v, "'expires' applies to ignore entries (waivers)");
+      if (auto s = r_.String(v, "expires")) {
+        rule.expires_text = *s;
+        if (auto d = ParseDate(*s)) rule.expires = *d;
+        else r_.Error(v, "expires must be a date YYYY-MM-DD, got '" + *s + "'");
+      }
+    }
+    return rule;
+  }
+
+  // A rule's `services` and `envs`, each name checked against the config.
+  void RuleScope(const YAML::Node& item, RuleConfig& rule) {
+    if (auto v = Get(item, "services"); v.IsDefined()) {
+      if (auto l = r_.StringList(v, "services", true)) {
+        rule.services = *l;
+        std::vector<std::string_view> known;
+        for (auto& s : c_.services) known.push_back(s.name);
+        for (size_t i = 0; i < l->size(); ++i) {
+          if (!c_.service((*l)[i]))
+            r_.Error(v.IsSequence() ? v[i] : v,
+                     "unknown service '" + (*l)[i] + "'" + DidYouMean((*l)[i], known));
         }
-      } else if (!rule.ignore) {
-        r_.Error(item, "a match rule needs a name (it labels findings, alerts and finding ids)");
       }
-      if (auto v = Get(item, "expect"); v.IsDefined()) {
-        if (rule.ignore) r_.Error(v, "an ignore entry takes no 'expect'");
-        rule.expect = v;
-      }
-      if (auto v = Get(item, "normalize"); v.IsDefined()) rule.normalize = v;
-      if (auto v = Get(item, "severity"); v.IsDefined()) {
-        Severity sev = Severity::kWarning;
-        SeverityField(v, sev);
-        rule.severity = sev;
-      }
-      if (auto v = Get(item, "services"); v.IsDefined()) {
-        if (auto l = r_.StringList(v, "services", true)) {
-          rule.services = *l;
-          std::vector<std::string_view> known;
-          for (auto& s : c_.services) known.push_back(s.name);
-          for (size_t i = 0; i < l->size(); ++i) {
-            if (!c_.service((*l)[i]))
-              r_.Error(v.IsSequence() ? v[i] : v,
-                       "unknown service '" + (*l)[i] + "'" + DidYouMean((*l)[i], known));
-          }
+    }
+    if (auto v = Get(item, "envs"); v.IsDefined()) {
+      if (auto l = r_.StringList(v, "envs", true)) {
+        rule.envs = *l;
+        for (size_t i = 0; i < l->size(); ++i) {
+          if (!KnownEnv((*l)[i]))
+            r_.Error(v.IsSequence() ? v[i] : v,
+                     "unknown environment '" + (*l)[i] + "'" + EnvHint((*l)[i]));
         }
       }
-      if (auto v = Get(item, "envs"); v.IsDefined()) {
-        if (auto l = r_.StringList(v, "envs", true)) {
-          rule.envs = *l;
-          for (size_t i = 0; i < l->size(); ++i) {
-            if (!KnownEnv((*l)[i]))
-              r_.Error(v.IsSequence() ? v[i] : v,
-                       "unknown environment '" + (*l)[i] + "'" + EnvHint((*l)[i]));
-          }
-        }
-      }
-      if (auto v = Get(item, "redact"); v.IsDefined())
-        if (auto b = r_.Bool(v, "redact")) rule.redact = *b;
-      auto str = [&](const char* key, std::string& out) {
-        if (auto v = Get(item, key); v.IsDefined())
-          if (auto s = r_.String(v, key)) out = *s;
-      };
-      str("owner", rule.owner);
-      str("runbook", rule.runbook);
-      str("description", rule.description);
-      str("reason", rule.reason);
-      str("ticket", rule.ticket);
-      if (auto v = Get(item, "expires"); v.IsDefined()) {
-        if (!rule.ignore) r_.Error(v, "'expires' applies to ignore entries (waivers)");
-        if (auto s = r_.String(v, "expires")) {
-          rule.expires_text = *s;
-          if (auto d = ParseDate(*s)) rule.expires = *d;
-          else r_.Error(v, "expires must be a date YYYY-MM-DD, got '" + *s + "'");
-        }
-      }
-      c_.rules.push_back(std::move(rule));
     }
   }
 

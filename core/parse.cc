@@ -166,42 +166,10 @@ class JsonBuilder {
     od::json_type t;
     if ((error = v.type().get(t))) return kNoNode;
     switch (t) {
-      case od::json_type::object: {
-        od::object obj;
-        if ((error = v.get_object().get(obj))) return kNoNode;
-        NodeId id = doc.reserve_container(Type::kMap, line, col);
-        size_t start = pending_.size();
-        for (auto field : obj) {
-          std::string_view key;
-          if ((error = field.unescaped_key().get(key))) return kNoNode;
-          KeyId k = doc.intern(key);
-          od::value fv;
-          if ((error = field.value().get(fv))) return kNoNode;
-          NodeId child = Value(fv, depth + 1);
-          if (error) return kNoNode;
-          pending_.push_back(Entry{k, child});
-        }
-        Dedupe(start);
-        doc.set_children(id, std::span<const Entry>(pending_).subspan(start));
-        pending_.resize(start);
-        return id;
-      }
-      case od::json_type::array: {
-        od::array arr;
-        if ((error = v.get_array().get(arr))) return kNoNode;
-        NodeId id = doc.reserve_container(Type::kList, line, col);
-        size_t start = pending_.size();
-        for (auto item : arr) {
-          od::value iv;
-          if ((error = item.get(iv))) return kNoNode;
-          NodeId child = Value(iv, depth + 1);
-          if (error) return kNoNode;
-          pending_.push_back(Entry{kNoKey, child});
-        }
-        doc.set_children(id, std::span<const Entry>(pending_).subspan(start));
-        pending_.resize(start);
-        return id;
-      }
+      case od::json_type::object:
+        return Object(v, depth, line, col);
+      case od::json_type::array:
+        return Array(v, depth, line, col);
       case od::json_type::string: {
         std::string_view s;
         if ((error = v.get_string().get(s))) return kNoNode;
@@ -221,35 +189,79 @@ class JsonBuilder {
         }
         return doc.add_null(line, col);
       }
-      case od::json_type::number: {
-        od::number_type nt;
-        if (!v.get_number_type().get(nt)) {
-          int64_t i;
-          uint64_t u;
-          double d;
-          if (nt == od::number_type::signed_integer && !v.get_int64().get(i))
-            return doc.add_int(i, line, col);
-          if (nt == od::number_type::unsigned_integer && !v.get_uint64().get(u))
-            return doc.add_float(static_cast<double>(u), line, col);
-          if (nt == od::number_type::floating_point_number && !v.get_double().get(d))
-            return doc.add_float(d, line, col);
-        }
-        // simdjson refuses integers beyond 64 bits and exponents beyond a double: read them
-        // as floats, as the YAML reader does (1e400 is +inf in both). A failed get_* does not
-        // consume the value; the parent's iteration skips it.
-        auto big = BigJsonNumber(v.raw_json_token());
-        if (!big) {
-          error = simdjson::NUMBER_ERROR;
-          return kNoNode;
-        }
-        return doc.add_float(*big, line, col);
-      }
+      case od::json_type::number:
+        return Number(v, line, col);
     }
     error = simdjson::INCORRECT_TYPE;
     return kNoNode;
   }
 
  private:
+  template <typename V>
+  NodeId Object(V& v, uint32_t depth, uint32_t line, uint32_t col) {
+    od::object obj;
+    if ((error = v.get_object().get(obj))) return kNoNode;
+    NodeId id = doc.reserve_container(Type::kMap, line, col);
+    size_t start = pending_.size();
+    for (auto field : obj) {
+      std::string_view key;
+      if ((error = field.unescaped_key().get(key))) return kNoNode;
+      KeyId k = doc.intern(key);
+      od::value fv;
+      if ((error = field.value().get(fv))) return kNoNode;
+      NodeId child = Value(fv, depth + 1);
+      if (error) return kNoNode;
+      pending_.push_back(Entry{k, child});
+    }
+    Dedupe(start);
+    doc.set_children(id, std::span<const Entry>(pending_).subspan(start));
+    pending_.resize(start);
+    return id;
+  }
+
+  template <typename V>
+  NodeId Array(V& v, uint32_t depth, uint32_t line, uint32_t col) {
+    od::array arr;
+    if ((error = v.get_array().get(arr))) return kNoNode;
+    NodeId id = doc.reserve_container(Type::kList, line, col);
+    size_t start = pending_.size();
+    for (auto item : arr) {
+      od::value iv;
+      if ((error = item.get(iv))) return kNoNode;
+      NodeId child = Value(iv, depth + 1);
+      if (error) return kNoNode;
+      pending_.push_back(Entry{kNoKey, child});
+    }
+    doc.set_children(id, std::span<const Entry>(pending_).subspan(start));
+    pending_.resize(start);
+    return id;
+  }
+
+  template <typename V>
+  NodeId Number(V& v, uint32_t line, uint32_t col) {
+    od::number_type nt;
+    if (!v.get_number_type().get(nt)) {
+      int64_t i;
+      uint64_t u;
+      double d;
+      if (nt == od::number_type::signed_integer && !v.get_int64().get(i))
+        return doc.add_int(i, line, col);
+      if (nt == od::number_type::unsigned_integer && !v.get_uint64().get(u))
+        return doc.add_float(static_cast<double>(u), line, col);
+      if (nt == od::number_type::floating_point_number && !v.get_double().get(d))
+        return doc.add_float(d, line, col);
+    }
+    // simdjson refuses integers beyond 64 bits and exponents beyond a double: read them as
+    // floats, as the YAML reader does (1e400 is +inf in both). A failed get_* does not
+    // consume the value; the parent's iteration skips it.
+    auto big = BigJsonNumber(v.raw_json_token());
+    if (!big) {
+      error = simdjson::NUMBER_ERROR;
+      return kNoNode;
+    }
+    return doc.add_float(*big, line, col);
+  }
+
   // Duplicate keys: the last one wins, at the first one's place.
   void Dedupe(size_t start) {
     size_t n = pending_.size() - start;
