@@ -246,11 +246,6 @@ class Walker final : public JudgeContext {
   void Walk(std::span<const Side> sides, EnvSet undecided, std::span<const Selector::State> states) {
     size_t depth = path_.size() - root_depth_;
     bool quiet = part_ != 0 && depth <= split_depth_;
-    // The children of the split node that this part visits (all of them elsewhere).
-    auto share = [&](size_t n) -> std::pair<size_t, size_t> {
-      if (parts_ == 1 || depth != split_depth_) return {0, n};
-      return {part_ * n / parts_, (part_ + 1) * n / parts_};
-    };
     // 1. The first matching rule decides the node for each env it applies to.
     for (size_t i = 0; i < active_.size() && undecided; ++i) {
       const CompiledRule& r = *active_[i];
@@ -286,45 +281,68 @@ class Walker final : public JudgeContext {
     }
     if (leaf && !quiet) Apply(def, sides, leaf);
     if (!descend) return;
-
     // Children over the union of the descending envs and the baseline.
-    EnvSet members = descend;
-    if (base >= 0 && b.present() && b.doc->is_container(b.node)) members |= EnvSet{1} << base;
+    Descent d{sides, states, descend, descend, depth, std::vector<Side>(env_count_),
+              std::vector<Selector::State>(states.size())};
+    if (base >= 0 && b.present() && b.doc->is_container(b.node)) d.members |= EnvSet{1} << base;
     Type t = Type::kNull;
     for (int e = 0; e < env_count_; ++e)
       if (Contains(descend, e)) t = sides[e].doc->type(sides[e].node);
-    std::vector<Side> child(env_count_);
-    std::vector<Selector::State> child_states(states.size());
-    auto visit = [&](const StepView& step) {
-      for (size_t i = 0; i < active_.size(); ++i)
-        child_states[i] = states[i] ? active_[i]->selector.Step(states[i], step) : 0;
-      path_.push_back(PathStep{step.kind, step.key, step.index, step.value});
-      Walk(child, descend, child_states);
-      path_.pop_back();
-    };
-    if (t == Type::kList) {
-      size_t n = 0;
-      for (int e = 0; e < env_count_; ++e)
-        if (Contains(members, e)) n = std::max(n, sides[e].doc->children(sides[e].node).size());
-      auto [lo, hi] = share(n);
-      for (size_t i = lo; i < hi; ++i) {
-        for (int e = 0; e < env_count_; ++e) {
-          child[e] = Side{sides[e].doc, kNoNode};
-          if (Contains(members, e)) {
-            auto kids = sides[e].doc->children(sides[e].node);
-            if (i < kids.size()) child[e].node = kids[i].value;
-          }
+    if (t == Type::kList) WalkList(d);
+    else WalkMap(d);
+  }
+
+  // The children of one node being walked.
+  struct Descent {
+    std::span<const Side> sides;
+    std::span<const Selector::State> states;
+    EnvSet descend;  // envs walked below
+    EnvSet members;  // envs whose children are read (descend and the baseline)
+    size_t depth;
+    std::vector<Side> child;  // one child, per env (reused)
+    std::vector<Selector::State> child_states;
+  };
+
+  // The children of the split node that this part visits (all of them elsewhere).
+  std::pair<size_t, size_t> Share(size_t depth, size_t n) const {
+    if (parts_ == 1 || depth != split_depth_) return {0, n};
+    return {part_ * n / parts_, (part_ + 1) * n / parts_};
+  }
+
+  // Walks d.child, reached from the node by `step`.
+  void Visit(Descent& d, const StepView& step) {
+    for (size_t i = 0; i < active_.size(); ++i)
+      d.child_states[i] = d.states[i] ? active_[i]->selector.Step(d.states[i], step) : 0;
+    path_.push_back(PathStep{step.kind, step.key, step.index, step.value});
+    Walk(d.child, d.descend, d.child_states);
+    path_.pop_back();
+  }
+
+  void WalkList(Descent& d) {
+    size_t n = 0;
+    for (int e = 0; e < env_count_; ++e)
+      if (Contains(d.members, e)) n = std::max(n, d.sides[e].doc->children(d.sides[e].node).size());
+    auto [lo, hi] = Share(d.depth, n);
+    for (size_t i = lo; i < hi; ++i) {
+      for (int e = 0; e < env_count_; ++e) {
+        d.child[e] = Side{d.sides[e].doc, kNoNode};
+        if (Contains(d.members, e)) {
+          auto kids = d.sides[e].doc->children(d.sides[e].node);
+          if (i < kids.size()) d.child[e].node = kids[i].value;
         }
-        FieldCtx fc{sides, static_cast<int64_t>(i)};
-        visit(StepView{StepView::Kind::kIndex, {}, static_cast<int64_t>(i), {}, &fc, &FieldOf});
       }
-      return;
+      FieldCtx fc{d.sides, static_cast<int64_t>(i)};
+      Visit(d, StepView{StepView::Kind::kIndex, {}, static_cast<int64_t>(i), {}, &fc, &FieldOf});
     }
-    // Maps: the common case is the same keys in the same order everywhere.
+  }
+
+  void WalkMap(Descent& d) {
+    std::span<const Side> sides = d.sides;
+    // The common case: the same keys in the same order everywhere.
     int first = -1;
     bool same = true;
     for (int e = 0; e < env_count_ && same; ++e) {
-      if (!Contains(members, e)) continue;
+      if (!Contains(d.members, e)) continue;
       if (first < 0) {
         first = e;
         continue;
@@ -335,46 +353,47 @@ class Walker final : public JudgeContext {
       for (size_t i = 0; same && i < a.size(); ++i)
         same = sides[first].doc->key(a[i].key) == sides[e].doc->key(c[i].key);
     }
-    if (same) {
-      auto a = sides[first].doc->children(sides[first].node);
-      auto [lo, hi] = share(a.size());
-      for (size_t i = lo; i < hi; ++i) {
-        for (int e = 0; e < env_count_; ++e) {
-          child[e] = Side{sides[e].doc, kNoNode};
-          if (Contains(members, e)) child[e].node = sides[e].doc->children(sides[e].node)[i].value;
-        }
-        visit(StepView{StepView::Kind::kKey, sides[first].doc->key(a[i].key), 0, {}, nullptr,
-                       nullptr});
+    if (!same) return WalkMapUnion(d, first);
+    auto a = sides[first].doc->children(sides[first].node);
+    auto [lo, hi] = Share(d.depth, a.size());
+    for (size_t i = lo; i < hi; ++i) {
+      for (int e = 0; e < env_count_; ++e) {
+        d.child[e] = Side{sides[e].doc, kNoNode};
+        if (Contains(d.members, e)) d.child[e].node = sides[e].doc->children(sides[e].node)[i].value;
       }
-      return;
+      Visit(d, StepView{StepView::Kind::kKey, sides[first].doc->key(a[i].key), 0, {}, nullptr, nullptr});
     }
-    // Keys in the first member's order (the baseline's when it is one), then the keys only
-    // other envs have.
+  }
+
+  // Keys in the first member's order (the baseline's when it is one), then the keys only
+  // other envs have.
+  void WalkMapUnion(Descent& d, int first) {
+    std::span<const Side> sides = d.sides;
     std::vector<std::optional<MapCursor>> idx(env_count_);
-    int lead = base >= 0 && Contains(members, base) ? base : first;
+    int lead = baseline_ >= 0 && Contains(d.members, baseline_) ? baseline_ : first;
     for (int e = 0; e < env_count_; ++e)
-      if (Contains(members, e)) idx[e].emplace(*sides[e].doc, sides[e].node);
+      if (Contains(d.members, e)) idx[e].emplace(*sides[e].doc, sides[e].node);
     std::vector<std::string_view> keys;
     for (const Entry& en : sides[lead].doc->children(sides[lead].node))
       keys.push_back(sides[lead].doc->key(en.key));
     size_t lead_count = keys.size();
     MapCursor lead_lookup(*sides[lead].doc, sides[lead].node);
     for (int e = 0; e < env_count_; ++e) {
-      if (e == lead || !Contains(members, e)) continue;
+      if (e == lead || !Contains(d.members, e)) continue;
       for (const Entry& en : sides[e].doc->children(sides[e].node)) {
         std::string_view k = sides[e].doc->key(en.key);
         if (lead_lookup.Find(k) != kNoNode) continue;
         if (std::find(keys.begin() + lead_count, keys.end(), k) == keys.end()) keys.push_back(k);
       }
     }
-    auto [lo, hi] = share(keys.size());
+    auto [lo, hi] = Share(d.depth, keys.size());
     for (size_t ki = lo; ki < hi; ++ki) {
       std::string_view k = keys[ki];
       for (int e = 0; e < env_count_; ++e) {
-        child[e] = Side{sides[e].doc, kNoNode};
-        if (idx[e]) child[e].node = idx[e]->Find(k);
+        d.child[e] = Side{sides[e].doc, kNoNode};
+        if (idx[e]) d.child[e].node = idx[e]->Find(k);
       }
-      visit(StepView{StepView::Kind::kKey, k, 0, {}, nullptr, nullptr});
+      Visit(d, StepView{StepView::Kind::kKey, k, 0, {}, nullptr, nullptr});
     }
   }
 
