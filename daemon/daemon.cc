@@ -416,9 +416,17 @@ class Daemon {
     router.Add({"/", "the page", false, [this](const HttpServerRequest&) {
                   auto g = gen_;
                   return HttpServerResponse{200, "text/html; charset=utf-8",
-                                            RenderPage(Report(g, {}, {}, {}), g->Sources(), UnixNow())};
+                                            RenderPage(Report(g, {}, {}, {}), g->Sources(), UnixNow(),
+                                                       Endpoints())};
                 }});
     return router;
+  }
+
+  // The router's table, as the page lists it.
+  std::vector<Endpoint> Endpoints() const {
+    std::vector<Endpoint> out;
+    for (const Route& r : router_.routes()) out.push_back(Endpoint{r.path, r.help, r.mutates_state});
+    return out;
   }
 
   HttpServerResponse TriggerCheck(const std::string& service) {

@@ -6,7 +6,7 @@
 namespace drift {
 
 std::string RenderPage(const CheckReport& report, const std::vector<SourceStatus>& sources,
-                       double now) {
+                       double now, const std::vector<Endpoint>& endpoints) {
   auto esc = [](const std::string& s) {
     std::string o;
     for (char c : s) {
@@ -70,7 +70,18 @@ std::string RenderPage(const CheckReport& report, const std::vector<SourceStatus
          "</td><td>" + esc(s.last_success) + "</td><td>" + esc(Shorten(s.last_error, 120)) +
          "</td></tr>";
   }
-  h += "</table></body></html>\n";
+  h += "</table>";
+  if (!endpoints.empty()) {
+    h += "<h2>API</h2><table><tr><th>endpoint</th><th></th></tr>";
+    for (const Endpoint& e : endpoints) {
+      std::string path = esc(e.path);
+      h += "<tr><td><code>" +
+           (e.post ? "POST " + path : "<a href=\"" + path + "\">GET " + path + "</a>") +
+           "</code></td><td>" + esc(e.help) + "</td></tr>";
+    }
+    h += "</table>";
+  }
+  h += "</body></html>\n";
   return h;
 }
 

@@ -22,9 +22,15 @@ struct SourceStatus {
   bool up() const { return tried && last_error.empty(); }
 };
 
+// An endpoint the page lists (the router's table).
+struct Endpoint {
+  std::string path, help;
+  bool post = false;
+};
+
 // `now` (Unix seconds) ages the findings. Every value is escaped.
 std::string RenderPage(const CheckReport& report, const std::vector<SourceStatus>& sources,
-                       double now);
+                       double now, const std::vector<Endpoint>& endpoints = {});
 
 // The `sources` list of GET /api/v1/sources (SPEC §7).
 nlohmann::ordered_json SourcesJson(const std::vector<SourceStatus>& sources);

@@ -111,7 +111,12 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     CHECK(metrics.find("drift_source_up{env=\"stage\",service=\"app\",source=\"broken\"} 0") !=
           std::string::npos);
     CHECK(metrics.find("drift_build_info{version=\"0.1.0\"} 1") != std::string::npos);
-    CHECK(HttpDo(d.url("/")).body.find("<h2>app <small>team-app</small></h2>") != std::string::npos);
+    std::string page = HttpDo(d.url("/")).body;
+    CHECK(page.find("<h2>app <small>team-app</small></h2>") != std::string::npos);
+    // Every endpoint of the router, listed at the bottom.
+    for (const char* e : {"GET /metrics", "GET /healthz", "GET /readyz", "GET /api/v1/findings",
+                          "GET /api/v1/sources", "POST /api/v1/check", "POST /api/v1/reload"})
+      CHECK(page.find(e) != std::string::npos);
     auto sources = nlohmann::json::parse(HttpDo(d.url("/api/v1/sources")).body)["sources"];
     CHECK(sources.size() == 6);
 

@@ -35,7 +35,9 @@ TEST_CASE("page: findings by service with owner, escaped values, age and stalene
       {"lms", "settings", "stage", true, "", "connection refused <x>", 1.5, ""},
       {"lms", "settings", "sandbox", false, "", "", 0, ""}};
   double now = ParseTime("2026-11-30T12:00:00Z");
-  std::string h = RenderPage(OneFinding(), sources, now);
+  std::string h = RenderPage(OneFinding(), sources, now,
+                             {{"/api/v1/findings", "the current findings", false},
+                              {"/api/v1/reload", "reload <drift.yaml>", true}});
   CHECK(h.find("1 findings (1 critical, 0 warning, 0 info), baseline prod.") != std::string::npos);
   CHECK(h.find("<h2>lms <small>team-&lt;learning&gt;</small></h2>") != std::string::npos);
   CHECK(h.find("<script>") == std::string::npos);
@@ -46,6 +48,10 @@ TEST_CASE("page: findings by service with owner, escaped values, age and stalene
   CHECK(h.find("<td class=\"down\">down</td><td></td><td>connection refused &lt;x&gt;</td>") !=
         std::string::npos);
   CHECK(h.find("<td class=\"\">pending</td>") != std::string::npos);
+  // The API, from the router's table: GET ones linked, POST ones named.
+  CHECK(h.find("<a href=\"/api/v1/findings\">GET /api/v1/findings</a>") != std::string::npos);
+  CHECK(h.find("<code>POST /api/v1/reload</code></td><td>reload &lt;drift.yaml&gt;</td>") !=
+        std::string::npos);
 }
 
 TEST_CASE("page: the sources' JSON says up, nulls what is unknown") {
