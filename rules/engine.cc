@@ -6,95 +6,15 @@
 #include <unordered_map>
 
 #include "core/path.h"
+#include "rules/walk_support.h"
 
 namespace drift {
 
-namespace {
-
-struct PathStep {
-  StepView::Kind kind;
-  std::string_view key;  // key, or keyed field
-  int64_t index = 0;
-  std::string_view value;  // keyed value
-};
-
-// A list item keyed by a value (list_key) under a secret-named key, or in a source that is
-// secret as a whole, shows that value's fingerprint: the path itself must not leak it.
-std::string FormatSteps(const std::vector<PathStep>& steps, bool secret_source,
-                        const Redactor& redactor) {
-  std::string out;
-  bool secret = secret_source;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const auto& s = steps[i];
-    switch (s.kind) {
-      case StepView::Kind::kKey:
-        AppendKey(out, s.key, i == 0);
-        if (i > 0 && IsSecretKey(s.key)) secret = true;
-        break;
-      case StepView::Kind::kIndex: AppendIndex(out, s.index); break;
-      case StepView::Kind::kKeyed: {
-        std::string value;
-        if (secret) {
-          value = redactor.Fingerprint(s.value);
-        } else {
-          // A key value holding a URL password or a private key is masked like any value.
-          bool masked = false;
-          auto shown = redactor.StringJson(s.value, masked);
-          value = masked ? shown.get<std::string>() : std::string(s.value);
-        }
-        AppendKeyed(out, s.key, value);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-bool SameContainerType(const Document& a, NodeId x, const Document& b, NodeId y) {
-  return a.is_container(x) && a.type(x) == b.type(y);
-}
-
-// Finds children of one map by key, for maps whose keys differ between envs. Look-ups come
-// mostly in the map's own order, so the next position is tried first; a hash index is built
-// only for maps that are really shuffled.
-class MapCursor {
- public:
-  MapCursor(const Document& d, NodeId map) : d_(d), kids_(d.children(map)) {}
-  NodeId Find(std::string_view k) {
-    for (size_t probe = 0; probe < 4 && next_ + probe < kids_.size(); ++probe) {
-      const Entry& e = kids_[next_ + probe];
-      if (d_.key(e.key) == k) {
-        next_ += probe + 1;
-        return e.value;
-      }
-    }
-    if (kids_.size() <= 16) {
-      for (size_t i = 0; i < kids_.size(); ++i) {
-        if (d_.key(kids_[i].key) == k) {
-          next_ = i + 1;
-          return kids_[i].value;
-        }
-      }
-      return kNoNode;
-    }
-    if (index_.empty()) {
-      index_.reserve(kids_.size());
-      for (size_t i = 0; i < kids_.size(); ++i) index_.emplace(d_.key(kids_[i].key), i);
-    }
-    auto it = index_.find(k);
-    if (it == index_.end()) return kNoNode;
-    next_ = it->second + 1;
-    return kids_[it->second].value;
-  }
-
- private:
-  const Document& d_;
-  std::span<const Entry> kids_;
-  size_t next_ = 0;
-  std::unordered_map<std::string_view, size_t> index_;
-};
-
-}  // namespace
+using walk::FormatSteps;
+using walk::MapCursor;
+using walk::PathStep;
+using walk::SameContainerType;
+using walk::SplitPoint;
 
 class Walker final : public JudgeContext {
  public:
@@ -537,43 +457,6 @@ int Evaluator::BaselineFor(const ServiceConfig& service) const {
   return -1;
 }
 
-namespace {
-
-// Where a big walk splits into parts: the first node, going down from the root, that is not
-// a map with one and the same key in every env (`{items: [...]}` splits at the list).
-// Returns the depth and how many children the node has at most.
-std::pair<size_t, size_t> SplitPoint(std::span<const Document* const> docs) {
-  std::vector<NodeId> at;
-  for (const Document* d : docs) at.push_back(d ? d->root() : kNoNode);
-  for (size_t depth = 0;; ++depth) {
-    size_t most = 0;
-    bool chain = true;
-    std::string_view key;
-    bool first = true;
-    for (size_t e = 0; e < docs.size(); ++e) {
-      if (!docs[e] || at[e] == kNoNode) continue;
-      const Document& d = *docs[e];
-      if (!d.is_container(at[e])) {
-        chain = false;
-        continue;
-      }
-      auto kids = d.children(at[e]);
-      most = std::max(most, kids.size());
-      if (d.type(at[e]) != Type::kMap || kids.size() != 1) {
-        chain = false;
-        continue;
-      }
-      if (first) key = d.key(kids[0].key);
-      else if (d.key(kids[0].key) != key) chain = false;
-      first = false;
-    }
-    if (!chain || first) return {depth, most};
-    for (size_t e = 0; e < docs.size(); ++e)
-      if (docs[e] && at[e] != kNoNode) at[e] = docs[e]->children(at[e])[0].value;
-  }
-}
-
-}  // namespace
 
 std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std::string& owner,
                                          const std::string& source,
