@@ -1,6 +1,7 @@
 #include "core/finding.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <tuple>
 
@@ -98,6 +99,10 @@ void SortFindings(std::vector<Finding>& f, const std::vector<std::string>& env_o
 #include "core/report.h"
 
 namespace drift {
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 double ParseTime(const std::string& s) {
   std::tm tm{};

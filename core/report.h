@@ -61,5 +61,7 @@ std::string FormatTime(std::chrono::system_clock::time_point t);  // 2026-11-27T
 double ParseTime(const std::string& rfc3339);
 // Seconds since the epoch -> 2026-11-27T18:00:00Z (the inverse of ParseTime).
 std::string FormatUnixTime(double seconds);
+// Now, in seconds since the epoch (what metrics and the alert book count in).
+double UnixNow();
 
 }  // namespace drift

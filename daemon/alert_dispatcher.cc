@@ -7,11 +7,6 @@
 #include "daemon/log.h"
 
 namespace drift {
-namespace {
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 AlertDispatcher::AlertDispatcher(Runtime& runtime, StoreWriter* store, Metrics& metrics)
     : runtime_(runtime), store_(store), metrics_(metrics), timer_(runtime.io()) {}

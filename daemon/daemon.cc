@@ -9,13 +9,9 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
-#include <map>
 #include <set>
 #include <sstream>
-#include <thread>
-#include <unordered_map>
 #include <utility>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "collectors/runtime.h"
@@ -45,10 +41,6 @@ namespace {
 
 namespace net = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
-
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string Now() { return FormatTime(std::chrono::system_clock::now()); }
 

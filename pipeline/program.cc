@@ -5,12 +5,10 @@
 #include <functional>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <map>
 #include <future>
 #include <span>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 

@@ -1,8 +1,6 @@
 #include "rules/engine.h"
 
-#include <atomic>
 #include <optional>
-#include <thread>
 #include <unordered_map>
 
 #include "core/path.h"

@@ -3,13 +3,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
