@@ -29,6 +29,8 @@ struct Finding {
   std::string file;
   uint32_t line = 0, column = 0;
   std::string runbook, description;
+  // What the rule compared, for people (semver_skew: both versions and the limit broken).
+  std::string message;
   // Daemon only (SPEC §4 "Unknown is neither drift nor a fix"): a source this finding
   // depends on could not be collected since `unknown_since`; the finding is its last known
   // state, kept (and still alerting) until a successful collection decides.

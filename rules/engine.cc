@@ -46,9 +46,9 @@ class Walker final : public JudgeContext {
   }
 
   std::vector<Finding> Run() {
-    EnvSet undecided = 0;
+    EnvSet envs = 0;
     for (int e = 0; e < env_count_; ++e)
-      if (roots_[e].collected()) undecided |= EnvSet{1} << e;
+      if (roots_[e].collected()) envs |= EnvSet{1} << e;
     std::vector<Selector::State> states;
     for (const auto* r : active_) states.push_back(r->selector.Start());
     if (!source_.empty()) {
@@ -57,7 +57,7 @@ class Walker final : public JudgeContext {
       for (size_t i = 0; i < active_.size(); ++i) states[i] = active_[i]->selector.Step(states[i], step);
     }
     root_depth_ = path_.size();
-    Walk(roots_, undecided, states);
+    Walk(roots_, envs, Judge{&ev_.rules_.defaults, false}, states);
     if (part_ + 1 == parts_) LiteralPresence();
     return std::move(out_);
   }
@@ -66,19 +66,10 @@ class Walker final : public JudgeContext {
   int env_count() const override { return env_count_; }
   int baseline() const override { return baseline_; }
   const std::string& env_name(int env) const override { return names(env).name; }
+  Side side(int env) override { return sides_[env]; }
 
-  Side side(int env) override {
-    Side raw = sides_[env];
-    if (rule_->normalizers.empty() || !raw.present()) return raw;
-    Slot& slot = normalized_[env];
-    if (!slot.valid) {
-      NormalizeInto(slot.tree, *raw.doc, raw.node, rule_->normalizers, names(env));
-      slot.valid = true;
-    }
-    return Side{&slot.tree.doc, slot.tree.root};
-  }
-
-  void Report(int env, FindingKind kind, Side baseline_value, Side value, int with_env) override {
+  void Report(int env, FindingKind kind, Side baseline_value, Side value, int with_env = -1,
+              std::string message = {}) override {
     Finding f;
     f.service = service_ ? service_->name : "";
     f.source = source_;
@@ -91,7 +82,7 @@ class Walker final : public JudgeContext {
     f.owner = rule_->owner.empty() ? owner_ : rule_->owner;
     f.runbook = rule_->runbook;
     f.description = rule_->description;
-    bool secret = redact_all || rule_->redact || SecretPath();
+    bool secret = redact_all || redacting_ > 0 || SecretPath();
     Side rb = ToRaw(baseline_value), rv = ToRaw(value);
     if (rb.present()) f.baseline_value = Value(rb, secret, f.redacted);
     if (rv.present()) {
@@ -101,8 +92,10 @@ class Walker final : public JudgeContext {
       f.line = n.line;
       f.column = n.column;
     } else if (sides_[env].collected()) {
-      f.file = sides_[env].doc->origin();
+      f.file = ToRaw(Side{sides_[env].doc, kNoNode}).doc->origin();
     }
+    // A message quoting values (semver_skew's versions) would show a secret's parts.
+    if (!secret) f.message = std::move(message);
     f.id = FindingId(f.service, f.source, f.path, f.env, f.rule);
     out_.push_back(std::move(f));
   }
@@ -110,6 +103,14 @@ class Walker final : public JudgeContext {
   void DiffEqual(int env) override { Diff(side(baseline_), side(env), env); }
 
  private:
+  // The rule judging a node's values (SPEC §4 "the most specific rule judges"): the one
+  // applying to it, else its nearest ancestor's. `covered`: a whole-value rule (differ,
+  // present, absent) judged an ancestor, so it judges nothing more below.
+  struct Judge {
+    const CompiledRule* rule;
+    bool covered;
+  };
+
   const EnvNames& names(int env) const {
     return names_override.empty() ? ev_.env_names_[env] : names_override[env];
   }
@@ -129,10 +130,15 @@ class Walker final : public JudgeContext {
     return ev_.redactor_.ToJson(*s.doc, s.node, redacted);
   }
 
+  // A side in a normalized copy mapped back, level by level, to the snapshot it came from.
   Side ToRaw(Side s) const {
-    if (!s.present()) return s;
-    for (const Slot& slot : normalized_) {
-      if (slot.valid && &slot.tree.doc == s.doc) return Side{slot.tree.raw, slot.tree.origin[s.node]};
+    for (size_t l = levels_used_; l-- > 0;) {
+      const Level& level = *levels_[l];
+      for (int e = 0; e < env_count_; ++e) {
+        if (!level.normalized[e] || &level.trees[e].doc != s.doc) continue;
+        s = Side{level.trees[e].raw, s.node == kNoNode ? kNoNode : level.trees[e].origin[s.node]};
+        break;
+      }
     }
     return s;
   }
@@ -140,8 +146,6 @@ class Walker final : public JudgeContext {
   void Apply(const CompiledRule& rule, std::span<const Side> sides, EnvSet envs) {
     rule_ = &rule;
     sides_.assign(sides.begin(), sides.end());
-    normalized_.resize(env_count_);
-    for (Slot& slot : normalized_) slot.valid = false;
     rule.expect->Judge(*this, envs);
   }
 
@@ -161,48 +165,136 @@ class Walker final : public JudgeContext {
     return std::nullopt;
   }
 
-  void Walk(std::span<const Side> sides, EnvSet undecided, std::span<const Selector::State> states) {
+  // Whether a rule other than `except` may still apply somewhere below, for one of `envs`
+  // (ignores count only when `ignores`).
+  bool AnyAlive(std::span<const Selector::State> states, EnvSet envs, const CompiledRule* except,
+                bool ignores) const {
+    for (size_t i = 0; i < active_.size(); ++i) {
+      const CompiledRule* r = active_[i];
+      if (states[i] != 0 && (r->envs & envs) && r != except && (ignores || !r->ignore)) return true;
+    }
+    return false;
+  }
+
+  bool Contributed(const CompiledRule* r) const {
+    return std::find(chain_.begin(), chain_.end(), r) != chain_.end();
+  }
+
+  // One node of the walk, for the envs still walking here (SPEC §4 composition).
+  void Walk(std::span<const Side> sides, EnvSet envs, Judge judge,
+            std::span<const Selector::State> states) {
+    // 1. Ignores always win, wherever they stand in the file.
+    for (size_t i = 0; i < active_.size() && envs; ++i)
+      if (active_[i]->ignore && active_[i]->selector.Accepts(states[i])) envs &= ~active_[i]->envs;
+    if (!envs) return;
+    // 2. The first rule in file order that applies to the node judges it for its envs; the
+    // others keep their ancestor's judge.
+    EnvSet rest = envs;
+    for (size_t i = 0; i < active_.size() && rest; ++i) {
+      const CompiledRule* r = active_[i];
+      if (r->ignore || !r->selector.Accepts(states[i])) continue;
+      EnvSet g = rest & r->envs;
+      if (!g) continue;
+      rest &= ~g;
+      Judged(sides, g, r == judge.rule ? judge : Judge{r, false}, states);
+    }
+    if (rest) Judged(sides, rest, judge, states);
+  }
+
+  // 3. Normalizers accumulate: a rule judging a node for the first time on this path
+  // normalizes the node's subtree (both sides) before anything below is matched or judged,
+  // so that deeper selectors see list_key's [name=...] items. Its redact: true likewise
+  // holds for everything below.
+  void Judged(std::span<const Side> sides, EnvSet envs, Judge judge,
+              std::span<const Selector::State> states) {
+    const CompiledRule* r = judge.rule;
+    bool contributes = r && (!r->normalizers.empty() || r->redact) && !Contributed(r);
+    if (!contributes) return Decide(sides, envs, judge, states);
+    chain_.push_back(r);
+    redacting_ += r->redact;
+    Level* level = r->normalizers.empty() ? nullptr : Normalized(sides, envs, *r);
+    Decide(level ? std::span<const Side>(level->sides) : sides, envs, judge, states);
+    if (level) --levels_used_;
+    redacting_ -= r->redact;
+    chain_.pop_back();
+  }
+
+  void Decide(std::span<const Side> sides, EnvSet envs, Judge judge,
+              std::span<const Selector::State> states) {
     size_t depth = path_.size() - root_depth_;
     bool quiet = part_ != 0 && depth <= split_depth_;
-    // 1. The first matching rule decides the node for each env it applies to.
-    for (size_t i = 0; i < active_.size() && undecided; ++i) {
-      const CompiledRule& r = *active_[i];
-      if (!r.selector.Accepts(states[i])) continue;
-      EnvSet g = undecided & r.envs;
-      if (!g) continue;
-      undecided &= ~g;
-      if (!r.ignore && !quiet) Apply(r, sides, g);
-    }
-    if (!undecided) return;
-    const CompiledRule& def = ev_.rules_.defaults;
-    // 2. No rule can match below: the default judges the whole subtree at once.
-    bool alive = false;
-    for (size_t i = 0; i < active_.size() && !alive; ++i)
-      alive = states[i] != 0 && (active_[i]->envs & undecided);
-    if (!alive && def.expect->judges_subtrees()) {
-      if (!quiet) Apply(def, sides, undecided);
+    const CompiledRule* r = judge.rule;
+    if (judge.covered) {
+      // Below a whole-value judgement only another rule has anything to judge.
+      if (AnyAlive(states, envs, r, false)) Descend(sides, Comparable(sides, envs).first, judge, states);
       return;
     }
-    // 3. Containers are descended into; leaves (and one-sided nodes) get the default.
+    if (r->expect->judges_whole_node()) {
+      if (!quiet) Apply(*r, sides, envs);
+      if (AnyAlive(states, envs, r, false))
+        Descend(sides, Comparable(sides, envs).first, Judge{r, true}, states);
+      return;
+    }
+    // Leaf by leaf: a subtree nothing else can reach below is judged at once.
+    if (r->expect->judges_subtrees() && !AnyAlive(states, envs, r, true)) {
+      if (!quiet) Apply(*r, sides, envs);
+      return;
+    }
+    auto [descend, leaf] = Comparable(sides, envs);
+    if (leaf && !quiet) Apply(*r, sides, leaf);
+    if (descend) Descend(sides, descend, judge, states);
+  }
+
+  // The envs whose node is a container comparable with the baseline's (walked below), and
+  // those judged here (scalars, one-sided nodes, type changes).
+  std::pair<EnvSet, EnvSet> Comparable(std::span<const Side> sides, EnvSet envs) const {
     int base = baseline_;
     Side b = base >= 0 ? sides[base] : Side{};
     EnvSet descend = 0, leaf = 0;
     for (int e = 0; e < env_count_; ++e) {
-      if (!Contains(undecided, e)) continue;
+      if (!Contains(envs, e)) continue;
       Side s = sides[e];
       if (!s.collected()) continue;
       bool container = s.present() && s.doc->is_container(s.node);
       bool comparable = container && (e == base || base < 0 ||
                                       (b.present() && SameContainerType(*b.doc, b.node, *s.doc, s.node)));
-      if (container && comparable) descend |= EnvSet{1} << e;
+      if (comparable) descend |= EnvSet{1} << e;
       else leaf |= EnvSet{1} << e;
     }
-    if (leaf && !quiet) Apply(def, sides, leaf);
+    return {descend, leaf};
+  }
+
+  // Normalized copies of the node in `envs` and the baseline, in a level of buffers reused
+  // from node to node.
+  struct Level {
+    std::vector<NormalizedTree> trees;
+    std::vector<Side> sides;
+    std::vector<char> normalized;
+  };
+  Level* Normalized(std::span<const Side> sides, EnvSet envs, const CompiledRule& r) {
+    if (levels_used_ == levels_.size()) levels_.push_back(std::make_unique<Level>());
+    Level& level = *levels_[levels_used_++];
+    level.trees.resize(env_count_);
+    level.sides.assign(sides.begin(), sides.end());
+    level.normalized.assign(env_count_, 0);
+    for (int e = 0; e < env_count_; ++e) {
+      if (!(Contains(envs, e) || e == baseline_) || !sides[e].present()) continue;
+      NormalizeInto(level.trees[e], *sides[e].doc, sides[e].node, r.normalizers, names(e));
+      level.sides[e] = Side{&level.trees[e].doc, level.trees[e].root};
+      level.normalized[e] = 1;
+    }
+    return &level;
+  }
+
+  void Descend(std::span<const Side> sides, EnvSet descend, Judge judge,
+               std::span<const Selector::State> states) {
     if (!descend) return;
-    // Children over the union of the descending envs and the baseline.
-    Descent d{sides, states, descend, descend, depth, std::vector<Side>(env_count_),
+    size_t depth = path_.size() - root_depth_;
+    int base = baseline_;
+    Descent d{sides, states, descend, descend, depth, judge, std::vector<Side>(env_count_),
               std::vector<Selector::State>(states.size())};
-    if (base >= 0 && b.present() && b.doc->is_container(b.node)) d.members |= EnvSet{1} << base;
+    if (base >= 0 && sides[base].present() && sides[base].doc->is_container(sides[base].node))
+      d.members |= EnvSet{1} << base;
     Type t = Type::kNull;
     for (int e = 0; e < env_count_; ++e)
       if (Contains(descend, e)) t = sides[e].doc->type(sides[e].node);
@@ -217,6 +309,7 @@ class Walker final : public JudgeContext {
     EnvSet descend;  // envs walked below
     EnvSet members;  // envs whose children are read (descend and the baseline)
     size_t depth;
+    Judge judge;
     std::vector<Side> child;  // one child, per env (reused)
     std::vector<Selector::State> child_states;
   };
@@ -232,7 +325,7 @@ class Walker final : public JudgeContext {
     for (size_t i = 0; i < active_.size(); ++i)
       d.child_states[i] = d.states[i] ? active_[i]->selector.Step(d.states[i], step) : 0;
     path_.push_back(PathStep{step.kind, step.key, step.index, step.value});
-    Walk(d.child, d.descend, d.child_states);
+    Walk(d.child, d.descend, d.judge, d.child_states);
     path_.pop_back();
   }
 
@@ -254,6 +347,13 @@ class Walker final : public JudgeContext {
     }
   }
 
+  // The step to a map's child: a key, or an item of a list keyed by list_key.
+  static StepView KeyStep(const Document& doc, NodeId map, std::string_view key) {
+    if (doc.node(map).flags & kKeyedList)
+      return StepView{StepView::Kind::kKeyed, doc.keyed_field(map), 0, key, nullptr, nullptr};
+    return StepView{StepView::Kind::kKey, key, 0, {}, nullptr, nullptr};
+  }
+
   void WalkMap(Descent& d) {
     std::span<const Side> sides = d.sides;
     // The common case: the same keys in the same order everywhere.
@@ -272,14 +372,15 @@ class Walker final : public JudgeContext {
         same = sides[first].doc->key(a[i].key) == sides[e].doc->key(c[i].key);
     }
     if (!same) return WalkMapUnion(d, first);
-    auto a = sides[first].doc->children(sides[first].node);
+    const Document& fd = *sides[first].doc;
+    auto a = fd.children(sides[first].node);
     auto [lo, hi] = Share(d.depth, a.size());
     for (size_t i = lo; i < hi; ++i) {
       for (int e = 0; e < env_count_; ++e) {
         d.child[e] = Side{sides[e].doc, kNoNode};
         if (Contains(d.members, e)) d.child[e].node = sides[e].doc->children(sides[e].node)[i].value;
       }
-      Visit(d, StepView{StepView::Kind::kKey, sides[first].doc->key(a[i].key), 0, {}, nullptr, nullptr});
+      Visit(d, KeyStep(fd, sides[first].node, fd.key(a[i].key)));
     }
   }
 
@@ -311,7 +412,7 @@ class Walker final : public JudgeContext {
         d.child[e] = Side{sides[e].doc, kNoNode};
         if (idx[e]) d.child[e].node = idx[e]->Find(k);
       }
-      Visit(d, StepView{StepView::Kind::kKey, k, 0, {}, nullptr, nullptr});
+      Visit(d, KeyStep(*sides[lead].doc, sides[lead].node, k));
     }
   }
 
@@ -387,7 +488,8 @@ class Walker final : public JudgeContext {
         if (s.collected() && ResolvePath(*s.doc, s.doc->root(), std::span(p).subspan(1)) != kNoNode)
           anywhere = true;
       if (anywhere) continue;
-      // Envs for which an earlier rule decides the path or one of its ancestors are skipped.
+      // Skipped for the envs where an ignore covers the path or an ancestor, or an earlier
+      // rule applies to the path itself (SPEC §4: ignores win, then the first rule judges).
       EnvSet envs = 0;
       for (int e = 0; e < env_count_; ++e)
         if (roots_[e].collected() && Contains(r.envs, e)) envs |= EnvSet{1} << e;
@@ -399,13 +501,15 @@ class Walker final : public JudgeContext {
                                                                          : StepView::Kind::kKey,
                                  seg.key, seg.index, seg.value});
       }
-      for (size_t ei = 0; ei < ri; ++ei) {
-        const CompiledRule& earlier = *active_[ei];
-        Selector::State st = earlier.selector.Start();
+      for (size_t oi = 0; oi < active_.size(); ++oi) {
+        const CompiledRule& other = *active_[oi];
+        if (oi == ri || (!other.ignore && oi > ri)) continue;
+        Selector::State st = other.selector.Start();
         for (const PathStep& ps : path_) {
-          st = earlier.selector.Step(st, StepView{ps.kind, ps.key, ps.index, ps.value, nullptr, nullptr});
-          if (earlier.selector.Accepts(st)) envs &= ~earlier.envs;
+          st = other.selector.Step(st, StepView{ps.kind, ps.key, ps.index, ps.value, nullptr, nullptr});
+          if (other.ignore && other.selector.Accepts(st)) envs &= ~other.envs;
         }
+        if (other.selector.Accepts(st)) envs &= ~other.envs;
       }
       if (!envs) continue;
       std::vector<Side> absent;
@@ -428,12 +532,12 @@ class Walker final : public JudgeContext {
   // The rule being applied and its envs' sides.
   const CompiledRule* rule_ = nullptr;
   std::vector<Side> sides_;
-  // Normalized copies of the current node per env; buffers are reused from node to node.
-  struct Slot {
-    NormalizedTree tree;
-    bool valid = false;
-  };
-  std::vector<Slot> normalized_;
+  // The rules that normalized (or redact) the nodes on the current path, outermost first,
+  // and the levels of normalized copies in use (levels_[0, levels_used_)).
+  std::vector<const CompiledRule*> chain_;
+  int redacting_ = 0;
+  std::vector<std::unique_ptr<Level>> levels_;
+  size_t levels_used_ = 0;
 };
 
 Evaluator::Evaluator(const Config& config, const RuleSet& rules, const Redactor& redactor,

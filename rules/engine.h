@@ -1,6 +1,7 @@
 // Rule evaluation (SPEC §4): walks a source's snapshots top-down over the union of every
-// env's tree; the first rule whose selector and scope accept a node decides it and its
-// subtree for that env. Const and stateless between calls: one Evaluator may evaluate many
+// env's tree. Rules compose: ignores always win; the first rule applying to a node judges it
+// and the descendants no rule applies to; normalizers accumulate outermost first, so that
+// list_key's [name=...] items are what deeper selectors see. Const and stateless between calls: one Evaluator may evaluate many
 // sources from several threads at once.
 #pragma once
 

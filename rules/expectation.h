@@ -37,11 +37,12 @@ class JudgeContext {
   // The env others are compared with, or -1 when it was not collected for this service.
   virtual int baseline() const = 0;
   virtual const std::string& env_name(int env) const = 0;
-  // The env's value, normalized when the rule has normalizers.
+  // The env's value, normalized by the rules judging this node and its ancestors.
   virtual Side side(int env) = 0;
   // Records a finding at the current path (values are mapped back to raw and redacted).
+  // `message` says what was compared (shown with the finding; dropped when it is secret).
   virtual void Report(int env, FindingKind kind, Side baseline_value, Side value,
-                      int with_env = -1) = 0;
+                      int with_env = -1, std::string message = {}) = 0;
   // Diffs side(baseline) against side(env) leaf by leaf, reporting changed/missing/extra/type
   // at the deepest differing paths.
   virtual void DiffEqual(int env) = 0;
@@ -55,6 +56,9 @@ class Expectation {
   // Whether judging a whole subtree at its root means the same as judging every leaf
   // (lets the engine skip walking subtrees no rule can reach).
   virtual bool judges_subtrees() const { return true; }
+  // differ, present, absent: the node the rule applies to is judged as a whole, and nothing
+  // below it on the rule's behalf. The others judge leaf by leaf (SPEC §4 composition).
+  virtual bool judges_whole_node() const { return false; }
   // Only some expectations compare with the baseline; the baseline never gets their findings.
   virtual std::string_view name() const = 0;
   // Whether a literal path this expectation applies to is judged even when no env has it

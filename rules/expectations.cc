@@ -2,6 +2,8 @@
 // semver_skew. Each is one small class behind the Expectation interface.
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 
 #include "core/regex.h"
 #include "core/strings.h"
@@ -39,6 +41,7 @@ class Differ final : public Expectation {
     }
   }
   bool judges_subtrees() const override { return false; }
+  bool judges_whole_node() const override { return true; }
   std::string_view name() const override { return "differ"; }
 };
 
@@ -54,6 +57,7 @@ class Present final : public Expectation {
     }
   }
   std::string_view name() const override { return "present"; }
+  bool judges_whole_node() const override { return true; }
   bool judges_missing_paths() const override { return true; }
 };
 
@@ -67,6 +71,7 @@ class Absent final : public Expectation {
     }
   }
   std::string_view name() const override { return "absent"; }
+  bool judges_whole_node() const override { return true; }
 };
 
 // Base for expectations that judge each env's value on its own (matches, one_of).
@@ -121,6 +126,12 @@ class OneOf final : public PerValue {
   std::vector<std::string> allowed_;
 };
 
+// What a comparison with the baseline found wrong, with the words for the finding's message.
+struct Broken {
+  FindingKind kind;
+  std::string message;
+};
+
 // Base for expectations that compare each env with the baseline (within, semver_skew):
 // missing/extra as `equal` reports them, the values' comparison left to Compare.
 class VersusBaseline : public Expectation {
@@ -136,15 +147,17 @@ class VersusBaseline : public Expectation {
       if (b.present() && !s.present()) ctx.Report(e, FindingKind::kMissing, b, s);
       else if (!b.present() && s.present()) ctx.Report(e, FindingKind::kExtra, b, s);
       else if (b.present() && s.present()) {
-        if (auto kind = Compare(*b.doc, b.node, *s.doc, s.node)) ctx.Report(e, *kind, b, s);
+        if (auto broken = Compare(*b.doc, b.node, *s.doc, s.node, ctx.env_name(base)))
+          ctx.Report(e, broken->kind, b, s, -1, std::move(broken->message));
       }
     }
   }
   bool judges_subtrees() const override { return false; }
 
  protected:
-  virtual std::optional<FindingKind> Compare(const Document& bd, NodeId bn, const Document& ed,
-                                             NodeId en) const = 0;
+  // `baseline` is the baseline env's name, for the message.
+  virtual std::optional<Broken> Compare(const Document& bd, NodeId bn, const Document& ed,
+                                        NodeId en, const std::string& baseline) const = 0;
 };
 
 std::optional<double> AsNumber(const Document& d, NodeId n) {
@@ -162,21 +175,36 @@ std::optional<double> AsNumber(const Document& d, NodeId n) {
   }
 }
 
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
 class Within final : public VersusBaseline {
  public:
   Within(double amount, bool percent) : amount_(amount), percent_(percent) {}
   std::string_view name() const override { return "within"; }
 
  protected:
-  std::optional<FindingKind> Compare(const Document& bd, NodeId bn, const Document& ed,
-                                     NodeId en) const override {
+  std::optional<Broken> Compare(const Document& bd, NodeId bn, const Document& ed, NodeId en,
+                                const std::string& baseline) const override {
     auto b = AsNumber(bd, bn);
     auto v = AsNumber(ed, en);
-    if (!b || !v) return FindingKind::kType;
+    if (!b || !v)
+      return Broken{FindingKind::kType, std::string(!v ? "not a number" : baseline + "'s value is not a number")};
     double limit = percent_ ? std::fabs(*b) * amount_ / 100.0 : amount_;
+    double diff = std::fabs(*v - *b);
     // A tiny tolerance so that 10% of 0.3 is not lost to binary rounding.
-    if (std::fabs(*v - *b) > limit * (1 + 1e-12) + 1e-12) return FindingKind::kChanged;
-    return std::nullopt;
+    if (diff <= limit * (1 + 1e-12) + 1e-12) return std::nullopt;
+    std::string msg = Num(*v) + " vs " + baseline + "'s " + Num(*b) + ": differs by ";
+    if (percent_) {
+      msg += *b == 0 ? Num(diff) : Num(diff / std::fabs(*b) * 100) + "%";
+      msg += ", more than " + Num(amount_) + "%";
+    } else {
+      msg += Num(diff) + ", more than " + Num(amount_);
+    }
+    return Broken{FindingKind::kChanged, std::move(msg)};
   }
 
  private:
@@ -185,7 +213,13 @@ class Within final : public VersusBaseline {
 };
 
 struct Version {
-  long long major = 0, minor = 0, patch = 0;
+  long long part[3] = {0, 0, 0};
+  int count = 0;  // components written: 2 or 3
+  std::string text() const {
+    std::string t = std::to_string(part[0]) + "." + std::to_string(part[1]);
+    if (count > 2) t += "." + std::to_string(part[2]);
+    return t;
+  }
 };
 
 // The first MAJOR.MINOR[.PATCH] in the string (image tags, "v1.4.2-build7", "release-2.3").
@@ -193,57 +227,69 @@ std::optional<Version> FindVersion(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) continue;
     if (i > 0 && (std::isdigit(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '.')) continue;
-    long long parts[3] = {0, 0, 0};
-    int count = 0;
+    Version v;
     size_t j = i;
-    while (count < 3) {
+    while (v.count < 3) {
       size_t start = j;
-      long long v = 0;
+      long long n = 0;
       while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j])) && j - start < 18)
-        v = v * 10 + (s[j++] - '0');
+        n = n * 10 + (s[j++] - '0');
       if (j == start) break;
-      parts[count++] = v;
+      v.part[v.count++] = n;
       if (j < s.size() && s[j] == '.' && j + 1 < s.size() &&
           std::isdigit(static_cast<unsigned char>(s[j + 1])))
         ++j;
       else
         break;
     }
-    if (count >= 2) return Version{parts[0], parts[1], parts[2]};
+    if (v.count >= 2) return v;
   }
   return std::nullopt;
 }
 
 class SemverSkew final : public VersusBaseline {
  public:
-  SemverSkew(long long max_major, long long max_minor, long long max_patch)
-      : max_{max_major, max_minor, max_patch} {}
+  SemverSkew(long long max_major, long long max_minor, long long max_patch,
+             std::optional<Regex> pattern)
+      : max_{max_major, max_minor, max_patch}, pattern_(std::move(pattern)) {}
   std::string_view name() const override { return "semver_skew"; }
 
  protected:
-  std::optional<FindingKind> Compare(const Document& bd, NodeId bn, const Document& ed,
-                                     NodeId en) const override {
+  std::optional<Version> Parse(std::string_view text) const {
+    if (!pattern_) return FindVersion(text);
+    std::string group;
+    if (!pattern_->Search(text, &group)) return std::nullopt;
+    return FindVersion(group);
+  }
+
+  std::optional<Broken> Compare(const Document& bd, NodeId bn, const Document& ed, NodeId en,
+                                const std::string& baseline) const override {
     std::string bt = bd.scalar_text(bn), et = ed.scalar_text(en);
-    auto b = FindVersion(bt), v = FindVersion(et);
+    auto b = Parse(bt), v = Parse(et);
     if (!b || !v) {
-      // No version to compare: fall back to plain equality.
+      // No version to compare: plain equality.
       if (DeepEqual(bd, bn, ed, en)) return std::nullopt;
-      return FindingKind::kChanged;
+      return Broken{FindingKind::kChanged,
+                    std::string("no version ") + (pattern_ ? "matching the pattern " : "") +
+                        "in " + (!v ? "this value" : baseline + "'s value") +
+                        ", so the values must be equal"};
     }
-    if (b->major != v->major)
-      return std::llabs(b->major - v->major) <= max_[0] ? std::nullopt
-                                                         : std::optional(FindingKind::kSkew);
-    if (b->minor != v->minor)
-      return std::llabs(b->minor - v->minor) <= max_[1] ? std::nullopt
-                                                         : std::optional(FindingKind::kSkew);
-    if (b->patch != v->patch)
-      return std::llabs(b->patch - v->patch) <= max_[2] ? std::nullopt
-                                                         : std::optional(FindingKind::kSkew);
+    static constexpr const char* kLevel[3] = {"major", "minor", "patch"};
+    for (int i = 0; i < 3; ++i) {
+      if (b->part[i] == v->part[i]) continue;
+      long long apart = std::llabs(b->part[i] - v->part[i]);
+      if (apart <= max_[i]) return std::nullopt;
+      return Broken{FindingKind::kSkew, "version " + v->text() + " vs " + baseline + "'s " +
+                                            b->text() + ": " + kLevel[i] + " " +
+                                            std::to_string(apart) + " apart, max_" + kLevel[i] +
+                                            " is " + std::to_string(max_[i])};
+    }
     return std::nullopt;
   }
 
  private:
   long long max_[3];
+  std::optional<Regex> pattern_;
 };
 
 std::string RegexEscape(std::string_view s) {
@@ -324,7 +370,7 @@ ExpectationPtr MakeWithin(const YAML::Node& arg, YamlReader& r, const Envs&) {
 
 ExpectationPtr MakeSemverSkew(const YAML::Node& arg, YamlReader& r, const Envs&) {
   if (!r.ExpectMap(arg, "semver_skew")) return nullptr;
-  r.CheckKeys(arg, {"max_major", "max_minor", "max_patch"}, "semver_skew");
+  r.CheckKeys(arg, {"max_major", "max_minor", "max_patch", "pattern"}, "semver_skew");
   // Levels above the most specific one given default to 0; levels below to unlimited.
   constexpr long long kAny = std::numeric_limits<long long>::max();
   std::optional<long long> lim[3];
@@ -336,6 +382,17 @@ ExpectationPtr MakeSemverSkew(const YAML::Node& arg, YamlReader& r, const Envs&)
       ok = ok && lim[i].has_value();
     }
   }
+  std::optional<Regex> pattern;
+  if (auto p = Get(arg, "pattern"); p.IsDefined()) {
+    auto text = r.String(p, "pattern");
+    if (!text) return nullptr;
+    auto re = Regex::Compile(*text);
+    if (!re) {
+      r.Error(p, re.error().message);
+      return nullptr;
+    }
+    pattern = std::move(*re);
+  }
   if (!ok) return nullptr;
   int deepest = -1;
   for (int i = 0; i < 3; ++i)
@@ -346,7 +403,7 @@ ExpectationPtr MakeSemverSkew(const YAML::Node& arg, YamlReader& r, const Envs&)
   }
   long long out[3];
   for (int i = 0; i < 3; ++i) out[i] = lim[i] ? *lim[i] : (i < deepest ? 0 : kAny);
-  return std::make_unique<SemverSkew>(out[0], out[1], out[2]);
+  return std::make_unique<SemverSkew>(out[0], out[1], out[2], std::move(pattern));
 }
 
 constexpr ExpectationType kExpectations[] = {

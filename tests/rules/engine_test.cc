@@ -66,6 +66,115 @@ TEST_CASE("the first rule in file order decides a node and its subtree") {
         V{"s.a.b stage changed first critical", "s.a.c stage changed first critical"});
 }
 
+// SPEC §4 composition, principle 1: an ignore wins wherever it stands, even below a node
+// that a list_key rule restructured, and beside rules that judge the same subtree.
+TEST_CASE("composition: ignores always win, also on keyed list items and after other rules") {
+  std::string prod =
+      "containers:\n- {name: lms, image: 'lms:v2.14.3', resources: {cpu: 1}}\n"
+      "- {name: worker, image: 'w:1', resources: {cpu: 2}}\n";
+  std::string stage =
+      "containers:\n- {name: worker, image: 'w:1', resources: {cpu: 4}}\n"
+      "- {name: lms, image: 'lms:v2.17.1', resources: {cpu: 8}}\n";
+  RulesFixture fx(R"(  - name: containers
+    match: "s.containers"
+    normalize: [{list_key: name}]
+  - ignore: "s.containers[name=lms].resources"
+  - name: release-skew
+    match: "s.containers[name=lms].image"
+    expect: {semver_skew: {max_minor: 1}}
+    severity: critical
+)");
+  CHECK(fx.Brief({prod, stage, std::nullopt}) ==
+        V{"s.containers[name=lms].image stage skew release-skew critical",
+          "s.containers[name=worker].resources.cpu stage changed containers warning"});
+  // The ignore written first, the rule restructuring the list after it: the same.
+  RulesFixture first(R"(  - ignore: "s.containers[name=lms].resources"
+  - name: containers
+    match: "s.containers"
+    normalize: [{list_key: name}]
+)");
+  CHECK(first.Brief({prod, stage, std::nullopt}) ==
+        V{"s.containers[name=lms].image stage changed containers warning",
+          "s.containers[name=worker].resources.cpu stage changed containers warning"});
+  // An ignore inside a subtree that a whole-value rule judges.
+  RulesFixture whole(R"(  - name: creds-differ
+    match: "s.creds"
+    expect: differ
+  - ignore: "s.creds"
+    envs: [sandbox]
+)");
+  CHECK(whole.Brief({"creds: {u: a}\n", "creds: {u: a}\n", "creds: {u: a}\n"}) ==
+        V{"s.creds stage same creds-differ warning with=prod"});
+}
+
+// Principle 2: the rule applying to a node judges it; descendants no rule applies to inherit
+// it; whole-value rules judge their node only.
+TEST_CASE("composition: the most specific rule judges, descendants inherit leaf-by-leaf rules") {
+  RulesFixture fx(R"(  - name: outer
+    match: "s.a"
+    severity: critical
+  - name: inner
+    match: "s.a.b"
+    severity: info
+  - name: deeper-than-default
+    match: "s.z.*.k"
+    expect: {one_of: [x, y]}
+)");
+  CHECK(fx.Brief({"a: {b: 1, c: {d: 1}}\nz: {p: {k: x, o: 1}}\n",
+                  "a: {b: 2, c: {d: 2}}\nz: {p: {k: q, o: 2}}\n", std::nullopt}) ==
+        V{"s.a.b stage changed inner info", "s.a.c.d stage changed outer critical",
+          "s.z.p.k stage pattern deeper-than-default warning",
+          "s.z.p.o stage changed default warning"});
+  // differ judges the map as a whole; below it only a rule of its own judges (here `user`
+  // must be equal), never the default on differ's behalf.
+  RulesFixture whole(R"(  - name: db-differs
+    match: "s.db"
+    expect: differ
+    severity: critical
+  - name: same-user
+    match: "s.db.user"
+    severity: info
+)");
+  CHECK(whole.Brief({"db: {user: app, host: h1}\n", "db: {user: app2, host: h2}\n",
+                     "db: {user: app, host: h1}\n"}) ==
+        V{"s.db sandbox same db-differs critical with=prod", "s.db.user stage changed same-user info"});
+  // A rule re-applying below its own node (a ** selector) judges once, at the top.
+  RulesFixture twice(R"(  - name: flags-differ
+    match: "s.flags.**"
+    expect: differ
+)");
+  CHECK(twice.Brief({"flags: {a: 1}\n", "flags: {a: 1}\n", std::nullopt}) ==
+        V{"s.flags stage same flags-differ warning with=prod"});
+}
+
+// Principle 3: normalizers accumulate, outermost first; redact: true holds below too.
+TEST_CASE("composition: normalizers and redaction accumulate from the outermost rule in") {
+  // (`lower` applies to every node; written first it would judge them all.)
+  RulesFixture fx(R"(  - name: tidy
+    match: "s.hosts.*"
+    normalize: [trim, {replace: {pattern: "^abc", with: "x"}}]
+  - name: secret-section
+    match: "s.vault"
+    redact: true
+  - name: vault-item
+    match: "s.vault.item"
+    severity: critical
+  - name: lower
+    match: "s.**"
+    normalize: [lowercase]
+)");
+  // " ABC-1 " -> lowercase (outer) -> trim -> replace: "x-1" both sides; replace alone
+  // ("^abc" on "ABC-1") would not match before lowercase.
+  auto f = fx.Eval({"hosts: {h: abc-1}\nvault: {item: s3cret}\n",
+                    "hosts: {h: \" ABC-1 \"}\nvault: {item: other}\n", std::nullopt});
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].path == "s.vault.item");
+  CHECK(f[0].rule == "vault-item");
+  CHECK(f[0].redacted);
+  CHECK(f[0].value->get<std::string>().starts_with("hmac:"));
+  CHECK(f[0].baseline_value->get<std::string>().starts_with("hmac:"));
+}
+
 TEST_CASE("envs: and services: scope a rule") {
   RulesFixture fx(R"(  - name: stage-only
     match: "s.x"
