@@ -7,6 +7,9 @@
 #include <map>
 #include <sstream>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "cli/commands.h"
 #include "core/crypto.h"
 #include "core/files.h"
@@ -21,6 +24,19 @@
 namespace drift {
 
 namespace {
+
+// SPEC §5: the table is as wide as the terminal: COLUMNS when set, else the terminal's own
+// width when printing to one, else 100.
+size_t TableWidth(bool terminal) {
+  if (const char* c = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    long v = std::strtol(c, &end, 10);
+    if (end != c && *end == '\0' && v > 0 && v < 10000) return static_cast<size_t>(v);
+  }
+  winsize ws{};
+  if (terminal && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 100;
+}
 
 std::string YamlSingleQuoted(const std::string& s) {
   std::string out = "'";
@@ -103,6 +119,7 @@ int Check(const std::string& config_path, const std::string& format, const std::
 
   SinkOptions so;
   so.color = tty && output.empty() && !std::getenv("NO_COLOR");
+  so.width = TableWidth(tty && output.empty());
   so.config_path = c.path;
   auto sink = MakeSink(format, so);
   CheckOptions co;

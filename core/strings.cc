@@ -152,4 +152,37 @@ std::string ShortenMiddle(std::string_view s, size_t max) {
   return std::string(s.substr(0, head)) + "…" + std::string(s.substr(from));
 }
 
+size_t DisplayWidth(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+std::string ShortenAround(std::string_view s, size_t at, size_t max) {
+  std::vector<size_t> starts;  // byte offset of each code point
+  for (size_t i = 0; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
+  size_t n = starts.size();
+  if (n <= max) return std::string(s);
+  if (max < 4) return std::string(s.substr(0, max < n ? starts[max] : s.size()));
+  auto cut = [&](size_t from, size_t count) {  // code points [from, from + count)
+    size_t end = from + count < n ? starts[from + count] : s.size();
+    return std::string(s.substr(starts[from], end - starts[from]));
+  };
+  size_t i = std::upper_bound(starts.begin(), starts.end(), at) - starts.begin();
+  i = i ? i - 1 : 0;  // the code point holding byte `at`
+  if (i < max * 2 / 3) return cut(0, max - 1) + "…";
+  size_t from = i - max / 3;  // some context before the difference
+  if (n - from <= max - 1) return "…" + cut(n - (max - 1), max - 1);
+  return "…" + cut(from, max - 2) + "…";
+}
+
+std::pair<std::string, std::string> ShortenPair(std::string_view a, std::string_view b,
+                                                size_t max) {
+  size_t at = 0;
+  while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
+  while (at > 0 && at < a.size() && (static_cast<unsigned char>(a[at]) & 0xC0) == 0x80) --at;
+  return {ShortenAround(a, at, max), ShortenAround(b, at, max)};
+}
+
 }  // namespace drift

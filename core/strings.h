@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace drift {
@@ -36,5 +37,14 @@ std::string Join(std::span<const std::string> parts, std::string_view sep);
 std::string Shorten(std::string_view s, size_t max);
 // Keeps both ends ("registry.exa…lms:v2.15.0"): the end of a URL or image tag matters.
 std::string ShortenMiddle(std::string_view s, size_t max);
+// Display columns of UTF-8 text: one per code point.
+size_t DisplayWidth(std::string_view s);
+// `s` cut to at most `max` columns keeping the byte `at` (where it differs from another
+// value) in view, with … where text was left out: "…/openedx/lms:v2.14.3".
+std::string ShortenAround(std::string_view s, size_t at, size_t max);
+// Two values cut to at most `max` columns each around their first difference, so that the
+// part that differs is visible in both (SPEC §5 table output).
+std::pair<std::string, std::string> ShortenPair(std::string_view a, std::string_view b,
+                                                size_t max);
 
 }  // namespace drift

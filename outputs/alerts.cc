@@ -24,17 +24,20 @@ std::string PathLine(const Finding& f) {
   std::string line = "- " + f.path + " (" + std::string(FindingKindName(f.kind));
   switch (f.kind) {
     case FindingKind::kMissing:
-      return line + "): baseline " + ValueText(f.baseline_value) + ", absent here";
+      line += "): baseline " + ValueText(f.baseline_value) + ", absent here";
+      break;
     case FindingKind::kExtra:
-      return line + "): " + ValueText(f.value) + ", absent in the baseline";
+      line += "): " + ValueText(f.value) + ", absent in the baseline";
+      break;
     case FindingKind::kSame:
-      return line + " as " + (f.with_env.empty() ? "the baseline" : f.with_env) +
-             "): " + ValueText(f.value);
-    case FindingKind::kPattern:
-      return line + "): " + ValueText(f.value);
-    default:
-      return line + "): " + ValueText(f.baseline_value) + " -> " + ValueText(f.value);
+      line += " as " + (f.with_env.empty() ? "the baseline" : f.with_env) + "): " +
+              ValueText(f.value);
+      break;
+    case FindingKind::kPattern: line += "): " + ValueText(f.value); break;
+    default: line += "): " + ValueText(f.baseline_value) + " -> " + ValueText(f.value);
   }
+  if (!f.message.empty()) line += " — " + f.message;
+  return line;
 }
 
 }  // namespace

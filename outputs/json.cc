@@ -25,6 +25,7 @@ void FindingFields(const Finding& f, Out& out) {
   if (f.value) out.Value("value", *f.value);
   out.Bool("redacted", f.redacted);
   out.Text("first_seen", f.first_seen);
+  if (!f.message.empty()) out.Text("message", f.message);
   if (f.stale) {
     out.Bool("stale", true);
     out.Text("unknown_since", f.unknown_since);
