@@ -73,7 +73,7 @@ int Diff(const std::string& a_path, const std::string& b_path, const std::string
     return kExitUsage;
   }
   Redactor redactor(RandomBytes(32));
-  auto diffs = DiffDocuments(*a, *b, norms, EnvNames{env_a, {}, {}}, EnvNames{env_b, {}, {}}, redactor);
+  auto diffs = DiffDocuments(*a, *b, norms, EnvNames{env_a, {}, {}, {}, {}, false}, EnvNames{env_b, {}, {}, {}, {}, false}, redactor);
   if (format == "json") {
     nlohmann::ordered_json j;
     j["differences"] = nlohmann::ordered_json::array();

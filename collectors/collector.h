@@ -85,7 +85,7 @@ struct SourceContext {
   const ServiceConfig& service;
   const SourceConfig& source;
   std::string env;
-  std::string expand(std::string_view s) const;  // {env} {ENV} {service} {source}
+  std::string expand(std::string_view s) const;  // {env} {ENV} {service} {source} {NAME}
 };
 
 CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, YamlReader& r);

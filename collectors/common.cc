@@ -7,7 +7,7 @@
 namespace drift {
 
 std::string SourceContext::expand(std::string_view s) const {
-  return ExpandPlaceholders(s, Placeholders{env, service.name, source.name});
+  return ExpandPlaceholders(s, Placeholders{env, service.name, source.name, &config.env_vars(env)});
 }
 
 CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, YamlReader& r) {

@@ -53,6 +53,14 @@ std::vector<std::string> Config::env_names() const {
   return out;
 }
 
+const std::vector<std::pair<std::string, std::string>>& Config::env_vars(
+    std::string_view name) const {
+  static const std::vector<std::pair<std::string, std::string>> kNone;
+  for (const auto& e : environments)
+    if (e.name == name) return e.vars;
+  return kNone;
+}
+
 int Config::env_index(std::string_view name) const {
   for (size_t i = 0; i < environments.size(); ++i)
     if (environments[i].name == name) return static_cast<int>(i);
@@ -146,10 +154,11 @@ class Loader {
     std::set<std::string> seen;
     for (const auto& item : n) {
       EnvironmentConfig e;
+      e.where = r_.Pos(item);
       if (item.IsScalar()) {
         e.name = item.Scalar();
       } else if (item.IsMap()) {
-        r_.CheckKeys(item, {"name", "aliases"}, "environment");
+        r_.CheckKeys(item, {"name", "aliases", "vars"}, "environment");
         auto name = Get(item, "name");
         if (!name.IsDefined()) {
           r_.Error(item, "environment needs a name");
@@ -159,8 +168,9 @@ class Loader {
         if (auto a = Get(item, "aliases"); a.IsDefined()) {
           if (auto l = r_.StringList(a, "aliases")) e.aliases = *l;
         }
+        Vars(Get(item, "vars"), e);
       } else {
-        r_.Error(item, "an environment is a name or {name: .., aliases: [..]}");
+        r_.Error(item, "an environment is a name or {name: .., aliases: [..], vars: {..}}");
         continue;
       }
       if (e.name.empty() || !IsIdentName(e.name)) {
@@ -180,6 +190,46 @@ class Loader {
           r_.Error(item, "alias '" + a + "' is already an environment name or alias");
       }
       c_.environments.push_back(std::move(e));
+    }
+  }
+
+  // An env's `vars:`: NAME -> text. Names are words that are not a built-in placeholder.
+  void Vars(const YAML::Node& n, EnvironmentConfig& e) {
+    if (!n.IsDefined()) return;
+    if (!r_.ExpectMap(n, "vars")) return;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        r_.Error(it->first, "var names must be strings");
+        continue;
+      }
+      const std::string& k = it->first.Scalar();
+      if (k.starts_with("x-")) continue;
+      if (!IsVarName(k)) {
+        r_.Error(it->first, "invalid var name '" + k +
+                                "' (a letter or _, then letters, digits or _; used as {" + k + "})");
+        continue;
+      }
+      if (IsPlaceholderName(k)) {
+        r_.Error(it->first, "var '" + k + "' is reserved: {env}, {ENV}, {service} and {source} "
+                            "are built in");
+        continue;
+      }
+      if (!it->second.IsScalar() || it->second.Tag() == "tag:yaml.org,2002:null" ||
+          (it->second.Tag() == "?" && (it->second.Scalar() == "~" || it->second.Scalar() == "null"))) {
+        r_.Error(it->second, "var '" + k + "' must be a string, number or boolean");
+        continue;
+      }
+      bool dup = false;
+      for (const auto& [name, v] : e.vars) dup = dup || name == k;
+      if (dup) {
+        r_.Error(it->first, "duplicate var '" + k + "'");
+        continue;
+      }
+      if (it->second.Scalar().empty()) {
+        r_.Error(it->second, "var '" + k + "' is empty (env_vars could not tell it apart)");
+        continue;
+      }
+      e.vars.emplace_back(k, it->second.Scalar());
     }
   }
 
@@ -245,6 +295,7 @@ class Loader {
     if (!r_.ExpectMap(n, "services")) return;
     std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar().starts_with("x-")) continue;
       ServiceConfig s;
       s.name = it->first.Scalar();
       s.where = r_.Pos(it->first);
@@ -292,6 +343,7 @@ class Loader {
     if (!r_.ExpectMap(n, "sources")) return;
     std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar().starts_with("x-")) continue;
       SourceConfig src;
       src.name = it->first.Scalar();
       src.where = r_.Pos(it->first);
@@ -314,19 +366,38 @@ class Loader {
       if (!t) continue;
       // Whether drift knows the type is the collectors' registry's to say (LoadProgram).
       src.type = *t;
-      CheckTemplates(src.spec);
+      CheckTemplates(src.spec, s.envs);
       s.sources.push_back(std::move(src));
     }
   }
 
-  // Every string in a source may use {env}-style placeholders and ${env:}/${file:} secrets.
-  void CheckTemplates(const YAML::Node& n) {
+  // Every string in a source may use {env}-style placeholders, the envs' {NAME} vars and
+  // ${env:}/${file:} secrets. A var must be defined for every env the string is used in.
+  void CheckTemplates(const YAML::Node& n, const std::vector<std::string>& envs) {
     if (n.IsScalar()) {
-      r_.CheckTemplate(n, n.Scalar());
+      std::vector<std::string> defined;
+      for (const auto& e : c_.environments)
+        for (const auto& [name, v] : e.vars)
+          if (std::find(defined.begin(), defined.end(), name) == defined.end())
+            defined.push_back(name);
+      r_.CheckTemplate(n, n.Scalar(), defined);
+      for (const auto& var : TemplateVars(n.Scalar())) {
+        if (std::find(defined.begin(), defined.end(), var) == defined.end()) continue;
+        for (const auto& env : envs) {
+          const EnvironmentConfig* e = nullptr;
+          for (const auto& x : c_.environments)
+            if (x.name == env) e = &x;
+          bool has = false;
+          for (const auto& [name, v] : e ? e->vars : EnvVars{}) has = has || name == var;
+          if (!has) r_.Error(n, "{" + var + "} is not defined for environment '" + env +
+                                    "' (add it to that environment's vars)");
+        }
+      }
     } else if (n.IsSequence()) {
-      for (const auto& item : n) CheckTemplates(item);
+      for (const auto& item : n) CheckTemplates(item, envs);
     } else if (n.IsMap()) {
-      for (auto it = n.begin(); it != n.end(); ++it) CheckTemplates(it->second);
+      for (auto it = n.begin(); it != n.end(); ++it)
+        if (!it->first.Scalar().starts_with("x-")) CheckTemplates(it->second, envs);
     }
   }
 
@@ -334,6 +405,7 @@ class Loader {
     if (!n.IsDefined()) return;
     if (!r_.ExpectMap(n, "overrides")) return;
     for (auto it = n.begin(); it != n.end(); ++it) {
+      if (it->first.Scalar().starts_with("x-")) continue;
       std::string env = it->first.Scalar();
       if (!KnownEnv(env)) {
         r_.Error(it->first, "unknown environment '" + env + "' in overrides" + EnvHint(env));
@@ -355,7 +427,7 @@ class Loader {
         if (!r_.ExpectMap(so->second, "override of source '" + sname + "'")) continue;
         if (Has(so->second, "type"))
           r_.Error(Get(so->second, "type"), "an override cannot change a source's type");
-        CheckTemplates(so->second);
+        CheckTemplates(so->second, {env});
         src->overrides[env] = so->second;
       }
     }
@@ -526,6 +598,42 @@ std::string DirOf(const std::string& path) {
   return p.empty() ? "." : p;
 }
 
+// Resolves YAML merge keys (`<<: *base`, `<<: [*a, *b]`) in place, as YAML 1.1 loaders do
+// (yaml-cpp keeps `<<` as a plain key): keys written in the map win, then the merged maps in
+// order. Merged nodes are shared, not copied, so their positions stay for error messages.
+void ResolveMergeKeys(YAML::Node node, YamlReader& r, int depth = 0) {
+  if (depth > 100) {
+    r.Error(node, "drift.yaml nests deeper than 100 levels (a recursive alias?)");
+    return;
+  }
+  if (node.IsSequence()) {
+    for (auto item : node) ResolveMergeKeys(item, r, depth + 1);
+    return;
+  }
+  if (!node.IsMap()) return;
+  for (auto it = node.begin(); it != node.end(); ++it) ResolveMergeKeys(it->second, r, depth + 1);
+  const YAML::Node merge = static_cast<const YAML::Node&>(node)["<<"];
+  if (!merge.IsDefined()) return;
+  std::vector<YAML::Node> sources;
+  if (merge.IsMap()) sources.push_back(merge);
+  else if (merge.IsSequence())
+    for (const auto& m : merge) sources.push_back(m);
+  for (const auto& m : sources) {
+    if (!m.IsMap()) {
+      r.Error(m, "a merge key (<<) takes a map or a list of maps");
+      node.remove("<<");
+      return;
+    }
+  }
+  node.remove("<<");
+  for (const auto& m : sources) {
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      if (!it->first.IsScalar() || Get(node, it->first.Scalar()).IsDefined()) continue;
+      node.force_insert(it->first, it->second);
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<Config> LoadConfigFromString(const std::string& text, const std::string& path,
@@ -544,6 +652,7 @@ std::optional<Config> LoadConfigFromString(const std::string& text, const std::s
   c.dir = DirOf(path);
   YamlReader reader(path, diags);
   try {
+    ResolveMergeKeys(root, reader);
     Loader(c, reader).Run(root);
   } catch (const YAML::Exception& e) {  // yaml-cpp is contained here: report, do not crash
     diags.Error(Position{path, static_cast<uint32_t>(e.mark.line + 1),

@@ -29,6 +29,9 @@ inline constexpr size_t kMaxEnvironments = 64;
 struct EnvironmentConfig {
   std::string name;
   std::vector<std::string> aliases;
+  // `vars:` in file order: {NAME} in sources, and what env_vars replaces (SPEC §2, §4).
+  std::vector<std::pair<std::string, std::string>> vars;
+  Position where;
 };
 
 struct SourceConfig {
@@ -106,6 +109,8 @@ struct Config {
   Position fingerprint_key_where;
   std::vector<std::string> env_names() const;
   int env_index(std::string_view name) const;  // -1 when unknown
+  // The env's `vars:` (none for an unknown env).
+  const std::vector<std::pair<std::string, std::string>>& env_vars(std::string_view name) const;
   const ServiceConfig* service(std::string_view name) const;
   std::string Resolve(const std::string& relative) const;  // against dir
 };

@@ -2,6 +2,7 @@
 
 #include "core/secrets.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -16,19 +17,19 @@ namespace {
 constexpr uint64_t kMaxSecretFileSize = 1 << 20;
 }  // namespace
 
-namespace {
 bool IsPlaceholderName(std::string_view n) {
   return n == "env" || n == "ENV" || n == "service" || n == "source";
 }
-bool IsWord(std::string_view n) {
-  if (n.empty()) return false;
+
+bool IsVarName(std::string_view n) {
+  if (n.empty() || (n[0] >= '0' && n[0] <= '9')) return false;
   for (char c : n)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
   return true;
 }
-}  // namespace
 
-std::optional<std::string> CheckTemplate(std::string_view s) {
+std::optional<std::string> CheckTemplate(std::string_view s, const std::vector<std::string>& vars) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
       // ${scheme:arg}, where arg may itself hold {ENV}-style placeholders.
@@ -46,18 +47,36 @@ std::optional<std::string> CheckTemplate(std::string_view s) {
         return "unknown interpolation '${" + std::string(inner) +
                "}' (expected ${env:NAME} or ${file:PATH})";
       if (inner.size() == colon + 1) return "empty name in '${" + std::string(inner) + "}'";
-      if (auto e = CheckTemplate(inner.substr(colon + 1))) return e;
+      if (auto e = CheckTemplate(inner.substr(colon + 1), vars)) return e;
       i = j;
     } else if (s[i] == '{') {
       size_t j = s.find('}', i);
       if (j == std::string_view::npos) continue;
       std::string_view name = s.substr(i + 1, j - i - 1);
-      if (IsWord(name) && !IsPlaceholderName(name))
-        return "unknown placeholder '{" + std::string(name) +
-               "}' (expected {env}, {ENV}, {service} or {source})";
+      if (IsVarName(name) && !IsPlaceholderName(name) &&
+          std::find(vars.begin(), vars.end(), name) == vars.end())
+        return "unknown placeholder '{" + std::string(name) + "}' (expected {env}, {ENV}, " +
+               "{service}, {source}" +
+               (vars.empty() ? std::string(" or a var from an environment's vars:")
+                             : ", or a var: {" + Join(vars, "}, {") + "}") +
+               ")";
     }
   }
   return std::nullopt;
+}
+
+std::vector<std::string> TemplateVars(std::string_view s) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '{') continue;
+    size_t j = s.find('}', i);
+    if (j == std::string_view::npos) break;
+    std::string_view name = s.substr(i + 1, j - i - 1);
+    if (IsVarName(name) && !IsPlaceholderName(name) &&
+        std::find(out.begin(), out.end(), name) == out.end())
+      out.emplace_back(name);
+  }
+  return out;
 }
 
 std::string ExpandPlaceholders(std::string_view s, const Placeholders& p) {
@@ -76,6 +95,9 @@ std::string ExpandPlaceholders(std::string_view s, const Placeholders& p) {
         else if (name == "ENV") {
           upper = ToUpper(p.env);
           v = &upper;
+        } else if (p.vars) {
+          for (const auto& [var, value] : *p.vars)
+            if (var == name) v = &value;
         }
         if (v) {
           out += *v;

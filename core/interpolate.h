@@ -7,18 +7,30 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
 
 namespace drift {
 
+using EnvVars = std::vector<std::pair<std::string, std::string>>;  // NAME -> value, in order
+
 struct Placeholders {
   std::string env, service, source;
+  const EnvVars* vars = nullptr;  // the env's `vars:`, for {NAME}
 };
 
-// nullopt when the template is well-formed, else what is wrong with it.
-std::optional<std::string> CheckTemplate(std::string_view s);
+// {env}, {ENV}, {service}, {source}: what every source may use.
+bool IsPlaceholderName(std::string_view name);
+// A var's name: a letter or _, then letters, digits or _.
+bool IsVarName(std::string_view name);
+// nullopt when the template is well-formed, else what is wrong with it. `vars`: the names
+// some env defines ({NAME} with any other word is an unknown placeholder).
+std::optional<std::string> CheckTemplate(std::string_view s,
+                                         const std::vector<std::string>& vars = {});
+// The var names a template uses as {NAME} (built-in placeholders not included).
+std::vector<std::string> TemplateVars(std::string_view s);
 std::string ExpandPlaceholders(std::string_view s, const Placeholders& p);
 bool HasSecretRefs(std::string_view s);
 // Resolves ${env:NAME} and ${file:PATH} (PATH relative to base_dir). Errors name the variable

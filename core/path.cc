@@ -82,7 +82,25 @@ class PathParser {
           ++i_;
         }
         size_t start = i_;
-        while (i_ < t_.size() && (IsIdentChar(t_[i_]) || (selector_ && t_[i_] == '*'))) ++i_;
+        while (i_ < t_.size()) {
+          if (IsIdentChar(t_[i_]) || (selector_ && t_[i_] == '*')) {
+            ++i_;
+          } else if (selector_ && t_[i_] == '{') {
+            // {a,b,...}: alternatives within one key (SPEC §3), not nested.
+            size_t open = i_++;
+            while (i_ < t_.size() && (IsIdentChar(t_[i_]) || t_[i_] == '*' || t_[i_] == ','))
+              ++i_;
+            if (i_ >= t_.size() || t_[i_] != '}') {
+              i_ = open;
+              return Fail("'{' without a matching '}' (alternatives are written {a,b} within one key)");
+            }
+            ++i_;
+          } else if (selector_ && t_[i_] == '}') {
+            return Fail("'}' without a matching '{'");
+          } else {
+            break;
+          }
+        }
         if (i_ == start) {
           if (i_ >= t_.size()) return Fail("path ends after '.'");
           return Fail(std::string("unexpected character '") + t_[i_] +

@@ -38,6 +38,7 @@ void YamlReader::CheckKeys(const YAML::Node& map, const std::vector<std::string_
       continue;
     }
     const std::string& k = it->first.Scalar();
+    if (k.starts_with("x-")) continue;  // a place for YAML anchors (SPEC §2), ignored
     bool ok = false;
     for (auto a : allowed) ok = ok || a == k;
     if (!ok)
@@ -139,8 +140,9 @@ std::optional<std::vector<std::string>> YamlReader::StringList(const YAML::Node&
   return out;
 }
 
-void YamlReader::CheckTemplate(const YAML::Node& n, std::string_view s) {
-  if (auto e = drift::CheckTemplate(s)) Error(n, *e);
+void YamlReader::CheckTemplate(const YAML::Node& n, std::string_view s,
+                               const std::vector<std::string>& vars) {
+  if (auto e = drift::CheckTemplate(s, vars)) Error(n, *e);
 }
 
 }  // namespace drift

@@ -44,7 +44,9 @@ class YamlReader {
   std::optional<std::vector<std::string>> StringList(const YAML::Node& n, std::string_view what,
                                                       bool allow_single = false);
   // Reports a malformed {env}/${env:X} template.
-  void CheckTemplate(const YAML::Node& n, std::string_view s);
+  // A positioned error when `s` is not a well-formed template; `vars`: the var names defined.
+  void CheckTemplate(const YAML::Node& n, std::string_view s,
+                     const std::vector<std::string>& vars = {});
 
  private:
   std::string file_;

@@ -113,7 +113,8 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
         SourceContext ctx{c, svc, src, env};
         auto collector = MakeCollector(ctx, reader);
         if (options.check_secret_refs)
-          CheckSecretRefs(src.For(env), Placeholders{env, svc.name, src.name}, c, reader);
+          CheckSecretRefs(src.For(env), Placeholders{env, svc.name, src.name, &c.env_vars(env)}, c,
+                          reader);
         if (collector)
           program->targets.push_back(Target{&svc, &src, c.env_index(env), std::move(collector)});
       }

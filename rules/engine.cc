@@ -544,8 +544,8 @@ Evaluator::Evaluator(const Config& config, const RuleSet& rules, const Redactor&
                      std::chrono::sys_days today)
     : config_(config), rules_(rules), redactor_(redactor), today_(today) {
   for (const auto& e : config.environments) {
-    env_names_.push_back(EnvNames{e.name, e.aliases, {}});
-    env_names_.back().cached_tokens = env_names_.back().tokens();
+    env_names_.push_back(EnvNames{e.name, e.aliases, e.vars, {}, {}, false});
+    env_names_.back().Prepare();
   }
 }
 
@@ -613,6 +613,7 @@ std::vector<Finding> DiffDocuments(const Document& a, const Document& b,
   std::string owner;
   Walker w(ev, &svc, owner, "", docs, 0);
   w.names_override = {env_a, env_b};
+  for (EnvNames& n : w.names_override) n.Prepare();
   return w.Run();
 }
 

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/document.h"
@@ -16,22 +17,26 @@
 
 namespace drift {
 
+// What env_tokens and env_vars replace in one env's values.
 struct EnvNames {
   std::string name;
   std::vector<std::string> aliases;
-  // The name and aliases lower-cased, longest first (what env_tokens replaces).
-  std::vector<std::string> tokens() const;
-  // tokens(), computed once by whoever normalizes many values (empty: compute on use).
-  std::vector<std::string> cached_tokens;
+  std::vector<std::pair<std::string, std::string>> vars;  // `vars:`, NAME -> value
+  // Filled by Prepare(), once, by whoever normalizes many values: the name and aliases
+  // lower-cased with "{env}", longest first (env_tokens); the vars' values lower-cased with
+  // their "{NAME}", longest first (env_vars).
+  std::vector<std::pair<std::string, std::string>> tokens, var_tokens;
+  bool prepared = false;
+  void Prepare();
 };
 
 class Normalizer {
  public:
   virtual ~Normalizer() = default;
-  // env_tokens are the env's EnvNames::tokens(), computed once per normalization.
-  virtual void Scalar(ScalarValue& v, const std::vector<std::string>& env_tokens) const {
+  // `env` is prepared (EnvNames::Prepare).
+  virtual void Scalar(ScalarValue& v, const EnvNames& env) const {
     (void)v;
-    (void)env_tokens;
+    (void)env;
   }
   // items: the list's children in `doc`, already normalized. Setting keyed_field turns the
   // list into a map keyed by that field (entries' keys must then be set).

@@ -1,6 +1,7 @@
-// The built-in normalizers: env_tokens, lowercase, trim, replace, sort_lists, list_key, numbers.
+// The built-in normalizers: env_tokens, env_vars, lowercase, trim, replace, sort_lists, list_key, numbers.
 #include <algorithm>
 #include <charconv>
+#include <span>
 #include <unordered_set>
 #include <nlohmann/json.hpp>
 
@@ -15,45 +16,61 @@ bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+// Replaces each token (lower-case) found in `s` as a whole token — bounded by the string's
+// ends or by characters that are not letters or digits — case-insensitively, by its
+// replacement; the first token in the list that fits wins (lists are longest first).
+bool ReplaceTokens(std::string& s, std::span<const std::pair<std::string, std::string>> tokens) {
+  std::string lower = ToLower(s);
+  std::string out;
+  size_t i = 0;
+  bool changed = false;
+  while (i < s.size()) {
+    bool at_boundary = i == 0 || !IsAlnum(s[i - 1]);
+    bool replaced = false;
+    if (at_boundary) {
+      for (const auto& [token, with] : tokens) {
+        if (token.empty() || lower.compare(i, token.size(), token) != 0) continue;
+        size_t end = i + token.size();
+        if (end < s.size() && IsAlnum(s[end])) continue;
+        out += with;
+        i = end;
+        replaced = changed = true;
+        break;
+      }
+    }
+    if (!replaced) out += s[i++];
+  }
+  if (changed) s = std::move(out);
+  return changed;
+}
+
 // Replaces the env's own name and aliases, as whole tokens, case-insensitively, with {env}.
 class EnvTokens final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const std::vector<std::string>& names) const override {
-    if (v.type != Type::kString) return;
-    std::string lower = ToLower(v.s);
-    std::string out;
-    size_t i = 0;
-    bool changed = false;
-    while (i < v.s.size()) {
-      bool at_boundary = i == 0 || !IsAlnum(v.s[i - 1]);
-      bool replaced = false;
-      if (at_boundary) {
-        for (const auto& n : names) {
-          if (n.empty() || lower.compare(i, n.size(), n) != 0) continue;
-          size_t end = i + n.size();
-          if (end < v.s.size() && IsAlnum(v.s[end])) continue;
-          out += "{env}";
-          i = end;
-          replaced = changed = true;
-          break;
-        }
-      }
-      if (!replaced) out += v.s[i++];
-    }
-    if (changed) v.s = std::move(out);
+  void Scalar(ScalarValue& v, const EnvNames& env) const override {
+    if (v.type == Type::kString) ReplaceTokens(v.s, env.tokens);
+  }
+};
+
+// Replaces the env's own vars' values, as whole tokens, case-insensitively, with {NAME}
+// (SPEC §4 env_vars: prod's example.org and stage's stage.example.org both become {domain}).
+class EnvVarsNorm final : public Normalizer {
+ public:
+  void Scalar(ScalarValue& v, const EnvNames& env) const override {
+    if (v.type == Type::kString && !env.var_tokens.empty()) ReplaceTokens(v.s, env.var_tokens);
   }
 };
 
 class Lowercase final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
+  void Scalar(ScalarValue& v, const EnvNames&) const override {
     if (v.type == Type::kString) v.s = ToLower(v.s);
   }
 };
 
 class TrimNorm final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
+  void Scalar(ScalarValue& v, const EnvNames&) const override {
     if (v.type == Type::kString) v.s = std::string(Trim(v.s));
   }
 };
@@ -61,7 +78,7 @@ class TrimNorm final : public Normalizer {
 class Replace final : public Normalizer {
  public:
   Replace(Regex re, std::string with) : re_(std::move(re)), with_(std::move(with)) {}
-  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
+  void Scalar(ScalarValue& v, const EnvNames&) const override {
     if (v.type == Type::kString) v.s = re_.ReplaceAll(v.s, with_);
   }
 
@@ -73,7 +90,7 @@ class Replace final : public Normalizer {
 // Strings that are wholly a number become that number ("5" == 5).
 class Numbers final : public Normalizer {
  public:
-  void Scalar(ScalarValue& v, const std::vector<std::string>&) const override {
+  void Scalar(ScalarValue& v, const EnvNames&) const override {
     if (v.type != Type::kString) return;
     std::string_view t = Trim(v.s);
     if (t.empty()) return;
@@ -131,7 +148,7 @@ class ListKey final : public Normalizer {
 
 class Normalizing {
  public:
-  Normalizing(const Document& raw, const NormalizerList& n, const std::vector<std::string>& env,
+  Normalizing(const Document& raw, const NormalizerList& n, const EnvNames& env,
               NormalizedTree& out)
       : raw_(raw), norms_(n), env_(env), out_(out) {}
 
@@ -166,19 +183,22 @@ class Normalizing {
  private:
   const Document& raw_;
   const NormalizerList& norms_;
-  const std::vector<std::string>& env_;
+  const EnvNames& env_;
   NormalizedTree& out_;
 };
 
 }  // namespace
 
-std::vector<std::string> EnvNames::tokens() const {
-  std::vector<std::string> out{ToLower(name)};
-  for (const auto& a : aliases) out.push_back(ToLower(a));
+void EnvNames::Prepare() {
   // Longest first, so "staging" wins over "stag" if both are aliases.
-  std::stable_sort(out.begin(), out.end(),
-                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  return out;
+  auto longest = [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); };
+  tokens = {{ToLower(name), "{env}"}};
+  for (const auto& a : aliases) tokens.emplace_back(ToLower(a), "{env}");
+  std::stable_sort(tokens.begin(), tokens.end(), longest);
+  var_tokens.clear();
+  for (const auto& [var, value] : vars) var_tokens.emplace_back(ToLower(value), "{" + var + "}");
+  std::stable_sort(var_tokens.begin(), var_tokens.end(), longest);
+  prepared = true;
 }
 
 void NormalizeInto(NormalizedTree& t, const Document& raw, NodeId node,
@@ -186,11 +206,12 @@ void NormalizeInto(NormalizedTree& t, const Document& raw, NodeId node,
   t.doc.clear();
   t.origin.clear();
   t.raw = &raw;
-  if (env.cached_tokens.empty()) {
-    std::vector<std::string> tokens = env.tokens();
-    t.root = Normalizing(raw, normalizers, tokens, t).Copy(node);
+  if (!env.prepared) {
+    EnvNames copy = env;
+    copy.Prepare();
+    t.root = Normalizing(raw, normalizers, copy, t).Copy(node);
   } else {
-    t.root = Normalizing(raw, normalizers, env.cached_tokens, t).Copy(node);
+    t.root = Normalizing(raw, normalizers, env, t).Copy(node);
   }
   t.doc.set_root(t.root);
 }
@@ -246,6 +267,7 @@ NormalizerPtr MakePlain(const YAML::Node&, YamlReader&) {
 
 constexpr NormalizerType kNormalizers[] = {
     {"env_tokens", "", "", "env names (and their aliases) in values become {env}", &MakePlain<EnvTokens>},
+    {"env_vars", "", "", "each env's own vars' values in values become {NAME}", &MakePlain<EnvVarsNorm>},
     {"lowercase", "", "", "values compared in lower case", &MakePlain<Lowercase>},
     {"trim", "", "", "leading and trailing whitespace removed", &MakePlain<TrimNorm>},
     {"replace", "", "{replace: {pattern: REGEX, with: STR}}", "an RE2 replacement ($1, ${1}, $&)",

@@ -3,6 +3,41 @@
 #include "core/strings.h"
 
 namespace drift {
+namespace {
+
+constexpr size_t kMaxAlternatives = 1024;
+
+// "*_{URL,HOST}" -> {"*_URL", "*_HOST"}: each {..} group multiplies the patterns (stops
+// growing past kMaxAlternatives; the caller refuses that).
+std::vector<std::string> Alternatives(std::string_view key) {
+  std::vector<std::string> out{""};
+  size_t i = 0;
+  while (i < key.size()) {
+    if (key[i] != '{') {
+      for (auto& o : out) o += key[i];
+      ++i;
+      continue;
+    }
+    size_t close = key.find('}', i);
+    std::vector<std::string_view> alts;
+    std::string_view inner = key.substr(i + 1, close - i - 1);
+    for (size_t a = 0;;) {
+      size_t comma = inner.find(',', a);
+      alts.push_back(inner.substr(a, comma == std::string_view::npos ? comma : comma - a));
+      if (comma == std::string_view::npos) break;
+      a = comma + 1;
+    }
+    std::vector<std::string> next;
+    for (const auto& o : out)
+      for (auto alt : alts)
+        if (next.size() <= kMaxAlternatives) next.push_back(o + std::string(alt));
+    out = std::move(next);
+    i = close + 1;
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<Selector> Selector::Compile(std::string_view text) {
   auto parsed = ParsePath(text, /*selector=*/true);
@@ -25,9 +60,14 @@ Result<Selector> Selector::Compile(std::string_view text) {
         } else if (!p.quoted && p.key.find("**") != std::string::npos) {
           return MakeError("invalid selector '" + std::string(text) +
                            "': ** must be a whole segment");
-        } else if (!p.quoted && p.key.find('*') != std::string::npos) {
+        } else if (!p.quoted && p.key.find_first_of("*{") != std::string::npos) {
           s.kind = SegKind::kGlob;
           s.key = p.key;
+          s.globs = Alternatives(p.key);
+          if (s.globs.size() > kMaxAlternatives)
+            return MakeError("invalid selector '" + std::string(text) + "': '" + p.key +
+                             "' spells out more than " + std::to_string(kMaxAlternatives) +
+                             " alternatives");
         } else {
           s.kind = SegKind::kLiteral;
           s.key = p.key;
@@ -63,7 +103,11 @@ bool Selector::SegMatches(const Seg& seg, const StepView& step) const {
     case SegKind::kStar: return true;
     case SegKind::kDoubleStar: return true;
     case SegKind::kLiteral: return step.kind == StepView::Kind::kKey && step.key == seg.key;
-    case SegKind::kGlob: return step.kind == StepView::Kind::kKey && GlobMatch(seg.key, step.key);
+    case SegKind::kGlob:
+      if (step.kind != StepView::Kind::kKey) return false;
+      for (const auto& g : seg.globs)
+        if (GlobMatch(g, step.key)) return true;
+      return false;
     case SegKind::kIndex: return step.kind == StepView::Kind::kIndex && step.index == seg.index;
     case SegKind::kAnyIndex:
       return step.kind == StepView::Kind::kIndex || step.kind == StepView::Kind::kKeyed;

@@ -1,4 +1,4 @@
-// Selectors (SPEC §3): paths where a segment may be *, ** or a key glob (*_URL). Compiled
+// Selectors (SPEC §3): paths where a segment may be *, ** or a key glob (*_URL, {a,b}). Compiled
 // once into a small NFA; matching runs incrementally while walking a tree, one bitmask of
 // reachable positions per depth, so no path string is ever built for matching.
 // Immutable after Compile: thread-safe.
@@ -46,6 +46,7 @@ class Selector {
   struct Seg {
     SegKind kind;
     std::string key;  // literal/glob key, keyed field
+    std::vector<std::string> globs;  // kGlob: the key's {a,b} alternatives spelled out
     int64_t index = 0;
     std::string value;  // keyed value
   };

@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "core/interpolate.h"
 #include "pipeline/program.h"
 #include "tests/testing.h"
 
@@ -119,7 +120,8 @@ TEST_CASE("bad selectors, regexes, types, expectations and normalizers") {
 TEST_CASE("interpolation syntax") {
   CHECK(Errors(With("\"{env}/lms.yml\"", "\"{enviro}/lms.yml\"")) ==
         std::vector<std::string>{"drift.yaml:7:36: unknown placeholder '{enviro}' (expected "
-                                 "{env}, {ENV}, {service} or {source})"});
+                                 "{env}, {ENV}, {service}, {source} or a var from an "
+                                 "environment's vars:)"});
   CHECK(Errors(With("\"{env}/lms.yml\"", "\"${vault:x}/lms.yml\"")) ==
         std::vector<std::string>{"drift.yaml:7:36: unknown interpolation '${vault:x}' (expected "
                                  "${env:NAME} or ${file:PATH})"});
@@ -163,6 +165,94 @@ TEST_CASE("overrides name known envs and sources and cannot change the type") {
             "drift.yaml:10:17: unknown source 'setings' in overrides of service 'lms' (did you "
             "mean 'settings'?)",
             "drift.yaml:10:54: an override cannot change a source's type"});
+}
+
+}  // namespace
+}  // namespace drift
+
+namespace drift {
+namespace {
+
+// SPEC §2: per-env vars, {NAME} in sources; bad input is a positioned error.
+TEST_CASE("environment vars: {NAME} in sources, positioned errors for misuse") {
+  const std::string envs =
+      "environments:\n"
+      "  - {name: prod, vars: {domain: example.org, account: \"111111111111\"}}\n"
+      "  - {name: stage, vars: {domain: stage.example.org, account: \"222222222222\"}}\n"
+      "  - sandbox\n";
+  auto cfg = [&](const std::string& environments, const std::string& source,
+                 const std::string& service_extra = "") {
+    return "version: 1\n" + environments +
+           "services:\n  lms:\n" + service_extra + "    sources:\n      settings: " + source + "\n";
+  };
+  TempDir dir;
+  Diagnostics diags;
+  auto c = LoadConfig(dir.write("drift.yaml", cfg(envs, "{type: http, url: \"https://courses.{domain}/{account}\"}",
+                                                  "    envs: [prod, stage]\n")),
+                      diags);
+  REQUIRE(c);
+  CHECK_FALSE(diags.has_errors());
+  CHECK(c->environments[0].vars ==
+        std::vector<std::pair<std::string, std::string>>{{"domain", "example.org"},
+                                                         {"account", "111111111111"}});
+  CHECK(ExpandPlaceholders("https://courses.{domain}/{account}/{env}",
+                           Placeholders{"stage", "lms", "settings", &c->env_vars("stage")}) ==
+        "https://courses.stage.example.org/222222222222/stage");
+  // sandbox has no vars: a source of a service running there may not use one.
+  CHECK(Errors(cfg(envs, "{type: file, path: \"{domain}.yml\"}")) ==
+        std::vector<std::string>{"drift.yaml:9:36: {domain} is not defined for environment "
+                                 "'sandbox' (add it to that environment's vars)"});
+  CHECK(Errors(cfg(envs, "{type: file, path: \"{domian}.yml\"}")) ==
+        std::vector<std::string>{"drift.yaml:9:36: unknown placeholder '{domian}' (expected "
+                                 "{env}, {ENV}, {service}, {source}, or a var: {domain}, "
+                                 "{account})"});
+  CHECK(Errors(cfg("environments:\n  - {name: prod, vars: {env: x, service: y}}\n",
+                   "{type: file, path: a.yml}")) ==
+        std::vector<std::string>{
+            "drift.yaml:3:25: var 'env' is reserved: {env}, {ENV}, {service} and {source} are "
+            "built in",
+            "drift.yaml:3:33: var 'service' is reserved: {env}, {ENV}, {service} and {source} "
+            "are built in"});
+  CHECK(Errors(cfg("environments:\n  - {name: prod, vars: {my-host: x, ok: [1]}}\n",
+                   "{type: file, path: a.yml}")) ==
+        std::vector<std::string>{
+            "drift.yaml:3:25: invalid var name 'my-host' (a letter or _, then letters, digits or "
+            "_; used as {my-host})",
+            "drift.yaml:3:41: var 'ok' must be a string, number or boolean"});
+}
+
+// SPEC §2: x- keys anywhere, anchors, aliases and merge keys in drift.yaml.
+TEST_CASE("drift.yaml: x- keys are ignored, anchors and merge keys work as in snapshots") {
+  TempDir dir;
+  Diagnostics diags;
+  auto c = LoadConfig(dir.write("drift.yaml", R"(version: 1
+x-settings: &settings {type: file, path: "{env}/lms.yml", x-note: shared}
+x-service: &service
+  owner: team-a
+  sources: {settings: *settings}
+environments: [prod, stage]
+services:
+  x-template: {sources: {}}
+  lms: {<<: *service, x-owner-note: from the template}
+  studio:
+    <<: [{owner: team-b}, *service]
+    sources: {settings: *settings, x-disabled: {type: nosuch}}
+rules:
+  - {name: r, match: "settings.**", x-why: readable}
+)"),
+                      diags);
+  REQUIRE(c);
+  for (const auto& d : diags.Sorted()) INFO(d.ToString());
+  CHECK_FALSE(diags.has_errors());
+  REQUIRE(c->services.size() == 2);
+  CHECK(c->services[0].name == "lms");
+  CHECK(c->services[0].owner == "team-a");
+  CHECK(c->services[1].owner == "team-b");  // the first merged map wins over the later ones
+  REQUIRE(c->services[1].sources.size() == 1);
+  CHECK(c->services[1].sources[0].type == "file");
+  // A merge key whose value is not a map is a positioned error.
+  CHECK(Errors(With("    owner: team-learning\n", "    <<: [1]\n")) ==
+        std::vector<std::string>{"drift.yaml:5:10: a merge key (<<) takes a map or a list of maps"});
 }
 
 }  // namespace

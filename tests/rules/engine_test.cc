@@ -276,6 +276,25 @@ TEST_CASE("semver_skew: versions inside strings, v prefixes, build suffixes, bot
           "s.c.image stage skew skew warning"});
 }
 
+TEST_CASE("semver_skew: pattern picks the version, messages name both versions and the limit") {
+  RulesFixture fx(R"(  - name: skew
+    match: "s.tag"
+    expect: {semver_skew: {max_minor: 1, pattern: '-v(\d+\.\d+\.\d+)$'}}
+  - name: plain
+    match: "s.image"
+    expect: {semver_skew: {max_patch: 2}}
+)");
+  auto f = fx.Eval({"tag: nightly-20240201.1-v2.3.0\nimage: lms:v2.14.3\n",
+                    "tag: nightly-20250101.9-v2.4.5\nimage: lms:v2.14.9\n",
+                    "tag: nightly-20240201.1-v2.6.0\nimage: lms:latest\n"});
+  std::vector<std::string> got;
+  for (const auto& x : f) got.push_back(x.path + " " + x.env + " " + std::string(FindingKindName(x.kind)) + ": " + x.message);
+  // stage's date moved a year but its version only one minor: no finding for the tag.
+  CHECK(got == V{"s.image stage skew: version 2.14.9 vs prod's 2.14.3: patch 6 apart, max_patch is 2",
+                 "s.image sandbox changed: no version in this value, so the values must be equal",
+                 "s.tag sandbox skew: version 2.6.0 vs prod's 2.3.0: minor 3 apart, max_minor is 1"});
+}
+
 TEST_CASE("normalizers: env_tokens with aliases, whole tokens only") {
   RulesFixture fx(R"(  - name: hosts
     match: "s.**.*_URL"
@@ -294,6 +313,61 @@ TEST_CASE("normalizers: env_tokens with aliases, whole tokens only") {
   auto f = fx.Eval({"C_URL: https://x.prod.io\n", "C_URL: https://x.prod.io\n", std::nullopt});
   REQUIRE(f.size() == 1);
   CHECK(*f[0].value == "https://x.prod.io");
+}
+
+// SPEC §4 env_vars: each env's own vars' values become {NAME}; a value of another env's
+// stays, and is reported (stage pointing at prod).
+TEST_CASE("normalizers: env_vars for hostnames and account ids that do not name the env") {
+  RulesFixture fx(R"(  - name: hosts-follow-env
+    match: "s.**.{*_URL,*_HOST,ROLE_ARN}"
+    normalize: [env_vars]
+)",
+                  "[{name: prod, vars: {domain: example.org, account: \"111111111111\"}}, "
+                  "{name: stage, vars: {domain: stage.example.org, account: \"222222222222\"}}, "
+                  "{name: sandbox, vars: {domain: sandbox.example.org, account: \"333\"}}]");
+  std::string prod =
+      "LMS_URL: https://courses.example.org\nDISCOVERY_URL: https://discovery.example.org\n"
+      "CACHE_HOST: cache.example.org\nROLE_ARN: \"arn:aws:iam::111111111111:role/lms\"\n"
+      "OTHER: example.org\n";
+  std::string stage =
+      "LMS_URL: https://courses.Stage.Example.org\nDISCOVERY_URL: https://discovery.example.org\n"
+      "CACHE_HOST: cache.stage.example.org\nROLE_ARN: \"arn:aws:iam::222222222222:role/lms\"\n"
+      "OTHER: stage.example.org\n";
+  std::string sandbox =
+      "LMS_URL: https://courses.sandbox.example.org\n"
+      "DISCOVERY_URL: https://discovery.sandbox.example.org\n"
+      "CACHE_HOST: mycache.sandbox.example.org\nROLE_ARN: \"arn:aws:iam::111111111111:role/lms\"\n"
+      "OTHER: example.org\n";
+  CHECK(fx.Brief({prod, stage, sandbox}) ==
+        V{"s.CACHE_HOST sandbox changed hosts-follow-env warning",
+          "s.DISCOVERY_URL stage changed hosts-follow-env warning",
+          "s.OTHER stage changed default warning",
+          "s.ROLE_ARN sandbox changed hosts-follow-env warning"});
+}
+
+// SPEC §3: {a,b} alternatives within one key.
+TEST_CASE("selectors: {a,b} alternatives within a key, with globs") {
+  RulesFixture fx(R"(  - name: debug-flags
+    match: "s.{DEBUG,DJANGO_DEBUG}"
+    severity: critical
+  - name: endpoints
+    match: "s.*_{URL,HOST}"
+    severity: info
+)");
+  CHECK(fx.Brief({"DEBUG: false\nDJANGO_DEBUG: false\nDEBUGGER: 1\nA_URL: a\nB_HOST: b\nC_PORT: 1\n",
+                  "DEBUG: true\nDJANGO_DEBUG: true\nDEBUGGER: 2\nA_URL: x\nB_HOST: y\nC_PORT: 2\n",
+                  std::nullopt}) ==
+        V{"s.A_URL stage changed endpoints info", "s.B_HOST stage changed endpoints info",
+          "s.C_PORT stage changed default warning", "s.DEBUG stage changed debug-flags critical",
+          "s.DEBUGGER stage changed default warning",
+          "s.DJANGO_DEBUG stage changed debug-flags critical"});
+  CHECK_FALSE(Selector::Compile("s.{a,b").ok());
+  CHECK(Selector::Compile("s.{a,b").error().message ==
+        "invalid selector 's.{a,b': '{' without a matching '}' (alternatives are written {a,b} "
+        "within one key) at column 3");
+  CHECK_FALSE(Selector::Compile("s.a}").ok());
+  CHECK_FALSE(Selector::Compile("s.{a.b}").ok());
+  CHECK(Selector::Compile("s[\"{a,b}\"]")->literal());  // quoted: a key with braces in it
 }
 
 TEST_CASE("normalizers: lowercase, trim, replace, numbers") {
