@@ -74,7 +74,7 @@ void SuggestWaivers(const CheckReport& r, std::chrono::sys_days today, std::ostr
   }
   out << "# " << entries.size() << " waiver" << (entries.size() == 1 ? "" : "s") << " for "
       << r.findings.size() << " finding" << (r.findings.size() == 1 ? "" : "s")
-      << ". Paste under `rules:` (before the rule they silence), then fill in reason and ticket.\n";
+      << ". Paste under `rules:` (anywhere: ignores always win), then fill in reason and ticket.\n";
   std::string expires = DatePlusDays(today, 30);
   for (const auto& e : entries) {
     out << "  - ignore: " << YamlSingleQuoted(e.path) << "\n";

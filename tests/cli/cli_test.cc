@@ -254,6 +254,81 @@ TEST_CASE("other formats: junit, markdown, sarif, suggest-waivers") {
         std::string::npos);
 }
 
+// SPEC §4: --suggest-waivers, appended to rules:, silences exactly the findings it lists.
+TEST_CASE("suggested waivers silence exactly their findings: the example, and keyed list items") {
+  auto ids = [](const std::string& json_out) {
+    std::set<std::string> out;
+    auto j = nlohmann::json::parse(json_out);
+    for (const auto& f : j["findings"]) out.insert(f["id"].get<std::string>());
+    return out;
+  };
+  auto findings = [](const std::string& json_out) {
+    std::map<std::string, std::string> out;  // id -> service/env/path
+    auto j = nlohmann::json::parse(json_out);
+    for (const auto& f : j["findings"])
+      out[f["id"].get<std::string>()] = f["service"].get<std::string>() + " " +
+                                        f["env"].get<std::string>() + " " +
+                                        f["path"].get<std::string>();
+    return out;
+  };
+  {
+    TempDir dir;
+    std::string envs = dir.path() + "/example/envs";
+    testing::TestHttpServer server([&](const testing::HttpCall& c) { return ServeFile(envs, c); });
+    std::string cfg = CopyExample(dir, server);
+    std::string original = ReadFile(cfg);
+    auto before = Run({"check", "-c", cfg, "--format", "json"});
+    INFO(before.err);
+    auto all = findings(before.out);
+    REQUIRE(all.size() > 10);
+    // Only lms in stage: those findings go, every other stays.
+    auto w = Run({"check", "-c", cfg, "--suggest-waivers", "--service", "lms", "--env", "stage"});
+    CHECK(w.code == 1);
+    dir.write("example/drift.yaml", original + w.out);
+    auto after = Run({"check", "-c", cfg, "--format", "json"});
+    CHECK(after.err == "");
+    std::set<std::string> expected;
+    for (const auto& [id, what] : all)
+      if (!what.starts_with("lms stage ")) expected.insert(id);
+    CHECK(expected.size() < all.size());
+    CHECK(ids(after.out) == expected);
+    // All of them: nothing is left.
+    dir.write("example/drift.yaml", original);
+    auto every = Run({"check", "-c", cfg, "--suggest-waivers"});
+    dir.write("example/drift.yaml", original + every.out);
+    auto none = Run({"check", "-c", cfg, "--format", "json"});
+    CHECK(none.code == 0);
+    CHECK(ids(none.out).empty());
+  }
+  // Findings inside items keyed by list_key, under a rule judging the whole list.
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+services:
+  lms:
+    sources:
+      deploy: {type: file, path: "{env}.yaml"}
+rules:
+  - name: containers
+    match: "deploy.containers"
+    normalize: [{list_key: name}]
+    severity: critical
+)");
+  dir.write("prod.yaml", "containers:\n- {name: lms, image: 'lms:1', resources: {cpu: 1}}\n"
+                         "- {name: worker, image: 'w:1', env: {A: 1}}\n");
+  dir.write("stage.yaml", "containers:\n- {name: worker, image: 'w:2', env: {A: 2}}\n"
+                          "- {name: lms, image: 'lms:1', resources: {cpu: 4}}\n");
+  std::string original = ReadFile(cfg);
+  auto before = Run({"check", "-c", cfg, "--format", "json"});
+  CHECK(findings(before.out).size() == 3);
+  auto w = Run({"check", "-c", cfg, "--suggest-waivers"});
+  CHECK(w.out.find("  - ignore: 'deploy.containers[name=lms].resources.cpu'\n") != std::string::npos);
+  dir.write("drift.yaml", original + w.out);
+  auto after = Run({"check", "-c", cfg, "--format", "json"});
+  CHECK(after.code == 0);
+  CHECK(findings(after.out).empty());
+}
+
 TEST_CASE("diff: exit codes, json and normalizers") {
   TempDir dir;
   std::string a = dir.write("a.yaml", "FEATURES: {ENABLE_X: true, OLD: 1}\nurl: https://lms.prod.io\n");

@@ -94,7 +94,9 @@ TEST_CASE("duplicate names") {
   CHECK(Errors(With("sandbox]", "sandbox, prod]")) ==
         std::vector<std::string>{"drift.yaml:2:62: duplicate environment 'prod'"});
   CHECK(Errors(std::string(kValid) + "  - name: r1\n    match: x\n") ==
-        std::vector<std::string>{"drift.yaml:12:11: duplicate rule name 'r1'"});
+        std::vector<std::string>{"drift.yaml:12:11: duplicate rule name 'r1'",
+                                 "drift.yaml:13:12: warning: 'x' can never apply: 'x' is no "
+                                 "source of any service"});
 }
 
 TEST_CASE("bad selectors, regexes, types, expectations and normalizers") {
@@ -257,3 +259,70 @@ rules:
 
 }  // namespace
 }  // namespace drift
+
+namespace drift {
+namespace {
+
+// SPEC §2: warnings (exit 0) for rules that can never apply.
+TEST_CASE("validation warns about rules that can never apply") {
+  TempDir dir;
+  std::string path = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+services:
+  lms:
+    sources:
+      settings: {type: file, path: "{env}/lms.yml"}
+  studio:
+    sources:
+      deploy: {type: file, path: "{env}/studio.yml"}
+rules:
+  - name: typo
+    match: "setings.DEBUG"
+  - name: wrong-service
+    match: "deploy.image"
+    services: [lms]
+  - name: first
+    match: "settings.FEATURES.*"
+  - name: second
+    match: "settings.FEATURES.*"
+    severity: critical
+  - name: narrower-scope
+    match: "settings.FEATURES.*"
+    envs: [stage]
+    severity: info
+  - ignore: "settings.CACHES"
+  - name: inside-ignored
+    match: "settings.CACHES.default.TIMEOUT"
+  - ignore: "settings.TMP"
+    expires: 2099-01-01
+  - name: waiver-expires-so-fine
+    match: "settings.TMP.x"
+  - name: glob-ok
+    match: "{settings,deploy}.x"
+)");
+  Diagnostics diags;
+  LoadOptions lo;
+  lo.create_key = false;
+  CHECK(LoadProgram(path, diags, lo) != nullptr);  // warnings only
+  std::vector<std::string> warnings;
+  for (const auto& d : diags.Sorted()) {
+    std::string text = d.ToString();
+    warnings.push_back(text.substr(text.find("drift.yaml")));
+  }
+  CHECK(warnings ==
+        std::vector<std::string>{
+            "drift.yaml:12:12: warning: 'setings.DEBUG' can never apply: 'setings' is no source "
+            "of any service (did you mean 'settings'?)",
+            "drift.yaml:14:12: warning: 'deploy.image' can never apply: 'deploy' is no source of "
+            "services lms",
+            "drift.yaml:18:5: warning: rule 'second' never judges anything: rule 'first' at line "
+            "16 has the same selector and scope and comes first",
+            "drift.yaml:21:5: warning: rule 'narrower-scope' never judges anything: rule "
+            "'first' at line 16 has the same selector and scope and comes first",
+            "drift.yaml:26:5: warning: rule 'inside-ignored' never judges anything: the ignore "
+            "'settings.CACHES' at line 25 skips every node it matches"});
+}
+
+}  // namespace
+}  // namespace drift
+
