@@ -105,6 +105,66 @@ services:
     normalize: [env_tokens]
 """)
 
+    # rules5 / rules200 (JSON): the same snapshots under 5 rules, and under 200 (mixed depths,
+    # 50 of them ignores), for bench/run-rules.
+    head = """version: 1
+environments: [prod, stage, sandbox]
+services:
+  fleet:
+    owner: team-bench
+    sources:
+      config: {type: file, path: "{env}.json", max_size: 1073741824}
+rules:
+"""
+    base = """  - name: urls-name-their-env
+    match: "config.**.*_url"
+    normalize: [env_tokens]
+  - name: secrets-differ
+    match: "config.**.*SECRET*"
+    expect: differ
+    severity: critical
+  - name: close-enough
+    match: "config.*.section_00.key_001"
+    expect: {within: 10%}
+  - name: first-services-info
+    match: "config.service_0000*.section_01"
+    severity: info
+  - ignore: "config.*.section_09.key_019"
+"""
+    with open(f"{out}/rules5-json.yaml", "w") as f:
+        f.write(head + base)
+    rnd = random.Random(7)
+    more = []
+    for i in range(30):  # depth 2: whole services
+        more.append(f"""  - name: svc-{i}
+    match: "config.service_{rnd.randrange(200):05d}"
+    severity: info
+""")
+    for i in range(40):  # depth 3: sections, with a normalizer
+        more.append(f"""  - name: sec-{i}
+    match: "config.service_{rnd.randrange(200):05d}.section_{rnd.randrange(10):02d}"
+    normalize: [trim]
+""")
+    for i in range(40):  # depth 4: keys in every service
+        more.append(f"""  - name: key-{i}
+    match: "config.*.section_{rnd.randrange(10):02d}.key_{rnd.randrange(20):03d}"
+    severity: critical
+""")
+    for i in range(35):  # ** globs
+        more.append(f"""  - name: glob-{i}
+    match: "config.**.key_{rnd.randrange(20):03d}_url"
+    normalize: [env_tokens, lowercase]
+""")
+    for i in range(50):  # ignores at mixed depths
+        depth = i % 3
+        sel = ["config.service_{:05d}.section_{:02d}".format(rnd.randrange(5000), rnd.randrange(10)),
+               "config.*.section_{:02d}.added_{:03d}".format(rnd.randrange(10), rnd.randrange(20)),
+               "config.service_{:05d}.**.key_{:03d}".format(rnd.randrange(5000), rnd.randrange(20))][depth]
+        more.append(f"""  - ignore: "{sel}"
+""")
+    with open(f"{out}/rules200-json.yaml", "w") as f:
+        f.write(head + base + "".join(more))
+
 
 if __name__ == "__main__":
     main()

@@ -49,15 +49,16 @@ class Walker final : public JudgeContext {
     EnvSet envs = 0;
     for (int e = 0; e < env_count_; ++e)
       if (roots_[e].collected()) envs |= EnvSet{1} << e;
-    std::vector<Selector::State> states;
-    for (const auto* r : active_) states.push_back(r->selector.Start());
-    if (!source_.empty()) {
-      path_.push_back(PathStep{StepView::Kind::kKey, source_, 0, {}});
-      StepView step{StepView::Kind::kKey, source_, 0, {}, nullptr, nullptr};
-      for (size_t i = 0; i < active_.size(); ++i) states[i] = active_[i]->selector.Step(states[i], step);
+    std::vector<Live> live;
+    StepView step{StepView::Kind::kKey, source_, 0, {}, nullptr, nullptr};
+    if (!source_.empty()) path_.push_back(PathStep{StepView::Kind::kKey, source_, 0, {}});
+    for (uint32_t i = 0; i < active_.size(); ++i) {
+      Selector::State st = active_[i]->selector.Start();
+      if (!source_.empty()) st = active_[i]->selector.Step(st, step);
+      if (st) live.push_back(Live{i, st});
     }
     root_depth_ = path_.size();
-    Walk(roots_, envs, Judge{&ev_.rules_.defaults, false}, states);
+    Walk(roots_, envs, Judge{&ev_.rules_.defaults, false}, live);
     if (part_ + 1 == parts_) LiteralPresence();
     return std::move(out_);
   }
@@ -103,6 +104,14 @@ class Walker final : public JudgeContext {
   void DiffEqual(int env) override { Diff(side(baseline_), side(env), env); }
 
  private:
+  // A rule whose selector can still match at or below the node being walked, with its state;
+  // lists of them are in file order (active_'s), and rules that can no longer match are
+  // dropped, so a node costs only the rules still alive there.
+  struct Live {
+    uint32_t rule;  // index into active_
+    Selector::State state;
+  };
+
   // The rule judging a node's values (SPEC §4 "the most specific rule judges"): the one
   // applying to it, else its nearest ancestor's. `covered`: a whole-value rule (differ,
   // present, absent) judged an ancestor, so it judges nothing more below.
@@ -167,11 +176,11 @@ class Walker final : public JudgeContext {
 
   // Whether a rule other than `except` may still apply somewhere below, for one of `envs`
   // (ignores count only when `ignores`).
-  bool AnyAlive(std::span<const Selector::State> states, EnvSet envs, const CompiledRule* except,
+  bool AnyAlive(std::span<const Live> live, EnvSet envs, const CompiledRule* except,
                 bool ignores) const {
-    for (size_t i = 0; i < active_.size(); ++i) {
-      const CompiledRule* r = active_[i];
-      if (states[i] != 0 && (r->envs & envs) && r != except && (ignores || !r->ignore)) return true;
+    for (const Live& l : live) {
+      const CompiledRule* r = active_[l.rule];
+      if ((r->envs & envs) && r != except && (ignores || !r->ignore)) return true;
     }
     return false;
   }
@@ -182,23 +191,25 @@ class Walker final : public JudgeContext {
 
   // One node of the walk, for the envs still walking here (SPEC §4 composition).
   void Walk(std::span<const Side> sides, EnvSet envs, Judge judge,
-            std::span<const Selector::State> states) {
+            std::span<const Live> live) {
     // 1. Ignores always win, wherever they stand in the file.
-    for (size_t i = 0; i < active_.size() && envs; ++i)
-      if (active_[i]->ignore && active_[i]->selector.Accepts(states[i])) envs &= ~active_[i]->envs;
+    for (const Live& l : live) {
+      const CompiledRule* r = active_[l.rule];
+      if (r->ignore && r->selector.Accepts(l.state)) envs &= ~r->envs;
+    }
     if (!envs) return;
     // 2. The first rule in file order that applies to the node judges it for its envs; the
     // others keep their ancestor's judge.
     EnvSet rest = envs;
-    for (size_t i = 0; i < active_.size() && rest; ++i) {
-      const CompiledRule* r = active_[i];
-      if (r->ignore || !r->selector.Accepts(states[i])) continue;
+    for (size_t i = 0; i < live.size() && rest; ++i) {
+      const CompiledRule* r = active_[live[i].rule];
+      if (r->ignore || !r->selector.Accepts(live[i].state)) continue;
       EnvSet g = rest & r->envs;
       if (!g) continue;
       rest &= ~g;
-      Judged(sides, g, r == judge.rule ? judge : Judge{r, false}, states);
+      Judged(sides, g, r == judge.rule ? judge : Judge{r, false}, live);
     }
-    if (rest) Judged(sides, rest, judge, states);
+    if (rest) Judged(sides, rest, judge, live);
   }
 
   // 3. Normalizers accumulate: a rule judging a node for the first time on this path
@@ -206,43 +217,43 @@ class Walker final : public JudgeContext {
   // so that deeper selectors see list_key's [name=...] items. Its redact: true likewise
   // holds for everything below.
   void Judged(std::span<const Side> sides, EnvSet envs, Judge judge,
-              std::span<const Selector::State> states) {
+              std::span<const Live> live) {
     const CompiledRule* r = judge.rule;
     bool contributes = r && (!r->normalizers.empty() || r->redact) && !Contributed(r);
-    if (!contributes) return Decide(sides, envs, judge, states);
+    if (!contributes) return Decide(sides, envs, judge, live);
     chain_.push_back(r);
     redacting_ += r->redact;
     Level* level = r->normalizers.empty() ? nullptr : Normalized(sides, envs, *r);
-    Decide(level ? std::span<const Side>(level->sides) : sides, envs, judge, states);
+    Decide(level ? std::span<const Side>(level->sides) : sides, envs, judge, live);
     if (level) --levels_used_;
     redacting_ -= r->redact;
     chain_.pop_back();
   }
 
   void Decide(std::span<const Side> sides, EnvSet envs, Judge judge,
-              std::span<const Selector::State> states) {
+              std::span<const Live> live) {
     size_t depth = path_.size() - root_depth_;
     bool quiet = part_ != 0 && depth <= split_depth_;
     const CompiledRule* r = judge.rule;
     if (judge.covered) {
       // Below a whole-value judgement only another rule has anything to judge.
-      if (AnyAlive(states, envs, r, false)) Descend(sides, Comparable(sides, envs).first, judge, states);
+      if (AnyAlive(live, envs, r, false)) Descend(sides, Comparable(sides, envs).first, judge, live);
       return;
     }
     if (r->expect->judges_whole_node()) {
       if (!quiet) Apply(*r, sides, envs);
-      if (AnyAlive(states, envs, r, false))
-        Descend(sides, Comparable(sides, envs).first, Judge{r, true}, states);
+      if (AnyAlive(live, envs, r, false))
+        Descend(sides, Comparable(sides, envs).first, Judge{r, true}, live);
       return;
     }
     // Leaf by leaf: a subtree nothing else can reach below is judged at once.
-    if (r->expect->judges_subtrees() && !AnyAlive(states, envs, r, true)) {
+    if (r->expect->judges_subtrees() && !AnyAlive(live, envs, r, true)) {
       if (!quiet) Apply(*r, sides, envs);
       return;
     }
     auto [descend, leaf] = Comparable(sides, envs);
     if (leaf && !quiet) Apply(*r, sides, leaf);
-    if (descend) Descend(sides, descend, judge, states);
+    if (descend) Descend(sides, descend, judge, live);
   }
 
   // The envs whose node is a container comparable with the baseline's (walked below), and
@@ -287,12 +298,12 @@ class Walker final : public JudgeContext {
   }
 
   void Descend(std::span<const Side> sides, EnvSet descend, Judge judge,
-               std::span<const Selector::State> states) {
+               std::span<const Live> live) {
     if (!descend) return;
     size_t depth = path_.size() - root_depth_;
     int base = baseline_;
-    Descent d{sides, states, descend, descend, depth, judge, std::vector<Side>(env_count_),
-              std::vector<Selector::State>(states.size())};
+    Descent d{sides, live, descend, descend, depth, judge, std::vector<Side>(env_count_), {}};
+    d.child_live.reserve(live.size());
     if (base >= 0 && sides[base].present() && sides[base].doc->is_container(sides[base].node))
       d.members |= EnvSet{1} << base;
     Type t = Type::kNull;
@@ -305,13 +316,13 @@ class Walker final : public JudgeContext {
   // The children of one node being walked.
   struct Descent {
     std::span<const Side> sides;
-    std::span<const Selector::State> states;
+    std::span<const Live> live;  // the rules still able to match at or below the node
     EnvSet descend;  // envs walked below
     EnvSet members;  // envs whose children are read (descend and the baseline)
     size_t depth;
     Judge judge;
     std::vector<Side> child;  // one child, per env (reused)
-    std::vector<Selector::State> child_states;
+    std::vector<Live> child_live;
   };
 
   // The children of the split node that this part visits (all of them elsewhere).
@@ -322,10 +333,12 @@ class Walker final : public JudgeContext {
 
   // Walks d.child, reached from the node by `step`.
   void Visit(Descent& d, const StepView& step) {
-    for (size_t i = 0; i < active_.size(); ++i)
-      d.child_states[i] = d.states[i] ? active_[i]->selector.Step(d.states[i], step) : 0;
+    d.child_live.clear();
+    for (const Live& l : d.live)
+      if (Selector::State st = active_[l.rule]->selector.Step(l.state, step))
+        d.child_live.push_back(Live{l.rule, st});
     path_.push_back(PathStep{step.kind, step.key, step.index, step.value});
-    Walk(d.child, d.descend, d.judge, d.child_states);
+    Walk(d.child, d.descend, d.judge, d.child_live);
     path_.pop_back();
   }
 

@@ -1,5 +1,7 @@
 #include "rules/selector.h"
 
+#include <bit>
+
 #include "core/strings.h"
 
 namespace drift {
@@ -85,15 +87,20 @@ Result<Selector> Selector::Compile(std::string_view text) {
     }
     if (s.kind != SegKind::kLiteral && s.kind != SegKind::kIndex && s.kind != SegKind::kKeyed)
       sel.literal_ = false;
+    if (s.kind == SegKind::kDoubleStar) sel.double_stars_ |= State{1} << sel.segs_.size();
     sel.segs_.push_back(std::move(s));
   }
   return sel;
 }
 
 Selector::State Selector::Closure(State s) const {
-  // ** matches zero segments: position i reachable => i+1 reachable.
-  for (size_t i = 0; i < segs_.size(); ++i) {
-    if (((s >> i) & 1) && segs_[i].kind == SegKind::kDoubleStar) s |= State{1} << (i + 1);
+  // ** matches zero segments: position i reachable => i+1 reachable (in order, so that
+  // ** ** cascades).
+  for (State todo = s & double_stars_; todo;) {
+    State next = State{1} << (std::countr_zero(todo) + 1);
+    s |= next;
+    todo &= todo - 1;
+    todo |= next & double_stars_;
   }
   return s;
 }
@@ -124,8 +131,9 @@ bool Selector::SegMatches(const Seg& seg, const StepView& step) const {
 
 Selector::State Selector::Step(State s, const StepView& step) const {
   State out = 0;
-  for (size_t i = 0; i < segs_.size(); ++i) {
-    if (!((s >> i) & 1)) continue;
+  // Only the reachable positions (a selector's state has few bits set).
+  for (State bits = s & ((State{1} << segs_.size()) - 1); bits; bits &= bits - 1) {
+    size_t i = static_cast<size_t>(std::countr_zero(bits));
     const Seg& seg = segs_[i];
     if (seg.kind == SegKind::kDoubleStar) {
       out |= State{1} << i;  // ** swallows this segment and stays

@@ -54,6 +54,7 @@ class Selector {
   bool SegMatches(const Seg& seg, const StepView& step) const;
 
   std::vector<Seg> segs_;
+  State double_stars_ = 0;  // bit i: segs_[i] is **
   Path path_;
   std::string text_;
   bool literal_ = true;
