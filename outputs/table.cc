@@ -184,7 +184,7 @@ class TableSink final : public Sink {
       default:
         if (f.kind == FindingKind::kChanged && f.value && f.baseline_value &&
             *f.value == *f.baseline_value)
-          d = v + " in both, but different after normalizing";
+          d = v + " in both: " + baseline + "'s value, not this env's own";
         else
           d = b + " → " + v;
     }
