@@ -1,5 +1,7 @@
 #include "daemon/page.h"
 
+#include <tuple>
+
 #include "core/document.h"
 #include "core/strings.h"
 
@@ -47,14 +49,21 @@ std::string RenderPage(const CheckReport& report, const std::vector<SourceStatus
            "</small></h2><table><tr><th>env</th><th>severity</th><th>kind</th><th>path</th>"
            "<th>baseline</th><th>value</th><th>rule</th><th>age</th></tr>";
     }
-    auto val = [](const std::optional<nlohmann::ordered_json>& v) {
-      return v ? Shorten(DumpJson(*v), 60) : std::string("—");
-    };
+    // Long values are shortened around their first difference, so the part that differs
+    // shows in both columns (as in the table output).
+    std::string b = f.baseline_value ? DumpJson(*f.baseline_value) : "—";
+    std::string v = f.value ? DumpJson(*f.value) : "—";
+    if (f.baseline_value && f.value) std::tie(b, v) = ShortenPair(b, v, 60);
+    else {
+      b = ShortenMiddle(b, 60);
+      v = ShortenMiddle(v, 60);
+    }
+    std::string message = f.message.empty() ? "" : "<br><small>" + esc(f.message) + "</small>";
     std::string sev(SeverityName(f.severity));
     h += "<tr><td>" + esc(f.env) + "</td><td><span class=\"sev " + sev + "\">" + sev +
          "</span></td><td>" + std::string(FindingKindName(f.kind)) + "</td><td><code>" + esc(f.path) +
-         "</code></td><td><code>" + esc(val(f.baseline_value)) + "</code></td><td><code>" +
-         esc(val(f.value)) + "</code></td><td>" + esc(f.rule) + "</td><td>" + age(f.first_seen) +
+         "</code></td><td><code>" + esc(b) + "</code></td><td><code>" + esc(v) + "</code>" +
+         message + "</td><td>" + esc(f.rule) + "</td><td>" + age(f.first_seen) +
          (f.stale ? " <span class=\"stale\" title=\"a source it depends on is down\">stale since " +
                         esc(f.unknown_since) + "</span>"
                   : std::string()) +

@@ -156,6 +156,33 @@ rules:
         std::string::npos);
 }
 
+TEST_CASE("check and validate: a var not defined for an env and an unbalanced { exit 2") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments:
+  - {name: prod, vars: {domain: example.org}}
+  - stage
+services:
+  app:
+    sources:
+      conf: {type: file, path: "{domain}.yaml"}
+rules:
+  - name: r
+    match: "conf.{DEBUG,DJANGO_DEBUG"
+)");
+  std::string expected =
+      cfg + ":8:32: {domain} is not defined for environment 'stage' (add it to that "
+            "environment's vars)\n" +
+      cfg + ":11:12: invalid selector 'conf.{DEBUG,DJANGO_DEBUG': '{' without a matching '}' "
+            "(alternatives are written {a,b} within one key) at column 6\n";
+  auto v = Run({"validate", "-c", cfg});
+  CHECK(v.code == 2);
+  CHECK(v.err == expected + cfg + ": 2 errors\n");
+  auto c = Run({"check", "-c", cfg});
+  CHECK(c.code == 2);
+  CHECK(c.err.starts_with(expected));
+}
+
 TEST_CASE("validate warns about secrets it cannot resolve here") {
   TempDir dir;
   std::string cfg = dir.write("drift.yaml", R"(version: 1

@@ -54,6 +54,19 @@ TEST_CASE("page: findings by service with owner, escaped values, age and stalene
         std::string::npos);
 }
 
+TEST_CASE("page: long values shortened around their difference, the message shown") {
+  CheckReport r = OneFinding();
+  r.findings[0].baseline_value = "registry.example.org/openedx/lms:v2.14.3-with-a-long-build-suffix-1";
+  r.findings[0].value = "registry.example.org/openedx/lms:v2.17.1-with-a-long-build-suffix-1";
+  r.findings[0].message = "version 2.17.1 vs prod's 2.14.3: minor 3 apart, max_minor is 1";
+  std::string h = RenderPage(r, {}, ParseTime("2026-11-30T12:00:00Z"), {});
+  CHECK(h.find("<code>&quot;registry.example.org/openedx/lms:v2.14.3-with-a-long-build…</code>") !=
+        std::string::npos);
+  CHECK(h.find("<code>&quot;registry.example.org/openedx/lms:v2.17.1-with-a-long-build…</code><br>"
+               "<small>version 2.17.1 vs prod's 2.14.3: minor 3 apart, max_minor is 1</small>") !=
+        std::string::npos);
+}
+
 TEST_CASE("page: the sources' JSON says up, nulls what is unknown") {
   std::vector<SourceStatus> sources{
       {"lms", "settings", "prod", true, "2026-11-30T12:00:00Z", "", 0.25, "abc"},
