@@ -15,8 +15,8 @@ std::unique_ptr<Collector> MakeExecCollector(const YAML::Node&, const SourceCont
 namespace {
 constexpr std::string_view kFileKeys[] = {"path", "max_size"};
 constexpr std::string_view kHttpKeys[] = {"url",     "headers", "ca_file", "insecure",
-                                          "retries", "max_size", "decode"};
-constexpr std::string_view kSqlKeys[] = {"driver", "dsn", "query", "key"};
+                                          "retries", "max_size"};
+constexpr std::string_view kSqlKeys[] = {"driver", "dsn", "query"};
 constexpr std::string_view kExecKeys[] = {"command", "max_size"};
 
 constexpr CollectorType kTypes[] = {

@@ -17,6 +17,7 @@
 #include "core/parse.h"
 #include "core/path.h"
 #include "core/result.h"
+#include "core/selector.h"
 #include "core/yaml_reader.h"
 
 namespace drift {
@@ -36,6 +37,13 @@ struct CommonOptions {
   Millis interval{0};
   Millis timeout{0};
   bool yaml_1_1 = false;
+  std::vector<std::string> key;  // csv/tsv and sql: the columns keying the rows
+  bool decode_base64 = false;    // every string decoded; the whole source is then secret
+  // `embedded:` selectors (starting with the source name): strings there are documents,
+  // parsed by their key's extension or `embedded_format`.
+  std::vector<Selector> embedded;
+  Format embedded_format = Format::kAuto;
+  std::string source;  // the source's name (what `embedded` selectors start with)
 };
 
 // What one collection is told, owned by whoever runs it.
@@ -61,7 +69,7 @@ class Collector {
   // What the collector reads, for messages ("/srv/lms.yml", "https://…"); no secrets.
   virtual std::string describe() const = 0;
   // True when every value of the snapshot is secret (decode: base64 sources).
-  virtual bool redact_all() const { return false; }
+  virtual bool redact_all() const { return common_.decode_base64; }
 
  protected:
   // The snapshot of collected bytes (ParseSnapshot), or Unchanged (see CollectRequest).
@@ -88,12 +96,17 @@ struct SourceContext {
   std::string expand(std::string_view s) const;  // {env} {ENV} {service} {source} {NAME}
 };
 
-CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, YamlReader& r);
+CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, YamlReader& r,
+                                const std::string& source = "");
 
 // Parses collected bytes and applies `extract`; `hint` is the format from the extension or
 // Content-Type when `format:` did not say.
 // Keeps only `options.extract` of a snapshot (unchanged without one).
 Result<Document> ApplyExtract(Document doc, const CommonOptions& options);
+// What every snapshot goes through once built: `extract`, `decode: base64`, then `embedded`
+// documents (a string that does not parse stays a string and adds a warning to the
+// document).
+Result<Document> FinishSnapshot(Document doc, const CommonOptions& options);
 
 // `capacity`: bytes readable at bytes.data() (lets the JSON parser skip a copy).
 Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& options,

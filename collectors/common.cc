@@ -10,8 +10,10 @@ std::string SourceContext::expand(std::string_view s) const {
   return ExpandPlaceholders(s, Placeholders{env, service.name, source.name, &config.env_vars(env)});
 }
 
-CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, YamlReader& r) {
+CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, YamlReader& r,
+                                const std::string& source) {
   CommonOptions o;
+  o.source = source;
   o.interval = config.defaults.interval;
   o.timeout = config.defaults.timeout;
   if (auto v = Get(spec, "format"); v.IsDefined()) {
@@ -38,6 +40,31 @@ CommonOptions ReadCommonOptions(const YAML::Node& spec, const Config& config, Ya
       else if (*s != "1.2") r.Error(v, "yaml must be \"1.1\" or \"1.2\"");
     }
   }
+  if (auto v = Get(spec, "key"); v.IsDefined())
+    if (auto l = r.StringList(v, "key", true)) o.key = *l;
+  if (auto v = Get(spec, "decode"); v.IsDefined()) {
+    if (auto s = r.String(v, "decode")) {
+      if (*s == "base64") o.decode_base64 = true;
+      else r.Error(v, "decode must be base64");
+    }
+  }
+  if (auto v = Get(spec, "embedded"); v.IsDefined()) {
+    if (auto l = r.StringList(v, "embedded", true)) {
+      for (size_t i = 0; i < l->size(); ++i) {
+        auto sel = Selector::Compile((*l)[i]);
+        const YAML::Node at = v.IsSequence() ? v[i] : v;
+        if (!sel.ok()) r.Error(at, sel.error().message);
+        else o.embedded.push_back(std::move(*sel));
+      }
+    }
+  }
+  if (auto v = Get(spec, "embedded_format"); v.IsDefined()) {
+    if (auto s = r.String(v, "embedded_format")) {
+      auto f = ParseFormatName(*s);
+      if (f.ok()) o.embedded_format = *f;
+      else r.Error(v, f.error().message);
+    }
+  }
   return o;
 }
 
@@ -49,9 +76,13 @@ Result<Document> ParseSnapshot(std::string_view bytes, const CommonOptions& o,
   po.format = o.format != Format::kAuto ? o.format : hint != Format::kAuto ? hint : SniffFormat(bytes);
   po.origin = origin;
   po.yaml_1_1 = o.yaml_1_1;
+  po.key = o.key;
+  if (!o.key.empty() && po.format != Format::kCsv && po.format != Format::kTsv)
+    return MakeError("key: applies to csv and tsv (and sql) sources; this one reads " +
+                     std::string(FormatName(po.format)));
   auto doc = ParseDocument(bytes, po);
   if (!doc.ok()) return doc;
-  return ApplyExtract(std::move(*doc), o);
+  return FinishSnapshot(std::move(*doc), o);
 }
 
 Result<Document> Collector::Parse(std::string_view bytes, const CollectRequest& request,
@@ -144,6 +175,107 @@ Result<Document> DecodeBase64Values(const Document& doc) {
   std::string bad;
   out.set_root(CopyDecoded(doc, doc.root(), out, bad));
   if (!bad.empty()) return MakeError("decode: base64: " + bad + " is not valid base64");
+  return out;
+}
+
+}  // namespace drift
+
+namespace drift {
+namespace {
+
+// Copies `id` of `in` into `out`, parsing the strings at `embedded` paths as documents.
+class Embedding {
+ public:
+  Embedding(const Document& in, Document& out, const CommonOptions& o)
+      : in_(in), out_(out), o_(o) {}
+
+  NodeId Copy(NodeId id, std::vector<Selector::State> states, std::string_view key,
+              const std::string& path) {
+    const Node& n = in_.node(id);
+    bool wanted = false;
+    for (size_t i = 0; i < states.size(); ++i) wanted = wanted || o_.embedded[i].Accepts(states[i]);
+    if (wanted && n.type == Type::kString) return Parse(id, key, path);
+    if (n.type != Type::kMap && n.type != Type::kList) return out_.copy_from(in_, id);
+    bool alive = false;
+    for (auto s : states) alive = alive || s != 0;
+    if (!alive) return out_.copy_from(in_, id);
+    std::vector<Entry> kids;
+    auto children = in_.children(id);
+    for (size_t c = 0; c < children.size(); ++c) {
+      const Entry& e = children[c];
+      std::string_view k = e.key == kNoKey ? std::string_view() : in_.key(e.key);
+      StepView step = e.key == kNoKey
+                          ? StepView{StepView::Kind::kIndex, {}, static_cast<int64_t>(c), {},
+                                     nullptr, nullptr}
+                          : StepView{StepView::Kind::kKey, k, 0, {}, nullptr, nullptr};
+      std::vector<Selector::State> next(states.size());
+      for (size_t i = 0; i < states.size(); ++i)
+        next[i] = states[i] ? o_.embedded[i].Step(states[i], step) : 0;
+      std::string child_path =
+          e.key == kNoKey ? path + "[" + std::to_string(c) + "]" : AppendKey(path, k);
+      NodeId made = Copy(e.value, std::move(next), k, child_path);
+      kids.push_back(Entry{e.key == kNoKey ? kNoKey : out_.intern(k), made});
+    }
+    return out_.add_container(n.type, kids, n.line, n.column);
+  }
+
+ private:
+  static std::string AppendKey(const std::string& path, std::string_view k) {
+    Path p{PathSegment::Key(std::string(k))};
+    std::string one = FormatPath(p);
+    return path + (one.starts_with("[") ? "" : ".") + one;
+  }
+
+  // A string at an embedded path: the document it holds, or itself with a warning.
+  NodeId Parse(NodeId id, std::string_view key, const std::string& path) {
+    const Node& n = in_.node(id);
+    Format f = o_.embedded_format != Format::kAuto ? o_.embedded_format : FormatFromPath(key);
+    if (f == Format::kAuto) {
+      out_.add_warning("embedded " + path + ": '" + std::string(key) +
+                       "' has no extension drift reads (.yaml, .json, .env, .ini, .properties, "
+                       ".csv, .tsv); set embedded_format to parse it");
+      return out_.copy_from(in_, id);
+    }
+    ParseOptions po;
+    po.format = f;
+    po.origin = in_.origin() + " " + path;
+    po.yaml_1_1 = o_.yaml_1_1;
+    auto doc = ParseDocument(in_.str(id), po);
+    if (!doc.ok()) {
+      // The message names the place, never the text: the string may be a secret.
+      out_.add_warning("embedded " + path + " is not valid " + std::string(FormatName(f)) +
+                       " (" + doc.error().message + "); compared as a string");
+      return out_.copy_from(in_, id);
+    }
+    (void)n;
+    return out_.copy_from(*doc, doc->root());
+  }
+
+  const Document& in_;
+  Document& out_;
+  const CommonOptions& o_;
+};
+
+}  // namespace
+
+Result<Document> FinishSnapshot(Document doc, const CommonOptions& o) {
+  auto extracted = ApplyExtract(std::move(doc), o);
+  if (!extracted.ok() || extracted->unchanged()) return extracted;
+  if (o.decode_base64) {
+    extracted = DecodeBase64Values(*extracted);
+    if (!extracted.ok()) return extracted;
+  }
+  if (o.embedded.empty()) return extracted;
+  const Document& in = *extracted;
+  Document out;
+  out.set_origin(in.origin());
+  out.set_raw_digest(in.raw_digest());
+  for (const auto& w : in.warnings()) out.add_warning(w);
+  std::vector<Selector::State> states;
+  StepView source{StepView::Kind::kKey, o.source, 0, {}, nullptr, nullptr};
+  for (const Selector& s : o.embedded) states.push_back(s.Step(s.Start(), source));
+  Embedding e(in, out, o);
+  out.set_root(e.Copy(in.root(), std::move(states), "", o.source));
   return out;
 }
 

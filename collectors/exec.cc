@@ -276,7 +276,7 @@ class ExecCollector final : public BlockingCollector {
 
 std::unique_ptr<Collector> MakeExecCollector(const YAML::Node& spec, const SourceContext& ctx,
                                              YamlReader& r) {
-  auto c = std::make_unique<ExecCollector>(ReadCommonOptions(spec, ctx.config, r));
+  auto c = std::make_unique<ExecCollector>(ReadCommonOptions(spec, ctx.config, r, ctx.source.name));
   c->dir = ctx.config.dir;
   bool ok = true;
   auto cmd = Get(spec, "command");

@@ -38,7 +38,7 @@ class FileCollector final : public BlockingCollector {
 
 std::unique_ptr<Collector> MakeFileCollector(const YAML::Node& spec, const SourceContext& ctx,
                                              YamlReader& r) {
-  CommonOptions common = ReadCommonOptions(spec, ctx.config, r);
+  CommonOptions common = ReadCommonOptions(spec, ctx.config, r, ctx.source.name);
   // Check every field before giving up, so that all problems are reported at once.
   std::optional<std::string> path;
   if (auto p = Get(spec, "path"); p.IsDefined()) path = r.String(p, "path");

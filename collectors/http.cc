@@ -9,8 +9,6 @@
 
 namespace drift {
 
-Result<Document> DecodeBase64Values(const Document& doc);
-
 namespace {
 
 struct HttpOptions {
@@ -20,7 +18,6 @@ struct HttpOptions {
   bool insecure = false;
   int retries = 2;
   uint64_t max_size = kDefaultMaxOutputSize;
-  bool decode_base64 = false;
 };
 
 // Retries: 200 ms, 400 ms … doubling up to 12.8 s, each ±25%.
@@ -35,7 +32,6 @@ class HttpCollector final : public Collector {
       : Collector(std::move(c)), o_(std::move(o)), dir_(std::move(dir)),
         shown_url_(MaskSecretsInText(o_.url)) {}
   std::string describe() const override { return shown_url_; }
-  bool redact_all() const override { return o_.decode_base64; }
 
   void Start(Runtime& rt, CollectRequest request, Done done) const override {
     auto attempt = std::make_shared<Attempt>();
@@ -115,7 +111,6 @@ class HttpCollector final : public Collector {
       // Parsing a large body must not stall the event loop.
       rt.Blocking([this, a, r = std::move(r)] {
         auto doc = Parse(r.body, a->request, describe(), FormatFromContentType(r.content_type));
-        if (doc.ok() && o_.decode_base64 && !doc->unchanged()) doc = DecodeBase64Values(*doc);
         if (!doc.ok()) {
           Error e = doc.error();
           e.message = ScrubSecrets(e.message, a->secrets);
@@ -135,7 +130,7 @@ class HttpCollector final : public Collector {
 
 std::unique_ptr<Collector> MakeHttpCollector(const YAML::Node& spec, const SourceContext& ctx,
                                              YamlReader& r) {
-  CommonOptions common = ReadCommonOptions(spec, ctx.config, r);
+  CommonOptions common = ReadCommonOptions(spec, ctx.config, r, ctx.source.name);
   HttpOptions o;
   bool ok = true;
   auto url = Get(spec, "url");
@@ -177,15 +172,6 @@ std::unique_ptr<Collector> MakeHttpCollector(const YAML::Node& spec, const Sourc
   if (auto v = Get(spec, "max_size"); v.IsDefined()) {
     if (auto n = r.Int(v, "max_size (bytes)", 1, kMaxSizeLimit)) o.max_size = *n;
     else ok = false;
-  }
-  if (auto v = Get(spec, "decode"); v.IsDefined()) {
-    if (auto s = r.String(v, "decode")) {
-      if (*s == "base64") o.decode_base64 = true;
-      else {
-        r.Error(v, "decode must be base64");
-        ok = false;
-      }
-    }
   }
   if (!ok) return nullptr;
   return std::make_unique<HttpCollector>(std::move(o), std::move(common), ctx.config.dir);

@@ -10,77 +10,10 @@
 #include "collectors/builtin.h"
 #include "core/interpolate.h"
 #include "core/strings.h"
+#include "core/table.h"
 
 namespace drift {
 namespace {
-
-struct Table {
-  std::vector<std::string> columns;
-  std::vector<std::vector<ScalarValue>> rows;
-};
-
-// Rows become {key: {column: value}} (nested for several key columns), or a list of rows.
-Result<Document> ToDocument(const Table& t, const std::vector<std::string>& key,
-                            const std::string& origin) {
-  Document d;
-  d.set_origin(origin);
-  std::vector<size_t> key_idx;
-  for (const auto& k : key) {
-    auto it = std::find(t.columns.begin(), t.columns.end(), k);
-    if (it == t.columns.end()) return MakeError("key column '" + k + "' is not in the result");
-    key_idx.push_back(static_cast<size_t>(it - t.columns.begin()));
-  }
-  auto row_map = [&](const std::vector<ScalarValue>& row) {
-    std::vector<Entry> cols;
-    for (size_t c = 0; c < t.columns.size(); ++c) {
-      if (std::find(key_idx.begin(), key_idx.end(), c) != key_idx.end()) continue;
-      cols.push_back(Entry{d.intern(t.columns[c]), d.add_scalar(row[c])});
-    }
-    return d.add_container(Type::kMap, cols);
-  };
-  if (key.empty()) {
-    std::vector<Entry> rows;
-    for (const auto& row : t.rows) rows.push_back(Entry{kNoKey, row_map(row)});
-    d.set_root(d.add_container(Type::kList, rows));
-    return d;
-  }
-  // Build nested maps key by key; the tree is small (a query result).
-  struct Level {
-    std::vector<std::pair<std::string, size_t>> order;  // key text -> child index
-    std::vector<std::unique_ptr<Level>> kids;
-    size_t row = SIZE_MAX;
-  };
-  Level top;
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    Level* cur = &top;
-    for (size_t k = 0; k < key_idx.size(); ++k) {
-      std::string text = t.rows[r][key_idx[k]].text();
-      size_t found = SIZE_MAX;
-      for (auto& [name, idx] : cur->order)
-        if (name == text) found = idx;
-      if (found == SIZE_MAX) {
-        found = cur->kids.size();
-        cur->order.emplace_back(text, found);
-        cur->kids.push_back(std::make_unique<Level>());
-      }
-      cur = cur->kids[found].get();
-    }
-    if (cur->row != SIZE_MAX) {
-      std::string k;
-      for (size_t i : key_idx) k += (k.empty() ? "" : ", ") + t.rows[r][i].text();
-      return MakeError("the key (" + k + ") appears in more than one row");
-    }
-    cur->row = r;
-  }
-  std::function<NodeId(const Level&)> build = [&](const Level& l) -> NodeId {
-    if (l.row != SIZE_MAX) return row_map(t.rows[l.row]);
-    std::vector<Entry> kids;
-    for (const auto& [name, idx] : l.order) kids.push_back(Entry{d.intern(name), build(*l.kids[idx])});
-    return d.add_container(Type::kMap, kids);
-  };
-  d.set_root(build(top));
-  return d;
-}
 
 Result<Table> QuerySqlite(const std::string& dsn, const std::string& query, Millis timeout) {
   sqlite3* db = nullptr;
@@ -224,7 +157,6 @@ class SqlCollector final : public BlockingCollector {
  public:
   using BlockingCollector::BlockingCollector;
   std::string driver, dsn, query, dir;
-  std::vector<std::string> key;
   std::string describe() const override { return driver + " query"; }
 
   Result<Document> Collect(const CollectRequest&) const override {  // rows: always parsed
@@ -241,9 +173,9 @@ class SqlCollector final : public BlockingCollector {
       if (HasSecretRefs(dsn)) e.message = ScrubSecrets(e.message, {*resolved});
       return e;
     }
-    auto doc = ToDocument(*table, key, driver + " query");
+    auto doc = TableToDocument(*table, common_.key, driver + " query", "query result");
     if (!doc.ok()) return doc;
-    return ApplyExtract(std::move(*doc), common_);
+    return FinishSnapshot(std::move(*doc), common_);
   }
 };
 
@@ -251,7 +183,7 @@ class SqlCollector final : public BlockingCollector {
 
 std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node& spec, const SourceContext& ctx,
                                             YamlReader& r) {
-  auto c = std::make_unique<SqlCollector>(ReadCommonOptions(spec, ctx.config, r));
+  auto c = std::make_unique<SqlCollector>(ReadCommonOptions(spec, ctx.config, r, ctx.source.name));
   c->dir = ctx.config.dir;
   bool ok = true;
   auto need = [&](const char* k, std::string& out) {
@@ -273,10 +205,6 @@ std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node& spec, const Source
   }
   need("dsn", c->dsn);
   need("query", c->query);
-  if (auto k = Get(spec, "key"); k.IsDefined()) {
-    if (auto l = r.StringList(k, "key", true)) c->key = *l;
-    else ok = false;
-  }
   if (!ok) return nullptr;
   return c;
 }

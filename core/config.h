@@ -123,7 +123,8 @@ std::optional<Config> LoadConfigFromString(const std::string& text, const std::s
                                            Diagnostics& diags);
 
 // Reads the common fields every source type has; the type's factory reads the rest.
-inline constexpr std::string_view kCommonSourceKeys[] = {"type", "format", "extract", "interval",
-                                                         "timeout", "yaml"};
+inline constexpr std::string_view kCommonSourceKeys[] = {
+    "type", "format", "extract", "interval", "timeout", "yaml", "key", "decode", "embedded",
+    "embedded_format"};
 
 }  // namespace drift

@@ -108,6 +108,10 @@ class Document {
     return d;
   }
   bool unchanged() const { return unchanged_; }
+  // What went wrong without failing the collection (an `embedded` string that did not parse),
+  // for the report and the log; never holds a value.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  void add_warning(std::string w) { warnings_.push_back(std::move(w)); }
   size_t node_count() const { return nodes_.size(); }
   size_t key_count() const { return keys_.size(); }
 
@@ -161,6 +165,7 @@ class Document {
   NodeId root_ = kNoNode;
   std::string origin_;
   std::string raw_digest_;
+  std::vector<std::string> warnings_;
   bool unchanged_ = false;
 };
 

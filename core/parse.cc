@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/strings.h"
+#include "core/table.h"
 
 namespace drift {
 
@@ -18,6 +19,8 @@ std::string_view FormatName(Format f) {
     case Format::kJson: return "json";
     case Format::kEnv: return "env";
     case Format::kIni: return "ini";
+    case Format::kCsv: return "csv";
+    case Format::kTsv: return "tsv";
   }
   return "auto";
 }
@@ -26,9 +29,12 @@ Result<Format> ParseFormatName(std::string_view name) {
   if (name == "yaml" || name == "yml") return Format::kYaml;
   if (name == "json") return Format::kJson;
   if (name == "env" || name == "dotenv") return Format::kEnv;
-  if (name == "ini") return Format::kIni;
+  if (name == "ini" || name == "properties") return Format::kIni;
+  if (name == "csv") return Format::kCsv;
+  if (name == "tsv") return Format::kTsv;
   if (name == "auto") return Format::kAuto;
-  return MakeError("unknown format '" + std::string(name) + "' (expected yaml, json, env, ini or auto)");
+  return MakeError("unknown format '" + std::string(name) +
+                   "' (expected yaml, json, env, ini, csv, tsv or auto)");
 }
 
 Format FormatFromPath(std::string_view path) {
@@ -39,7 +45,9 @@ Format FormatFromPath(std::string_view path) {
   if (ext == "yaml" || ext == "yml") return Format::kYaml;
   if (ext == "json") return Format::kJson;
   if (ext == "env" || base == ".env" || base.starts_with(".env.")) return Format::kEnv;
-  if (ext == "ini" || ext == "cfg" || ext == "conf") return Format::kIni;
+  if (ext == "ini" || ext == "cfg" || ext == "conf" || ext == "properties") return Format::kIni;
+  if (ext == "csv") return Format::kCsv;
+  if (ext == "tsv" || ext == "tab") return Format::kTsv;
   return Format::kAuto;
 }
 
@@ -50,6 +58,8 @@ Format FormatFromContentType(std::string_view ct) {
   if (t == "application/yaml" || t == "application/x-yaml" || t == "text/yaml" ||
       t == "text/x-yaml" || t.ends_with("+yaml"))
     return Format::kYaml;
+  if (t == "text/csv") return Format::kCsv;
+  if (t == "text/tab-separated-values") return Format::kTsv;
   return Format::kAuto;
 }
 
@@ -75,10 +85,18 @@ Position PositionOf(std::string_view text, size_t offset, const std::string& fil
 Result<Document> ParseDocument(std::string_view text, const ParseOptions& options) {
   Format f = options.format == Format::kAuto ? FormatFromPath(options.origin) : options.format;
   if (f == Format::kAuto) f = SniffFormat(text);
-  auto doc = f == Format::kJson  ? ParseJson(text, options)
-             : f == Format::kEnv ? ParseDotenv(text, options)
-             : f == Format::kIni ? ParseIni(text, options)
-                                 : ParseYaml(text, options);
+  Result<Document> doc = MakeError("");
+  if (f == Format::kCsv || f == Format::kTsv) {
+    auto table = ParseDelimited(text, f == Format::kCsv ? ',' : '\t', f == Format::kCsv,
+                                options.origin);
+    if (!table.ok()) return table.error();
+    doc = TableToDocument(*table, options.key, options.origin, std::string(FormatName(f)) + " file");
+  } else {
+    doc = f == Format::kJson  ? ParseJson(text, options)
+          : f == Format::kEnv ? ParseDotenv(text, options)
+          : f == Format::kIni ? ParseIni(text, options)
+                              : ParseYaml(text, options);
+  }
   if (doc.ok()) doc->shrink_to_fit();
   return doc;
 }

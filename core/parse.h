@@ -1,21 +1,23 @@
 // Parsers from snapshot text into a Document: YAML (libyaml events), JSON (simdjson),
-// dotenv and ini. Errors carry file:line:col and the cause; a parser never throws.
+// dotenv, ini, csv and tsv. Errors carry file:line:col and the cause; a parser never throws.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/document.h"
 #include "core/result.h"
 
 namespace drift {
 
-enum class Format { kAuto, kYaml, kJson, kEnv, kIni };
+enum class Format { kAuto, kYaml, kJson, kEnv, kIni, kCsv, kTsv };
 
 std::string_view FormatName(Format f);
-// "yaml", "json", "env", "ini", "auto"; anything else is an error.
+// "yaml", "json", "env", "ini" (or "properties"), "csv", "tsv", "auto"; else an error.
 Result<Format> ParseFormatName(std::string_view name);
-// By file extension (.yaml/.yml/.json/.env/.ini/.cfg/.conf); kAuto when unknown.
+// By file extension (.yaml/.yml/.json/.env/.ini/.cfg/.conf/.properties/.csv/.tsv); kAuto
+// when unknown.
 Format FormatFromPath(std::string_view path);
 // By HTTP Content-Type; kAuto when unknown.
 Format FormatFromContentType(std::string_view content_type);
@@ -32,6 +34,8 @@ struct ParseOptions {
   size_t capacity = 0;
   // Nodes that YAML aliases may add on top of the document's own (alias bombs fail).
   size_t max_alias_nodes = 1'000'000;
+  // csv/tsv: the columns whose values key the rows (none: a list of rows).
+  std::vector<std::string> key;
 };
 
 Result<Document> ParseDocument(std::string_view text, const ParseOptions& options);

@@ -8,7 +8,7 @@
 
 #include "core/document.h"
 #include "core/result.h"
-#include "rules/selector.h"
+#include "core/selector.h"
 
 namespace drift {
 

@@ -11,7 +11,7 @@
 #include "core/config.h"
 #include "rules/expectation.h"
 #include "rules/normalizer.h"
-#include "rules/selector.h"
+#include "core/selector.h"
 
 namespace drift {
 

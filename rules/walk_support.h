@@ -12,7 +12,7 @@
 
 #include "core/document.h"
 #include "rules/redact.h"
-#include "rules/selector.h"
+#include "core/selector.h"
 
 namespace drift::walk {
 

@@ -53,7 +53,7 @@ TEST_CASE("sql: SQLite files, typed values, key columns, read-only") {
   CHECK(AsJson(*rows->Collect()) == R"([{"n":1},{"n":2},{"n":3}])");
   auto dup = BuildCollector(dir, "{type: sql, driver: sqlite, dsn: stage.db, query: \"SELECT * "
                                  "FROM t\", key: name}");
-  CHECK(dup->Collect().error().message == "the key (a) appears in more than one row");
+  CHECK(dup->Collect().error().message == "the key (a) appears in more than one row of the query result");
   auto write = BuildCollector(dir, "{type: sql, driver: sqlite, dsn: stage.db, query: \"DELETE "
                                    "FROM t\"}");
   CHECK(write->Collect().error().message.find("read") != std::string::npos);

@@ -1,4 +1,4 @@
-#include "rules/selector.h"
+#include "core/selector.h"
 
 #include <bit>
 
