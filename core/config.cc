@@ -373,7 +373,8 @@ class Loader {
 
   // Every string in a source may use {env}-style placeholders, the envs' {NAME} vars and
   // ${env:}/${file:} secrets. A var must be defined for every env the string is used in.
-  void CheckTemplates(const YAML::Node& n, const std::vector<std::string>& envs) {
+  void CheckTemplates(const YAML::Node& n, const std::vector<std::string>& envs,
+                      bool top = true) {
     if (n.IsScalar()) {
       std::vector<std::string> defined;
       for (const auto& e : c_.environments)
@@ -394,10 +395,11 @@ class Loader {
         }
       }
     } else if (n.IsSequence()) {
-      for (const auto& item : n) CheckTemplates(item, envs);
+      for (const auto& item : n) CheckTemplates(item, envs, false);
     } else if (n.IsMap()) {
+      // x- keys of the source itself are ignored; inside its data (headers) they are data.
       for (auto it = n.begin(); it != n.end(); ++it)
-        if (!it->first.Scalar().starts_with("x-")) CheckTemplates(it->second, envs);
+        if (!top || !it->first.Scalar().starts_with("x-")) CheckTemplates(it->second, envs, false);
     }
   }
 
@@ -601,19 +603,28 @@ std::string DirOf(const std::string& path) {
 // Resolves YAML merge keys (`<<: *base`, `<<: [*a, *b]`) in place, as YAML 1.1 loaders do
 // (yaml-cpp keeps `<<` as a plain key): keys written in the map win, then the merged maps in
 // order. Merged nodes are shared, not copied, so their positions stay for error messages.
-void ResolveMergeKeys(YAML::Node node, YamlReader& r, int depth = 0) {
+// `budget` bounds the nodes visited: aliases are shared, so a chain of them (a "billion
+// laughs" file) would otherwise be walked an exponential number of times.
+bool ResolveMergeKeys(YAML::Node node, YamlReader& r, size_t& budget, int depth = 0) {
   if (depth > 100) {
     r.Error(node, "drift.yaml nests deeper than 100 levels (a recursive alias?)");
-    return;
+    return false;
   }
+  if (budget == 0) {
+    r.Error(node, "drift.yaml expands to more than 1,000,000 nodes (aliases of aliases?)");
+    return false;
+  }
+  --budget;
   if (node.IsSequence()) {
-    for (auto item : node) ResolveMergeKeys(item, r, depth + 1);
-    return;
+    for (auto item : node)
+      if (!ResolveMergeKeys(item, r, budget, depth + 1)) return false;
+    return true;
   }
-  if (!node.IsMap()) return;
-  for (auto it = node.begin(); it != node.end(); ++it) ResolveMergeKeys(it->second, r, depth + 1);
+  if (!node.IsMap()) return true;
+  for (auto it = node.begin(); it != node.end(); ++it)
+    if (!ResolveMergeKeys(it->second, r, budget, depth + 1)) return false;
   const YAML::Node merge = static_cast<const YAML::Node&>(node)["<<"];
-  if (!merge.IsDefined()) return;
+  if (!merge.IsDefined()) return true;
   std::vector<YAML::Node> sources;
   if (merge.IsMap()) sources.push_back(merge);
   else if (merge.IsSequence())
@@ -622,7 +633,7 @@ void ResolveMergeKeys(YAML::Node node, YamlReader& r, int depth = 0) {
     if (!m.IsMap()) {
       r.Error(m, "a merge key (<<) takes a map or a list of maps");
       node.remove("<<");
-      return;
+      return true;
     }
   }
   node.remove("<<");
@@ -632,6 +643,7 @@ void ResolveMergeKeys(YAML::Node node, YamlReader& r, int depth = 0) {
       node.force_insert(it->first, it->second);
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -652,8 +664,8 @@ std::optional<Config> LoadConfigFromString(const std::string& text, const std::s
   c.dir = DirOf(path);
   YamlReader reader(path, diags);
   try {
-    ResolveMergeKeys(root, reader);
-    Loader(c, reader).Run(root);
+    size_t budget = 1'000'000;
+    if (ResolveMergeKeys(root, reader, budget)) Loader(c, reader).Run(root);
   } catch (const YAML::Exception& e) {  // yaml-cpp is contained here: report, do not crash
     diags.Error(Position{path, static_cast<uint32_t>(e.mark.line + 1),
                          static_cast<uint32_t>(e.mark.column + 1)},

@@ -58,6 +58,7 @@ class Walker final : public JudgeContext {
       if (st) live.push_back(Live{i, st});
     }
     root_depth_ = path_.size();
+    seen_.assign(active_.size(), 0);
     Walk(roots_, envs, Judge{&ev_.rules_.defaults, false}, live);
     if (part_ + 1 == parts_) LiteralPresence();
     return std::move(out_);
@@ -96,7 +97,7 @@ class Walker final : public JudgeContext {
       f.file = ToRaw(Side{sides_[env].doc, kNoNode}).doc->origin();
     }
     // A message quoting values (semver_skew's versions) would show a secret's parts.
-    if (!secret) f.message = std::move(message);
+    if (!secret && !f.redacted) f.message = std::move(message);
     f.id = FindingId(f.service, f.source, f.path, f.env, f.rule);
     out_.push_back(std::move(f));
   }
@@ -127,6 +128,8 @@ class Walker final : public JudgeContext {
   bool SecretPath() const {
     for (size_t i = source_.empty() ? 0 : 1; i < path_.size(); ++i) {
       if (path_[i].kind == StepView::Kind::kKey && IsSecretKey(path_[i].key)) return true;
+      // A list_key item named like a secret (env[name=DB_PASSWORD].value).
+      if (path_[i].kind == StepView::Kind::kKeyed && IsSecretKey(path_[i].value)) return true;
     }
     return false;
   }
@@ -145,6 +148,7 @@ class Walker final : public JudgeContext {
       const Level& level = *levels_[l];
       for (int e = 0; e < env_count_; ++e) {
         if (!level.normalized[e] || &level.trees[e].doc != s.doc) continue;
+        if (level.filtered) return s;  // shown as filtered, ignored parts left out
         s = Side{level.trees[e].raw, s.node == kNoNode ? kNoNode : level.trees[e].origin[s.node]};
         break;
       }
@@ -198,35 +202,41 @@ class Walker final : public JudgeContext {
       if (r->ignore && r->selector.Accepts(l.state)) envs &= ~r->envs;
     }
     if (!envs) return;
+    // A rule saying redact: true keeps everything below it redacted, whether it judges or
+    // not: adding a rule must never un-redact a value.
+    bool redact = false;
+    for (const Live& l : live) {
+      const CompiledRule* r = active_[l.rule];
+      if (r->redact && !r->ignore && (r->envs & envs) && r->selector.Accepts(l.state)) redact = true;
+    }
+    redacting_ += redact;
     // 2. The first rule in file order that applies to the node judges it for its envs; the
     // others keep their ancestor's judge.
     EnvSet rest = envs;
     for (size_t i = 0; i < live.size() && rest; ++i) {
       const CompiledRule* r = active_[live[i].rule];
       if (r->ignore || !r->selector.Accepts(live[i].state)) continue;
+      seen_[live[i].rule] = 1;
       EnvSet g = rest & r->envs;
       if (!g) continue;
       rest &= ~g;
       Judged(sides, g, r == judge.rule ? judge : Judge{r, false}, live);
     }
     if (rest) Judged(sides, rest, judge, live);
+    redacting_ -= redact;
   }
 
   // 3. Normalizers accumulate: a rule judging a node for the first time on this path
   // normalizes the node's subtree (both sides) before anything below is matched or judged,
-  // so that deeper selectors see list_key's [name=...] items. Its redact: true likewise
-  // holds for everything below.
+  // so that deeper selectors see list_key's [name=...] items.
   void Judged(std::span<const Side> sides, EnvSet envs, Judge judge,
               std::span<const Live> live) {
     const CompiledRule* r = judge.rule;
-    bool contributes = r && (!r->normalizers.empty() || r->redact) && !Contributed(r);
-    if (!contributes) return Decide(sides, envs, judge, live);
+    if (!r || r->normalizers.empty() || Contributed(r)) return Decide(sides, envs, judge, live);
     chain_.push_back(r);
-    redacting_ += r->redact;
-    Level* level = r->normalizers.empty() ? nullptr : Normalized(sides, envs, *r);
-    Decide(level ? std::span<const Side>(level->sides) : sides, envs, judge, live);
-    if (level) --levels_used_;
-    redacting_ -= r->redact;
+    Level* level = Normalized(sides, envs, *r);
+    Decide(level->sides, envs, judge, live);
+    --levels_used_;
     chain_.pop_back();
   }
 
@@ -237,13 +247,18 @@ class Walker final : public JudgeContext {
     const CompiledRule* r = judge.rule;
     if (judge.covered) {
       // Below a whole-value judgement only another rule has anything to judge.
-      if (AnyAlive(live, envs, r, false)) Descend(sides, Comparable(sides, envs).first, judge, live);
+      if (AnyAlive(live, envs, r, false)) {
+        Split split = Containers(sides, envs, false, live, r);
+        Descend(sides, split.descend, split.type, judge, live);
+      }
       return;
     }
     if (r->expect->judges_whole_node()) {
-      if (!quiet) Apply(*r, sides, envs);
-      if (AnyAlive(live, envs, r, false))
-        Descend(sides, Comparable(sides, envs).first, Judge{r, true}, live);
+      if (!quiet) ApplyWhole(*r, sides, envs, live);
+      if (AnyAlive(live, envs, r, false)) {
+        Split split = Containers(sides, envs, false, live, r);
+        Descend(sides, split.descend, split.type, Judge{r, true}, live);
+      }
       return;
     }
     // Leaf by leaf: a subtree nothing else can reach below is judged at once.
@@ -251,28 +266,150 @@ class Walker final : public JudgeContext {
       if (!quiet) Apply(*r, sides, envs);
       return;
     }
-    auto [descend, leaf] = Comparable(sides, envs);
-    if (leaf && !quiet) Apply(*r, sides, leaf);
-    if (descend) Descend(sides, descend, judge, live);
+    Split split = Containers(sides, envs, r->expect->compares_with_baseline(), live, r);
+    if (split.leaf && !quiet) Apply(*r, sides, split.leaf);
+    if (split.descend) Descend(sides, split.descend, split.type, judge, live);
   }
 
-  // The envs whose node is a container comparable with the baseline's (walked below), and
-  // those judged here (scalars, one-sided nodes, type changes).
-  std::pair<EnvSet, EnvSet> Comparable(std::span<const Side> sides, EnvSet envs) const {
+  // A whole-value judgement (differ, present, absent) of values with what ignores skip below
+  // the node left out, so that an ignore wins there too.
+  void ApplyWhole(const CompiledRule& r, std::span<const Side> sides, EnvSet envs,
+                  std::span<const Live> live) {
+    bool ignored_inside = false;
+    for (int e = 0; e < env_count_ && !ignored_inside; ++e) {
+      if (!(Contains(envs, e) || e == baseline_) || !sides[e].present()) continue;
+      ignored_inside = sides[e].doc->is_container(sides[e].node) &&
+                       Reaches(*sides[e].doc, sides[e].node, live, EnvSet{1} << e, nullptr, true);
+    }
+    if (!ignored_inside) return Apply(r, sides, envs);
+    Level& level = AcquireLevel(sides);
+    level.filtered = true;
+    for (int e = 0; e < env_count_; ++e) {
+      if (!(Contains(envs, e) || e == baseline_) || !sides[e].present()) continue;
+      CopyWithoutIgnored(level.trees[e], *sides[e].doc, sides[e].node, live, e);
+      level.sides[e] = Side{&level.trees[e].doc, level.trees[e].root};
+      level.normalized[e] = 1;
+    }
+    Apply(r, level.sides, envs);
+    --levels_used_;
+  }
+
+  // Whether a rule (other than `except`; only ignores when `ignores_only`) in force for one
+  // of `envs` applies to some node strictly below `node`.
+  bool Reaches(const Document& doc, NodeId node, std::span<const Live> live, EnvSet envs,
+               const CompiledRule* except, bool ignores_only) const {
+    if (!doc.is_container(node)) return false;
+    std::vector<Live> next;
+    auto kids = doc.children(node);
+    for (size_t c = 0; c < kids.size(); ++c) {
+      StepView step = ChildStep(doc, node, kids[c], c);
+      next.clear();
+      for (const Live& l : live) {
+        const CompiledRule* r = active_[l.rule];
+        if (r == except || !(r->envs & envs) || (ignores_only && !r->ignore)) continue;
+        Selector::State st = r->selector.Step(l.state, step);
+        if (!st) continue;
+        if (r->selector.Accepts(st)) return true;
+        next.push_back(Live{l.rule, st});
+      }
+      if (!next.empty() && Reaches(doc, kids[c].value, next, envs, except, ignores_only))
+        return true;
+    }
+    return false;
+  }
+
+  // The step from a container to its child `c` (a list item by index, a map entry by key, a
+  // keyed item as [field=key]).
+  static StepView ChildStep(const Document& doc, NodeId node, const Entry& kid, size_t c) {
+    if (kid.key == kNoKey)
+      return StepView{StepView::Kind::kIndex, {}, static_cast<int64_t>(c), {}, nullptr, nullptr};
+    return KeyStep(doc, node, doc.key(kid.key));
+  }
+
+  // A copy of `node`'s subtree without what the ignores in force for `env` skip.
+  void CopyWithoutIgnored(NormalizedTree& out, const Document& raw, NodeId node,
+                          std::span<const Live> live, int env) {
+    out.doc.clear();
+    out.origin.clear();
+    out.raw = &raw;
+    out.doc.set_origin(ToRaw(Side{&raw, node}).doc->origin());
+    std::vector<Live> ignores;
+    for (const Live& l : live)
+      if (active_[l.rule]->ignore && Contains(active_[l.rule]->envs, env)) ignores.push_back(l);
+    out.root = CopyKept(out, raw, node, ignores);
+    out.doc.set_root(out.root);
+  }
+
+  NodeId CopyKept(NormalizedTree& out, const Document& raw, NodeId id, std::span<const Live> ignores) {
+    const Node& n = raw.node(id);
+    NodeId made;
+    if (!raw.is_container(id)) {
+      made = out.doc.add_scalar(raw.scalar(id), n.line, n.column);
+    } else {
+      std::vector<Entry> kept;
+      auto kids = raw.children(id);
+      std::vector<Live> next;
+      for (size_t c = 0; c < kids.size(); ++c) {
+        StepView step = ChildStep(raw, id, kids[c], c);
+        next.clear();
+        bool skip = false;
+        for (const Live& l : ignores) {
+          Selector::State st = active_[l.rule]->selector.Step(l.state, step);
+          if (!st) continue;
+          skip = skip || active_[l.rule]->selector.Accepts(st);
+          next.push_back(Live{l.rule, st});
+        }
+        if (skip) continue;
+        KeyId k = kids[c].key == kNoKey ? kNoKey : out.doc.intern(raw.key(kids[c].key));
+        kept.push_back(Entry{k, CopyKept(out, raw, kids[c].value, next)});
+      }
+      made = out.doc.add_container(n.type, kept, n.line, n.column);
+      if (n.flags & kKeyedList) out.doc.set_keyed(made, raw.keyed_field(id));
+    }
+    if (out.origin.size() <= made) out.origin.resize(made + 1, kNoNode);
+    out.origin[made] = id;
+    return made;
+  }
+
+  // Which envs are walked below the node (`descend`, whose containers have `type`) and which
+  // are judged here (`leaf`: scalars, nodes of one side, type changes).
+  struct Split {
+    EnvSet descend = 0, leaf = 0;
+    Type type = Type::kNull;
+  };
+  // `vs_baseline`: the judge compares with the baseline, so a subtree the baseline lacks (or
+  // has with another type), or one the env lacks, is one finding at its root — unless a rule
+  // or ignore other than `judge` reaches inside it, which then decides below.
+  Split Containers(std::span<const Side> sides, EnvSet envs, bool vs_baseline,
+                   std::span<const Live> live, const CompiledRule* judge) const {
     int base = baseline_;
     Side b = base >= 0 ? sides[base] : Side{};
-    EnvSet descend = 0, leaf = 0;
+    bool base_container = b.present() && b.doc->is_container(b.node);
+    Split out;
+    if (base_container) out.type = b.doc->type(b.node);
+    for (int e = 0; e < env_count_ && out.type == Type::kNull; ++e)
+      if (Contains(envs, e) && sides[e].present() && sides[e].doc->is_container(sides[e].node))
+        out.type = sides[e].doc->type(sides[e].node);
     for (int e = 0; e < env_count_; ++e) {
       if (!Contains(envs, e)) continue;
       Side s = sides[e];
       if (!s.collected()) continue;
+      EnvSet bit = EnvSet{1} << e;
       bool container = s.present() && s.doc->is_container(s.node);
-      bool comparable = container && (e == base || base < 0 ||
-                                      (b.present() && SameContainerType(*b.doc, b.node, *s.doc, s.node)));
-      if (comparable) descend |= EnvSet{1} << e;
-      else leaf |= EnvSet{1} << e;
+      bool same_type = container && s.doc->type(s.node) == out.type;
+      bool walk;
+      if (!s.present()) {
+        // Missing here: walked only to let a rule inside the baseline's subtree decide.
+        walk = vs_baseline && base_container && e != base &&
+               Reaches(*b.doc, b.node, live, bit, judge, false);
+      } else if (!vs_baseline || e == base || base < 0 || (base_container && same_type)) {
+        walk = same_type;
+      } else {
+        walk = same_type && Reaches(*s.doc, s.node, live, bit, judge, false);
+      }
+      (walk ? out.descend : out.leaf) |= bit;
     }
-    return {descend, leaf};
+    return out;
   }
 
   // Normalized copies of the node in `envs` and the baseline, in a level of buffers reused
@@ -281,13 +418,21 @@ class Walker final : public JudgeContext {
     std::vector<NormalizedTree> trees;
     std::vector<Side> sides;
     std::vector<char> normalized;
+    // Copies without ignored parts (ApplyWhole): findings show these values, not the raw
+    // ones they came from.
+    bool filtered = false;
   };
-  Level* Normalized(std::span<const Side> sides, EnvSet envs, const CompiledRule& r) {
+  Level& AcquireLevel(std::span<const Side> sides) {
     if (levels_used_ == levels_.size()) levels_.push_back(std::make_unique<Level>());
     Level& level = *levels_[levels_used_++];
     level.trees.resize(env_count_);
     level.sides.assign(sides.begin(), sides.end());
     level.normalized.assign(env_count_, 0);
+    level.filtered = false;
+    return level;
+  }
+  Level* Normalized(std::span<const Side> sides, EnvSet envs, const CompiledRule& r) {
+    Level& level = AcquireLevel(sides);
     for (int e = 0; e < env_count_; ++e) {
       if (!(Contains(envs, e) || e == baseline_) || !sides[e].present()) continue;
       NormalizeInto(level.trees[e], *sides[e].doc, sides[e].node, r.normalizers, names(e));
@@ -297,19 +442,23 @@ class Walker final : public JudgeContext {
     return &level;
   }
 
-  void Descend(std::span<const Side> sides, EnvSet descend, Judge judge,
+  void Descend(std::span<const Side> sides, EnvSet descend, Type type, Judge judge,
                std::span<const Live> live) {
-    if (!descend) return;
+    if (!descend || (type != Type::kList && type != Type::kMap)) return;
     size_t depth = path_.size() - root_depth_;
-    int base = baseline_;
-    Descent d{sides, live, descend, descend, depth, judge, std::vector<Side>(env_count_), {}};
+    // Children are read from every walked env and the baseline whose node is a container of
+    // this type (an env missing the node is walked over the baseline's children).
+    EnvSet members = 0;
+    for (int e = 0; e < env_count_; ++e) {
+      if (!Contains(descend, e) && e != baseline_) continue;
+      Side s = sides[e];
+      if (s.present() && s.doc->is_container(s.node) && s.doc->type(s.node) == type)
+        members |= EnvSet{1} << e;
+    }
+    if (!members) return;
+    Descent d{sides, live, descend, members, depth, judge, std::vector<Side>(env_count_), {}};
     d.child_live.reserve(live.size());
-    if (base >= 0 && sides[base].present() && sides[base].doc->is_container(sides[base].node))
-      d.members |= EnvSet{1} << base;
-    Type t = Type::kNull;
-    for (int e = 0; e < env_count_; ++e)
-      if (Contains(descend, e)) t = sides[e].doc->type(sides[e].node);
-    if (t == Type::kList) WalkList(d);
+    if (type == Type::kList) WalkList(d);
     else WalkMap(d);
   }
 
@@ -494,6 +643,7 @@ class Walker final : public JudgeContext {
     for (size_t ri = 0; ri < active_.size(); ++ri) {
       const CompiledRule& r = *active_[ri];
       if (r.ignore || !r.selector.literal() || !r.expect->judges_missing_paths()) continue;
+      if (seen_[ri]) continue;  // the walk met the path (perhaps only once normalized)
       const Path& p = r.selector.path();
       if (p.empty() || p[0].kind != PathSegment::Kind::kKey || p[0].key != source_) continue;
       bool anywhere = false;
@@ -549,6 +699,7 @@ class Walker final : public JudgeContext {
   // and the levels of normalized copies in use (levels_[0, levels_used_)).
   std::vector<const CompiledRule*> chain_;
   int redacting_ = 0;
+  std::vector<char> seen_;  // by active_ index: the rule applied to some node of the walk
   std::vector<std::unique_ptr<Level>> levels_;
   size_t levels_used_ = 0;
 };

@@ -59,6 +59,9 @@ class Expectation {
   // differ, present, absent: the node the rule applies to is judged as a whole, and nothing
   // below it on the rule's behalf. The others judge leaf by leaf (SPEC §4 composition).
   virtual bool judges_whole_node() const { return false; }
+  // Whether a leaf's judgement needs the baseline's value at the same path (equal, within,
+  // semver_skew); matches and one_of judge each env's value on its own.
+  virtual bool compares_with_baseline() const { return true; }
   // Only some expectations compare with the baseline; the baseline never gets their findings.
   virtual std::string_view name() const = 0;
   // Whether a literal path this expectation applies to is judged even when no env has it

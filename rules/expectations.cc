@@ -88,6 +88,7 @@ class PerValue : public Expectation {
     }
   }
   bool judges_subtrees() const override { return false; }
+  bool compares_with_baseline() const override { return false; }
 
  protected:
   virtual bool Holds(int env, const Document& d, NodeId n) const = 0;

@@ -252,6 +252,24 @@ rules:
   CHECK(c->services[1].owner == "team-b");  // the first merged map wins over the later ones
   REQUIRE(c->services[1].sources.size() == 1);
   CHECK(c->services[1].sources[0].type == "file");
+  // An x- key inside a source's own data (headers) is data: its template is checked.
+  CHECK(Errors(With("settings: {type: file, path: \"{env}/lms.yml\"}",
+                    "settings: {type: http, url: \"http://h/{env}\", headers: {x-tenant: \"{tenat}\"}}")) ==
+        std::vector<std::string>{"drift.yaml:7:73: unknown placeholder '{tenat}' (expected {env}, "
+                                 "{ENV}, {service}, {source} or a var from an environment's vars:)"});
+  // Aliases of aliases ("billion laughs") stop at a bound instead of hanging.
+  std::string bomb = "version: 1\nx-a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i)
+    bomb += "x-a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) +
+            ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + "]\n";
+  bomb += "environments: [prod]\nservices: {}\n";
+  auto bombed = Errors(bomb);
+  REQUIRE(bombed.size() == 1);
+  CHECK(bombed[0].ends_with("drift.yaml expands to more than 1,000,000 nodes (aliases of aliases?)"));
   // A merge key whose value is not a map is a positioned error.
   CHECK(Errors(With("    owner: team-learning\n", "    <<: [1]\n")) ==
         std::vector<std::string>{"drift.yaml:5:10: a merge key (<<) takes a map or a list of maps"});

@@ -175,6 +175,93 @@ TEST_CASE("composition: normalizers and redaction accumulate from the outermost 
   CHECK(f[0].baseline_value->get<std::string>().starts_with("hmac:"));
 }
 
+// Composition where the envs' shapes differ: a subtree one side lacks is one finding at its
+// root, unless a rule or an ignore reaches inside it.
+TEST_CASE("composition: rules and ignores reach inside subtrees one side lacks") {
+  RulesFixture fx(R"(  - name: levels
+    match: "s.LOG_LEVELS.*"
+    expect: {one_of: [INFO, WARN]}
+  - ignore: "s.cache.LOCATION"
+  - name: no-debug
+    match: "s.FLAGS.debug"
+    expect: absent
+    severity: critical
+)");
+  // prod has none of it; stage has all of it.
+  CHECK(fx.Brief({"x: 1\n",
+                  "x: 1\nLOG_LEVELS: {app: INFO, db: BOGUS}\ncache: {LOCATION: here, SIZE: 1}\n"
+                  "FLAGS: {debug: true, other: 1}\nplain: {a: 1, b: 2}\n",
+                  std::nullopt}) ==
+        V{"s.FLAGS.debug stage extra no-debug critical", "s.FLAGS.other stage extra default warning",
+          "s.LOG_LEVELS.db stage pattern levels warning",
+          "s.cache.SIZE stage extra default warning",
+          "s.plain stage extra default warning"});  // nothing reaches inside: one finding
+  // The other way round: missing in stage, the ignored part is not reported missing.
+  CHECK(fx.Brief({"cache: {LOCATION: here, SIZE: 1}\nplain: {a: 1}\n", "x: 1\n", std::nullopt}) ==
+        V{"s.cache.SIZE stage missing default warning", "s.plain stage missing default warning",
+          "s.x stage extra default warning"});
+  // one_of on a map only one env has: its leaves are judged, the map is not a "value".
+  RulesFixture whole(R"(  - name: levels
+    match: "s.LOG_LEVELS"
+    expect: {one_of: [INFO, WARN]}
+)");
+  CHECK(whole.Brief({"x: 1\n", "x: 1\nLOG_LEVELS: {app: INFO, db: WARN}\n", std::nullopt}).empty());
+}
+
+// A whole-value judgement leaves out what an ignore skips below it.
+TEST_CASE("composition: differ on a map ignores the ignored parts of it") {
+  RulesFixture fx(R"(  - name: caches-differ
+    match: "s.CACHES"
+    expect: differ
+  - ignore: "s.CACHES.default.LOCATION"
+)");
+  // Only LOCATION differs: once it is left out, the maps are the same.
+  auto f = fx.Eval({"CACHES: {default: {BACKEND: redis, LOCATION: a}}\n",
+                    "CACHES: {default: {BACKEND: redis, LOCATION: b}}\n", std::nullopt});
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].path == "s.CACHES");
+  CHECK(f[0].kind == FindingKind::kSame);
+  CHECK(f[0].value->dump() == R"({"default":{"BACKEND":"redis"}})");  // no LOCATION shown
+  CHECK(f[0].line == 1);
+}
+
+// Secrets: a redact: true rule redacts even when another rule judges the node, a keyed item
+// named like a secret is redacted, and a message never quotes a partly redacted value.
+TEST_CASE("composition: redaction holds whatever rule judges") {
+  RulesFixture fx(R"(  - name: all-settings
+    match: "s.*_DSN"
+    normalize: [trim]
+  - name: dsn
+    match: "s.SENTRY_DSN"
+    redact: true
+  - name: env-by-name
+    match: "s.env"
+    normalize: [{list_key: name}]
+  - name: broker
+    match: "s.BROKER_URL"
+    expect: {semver_skew: {max_minor: 1}}
+)");
+  auto f = fx.Eval({"SENTRY_DSN: https://k1@sentry.io/1\nenv: [{name: DB_PASSWORD, value: hunter2}]\n"
+                    "BROKER_URL: \"amqp://lms:7.2.1@mq/\"\n",
+                    "SENTRY_DSN: https://k2@sentry.io/1\nenv: [{name: DB_PASSWORD, value: hunter3}]\n"
+                    "BROKER_URL: \"amqp://lms:7.5.0@mq/\"\n",
+                    std::nullopt});
+  REQUIRE(f.size() == 3);
+  std::string all;
+  for (const auto& x : f) {
+    all += x.path + " " + (x.value ? x.value->dump() : "") + " " +
+           (x.baseline_value ? x.baseline_value->dump() : "") + " " + x.message + "\n";
+    CHECK(x.redacted);
+  }
+  for (auto secret : {"k1", "k2", "hunter", "7.2.1", "7.5.0"})
+    CHECK_MESSAGE(all.find(secret) == std::string::npos, all);
+  CHECK(f[0].path == "s.BROKER_URL");
+  CHECK(f[0].message.empty());
+  CHECK(f[1].path == "s.SENTRY_DSN");
+  CHECK(f[1].rule == "all-settings");
+  CHECK(f[2].path == "s.env[name=DB_PASSWORD].value");
+}
+
 TEST_CASE("envs: and services: scope a rule") {
   RulesFixture fx(R"(  - name: stage-only
     match: "s.x"
@@ -246,7 +333,7 @@ TEST_CASE("matches with {env}, and one_of") {
   CHECK(fx.Brief({"host: db-prod.internal\nlevel: INFO\n", "host: db-prod.internal\nlevel: 3\n",
                   "host: db-sandbox.internal.x\nlevel: {a: 1}\n"}) ==
         V{"s.host stage pattern host-names-env warning", "s.host sandbox pattern host-names-env warning",
-          "s.level sandbox pattern level warning"});
+          "s.level.a sandbox pattern level warning"});  // one_of judges leaf by leaf
 }
 
 TEST_CASE("within: percent and absolute, numeric strings, non-numbers are a type finding") {
