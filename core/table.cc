@@ -92,7 +92,7 @@ Result<Table> ParseDelimited(std::string_view text, char sep, bool quoting,
   uint32_t line = 1;
   if (text.starts_with("\xEF\xBB\xBF")) i = 3;  // a UTF-8 byte order mark (Excel writes one)
   auto fail = [&](uint32_t at, const std::string& msg) -> Error {
-    return MakeError(origin + ":" + std::to_string(at) + ": " + msg);
+    return MakeError(msg, Position{origin, at, 1});
   };
   bool header = true;
   while (i < text.size()) {

@@ -246,6 +246,12 @@ class Daemon {
     const Config& c = g->program->config;
     const std::string& env = c.environments[t.env].name;
     bool unchanged = r.ok() && r.value().unchanged();
+    // What went wrong without failing the collection (an embedded document that does not
+    // parse): said when the input changed, at warn.
+    if (r.ok())
+      for (const auto& w : r.value().warnings())
+        Log(spdlog::level::warn, "service " + t.service->name + ", source " + t.source->name +
+                                     ", env " + env + ": " + MaskSecretsInText(w));
     metrics_.SourceCollected(t.service->name, t.source->name, env, r.ok(), seconds, UnixNow());
     // Collectors keep secrets out of their errors; a URL written with a password in
     // drift.yaml is masked here once more for every channel (logs, API, page, store).

@@ -245,6 +245,10 @@ class CheckRun {
                                               MaskSecretsInText(r.error().ToString())});
         continue;
       }
+      for (const auto& w : r.value().warnings())
+        report_.warnings.push_back("service " + t.service->name + ", source " + t.source->name +
+                                   ", env " + c_.environments[t.env].name + ": " +
+                                   MaskSecretsInText(w));
       auto [it, fresh] = index.emplace(std::pair{t.service, t.source}, groups_.size());
       if (fresh)
         groups_.push_back(Group{t.service, static_cast<size_t>(t.service - c_.services.data()),

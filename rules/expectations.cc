@@ -217,8 +217,12 @@ struct Version {
   long long part[3] = {0, 0, 0};
   int count = 0;  // components written: 2 or 3
   std::string text() const {
-    std::string t = std::to_string(part[0]) + "." + std::to_string(part[1]);
-    if (count > 2) t += "." + std::to_string(part[2]);
+    // Appended piece by piece ("." + std::to_string(...) trips GCC 12's -Wrestrict).
+    std::string t = std::to_string(part[0]);
+    for (int i = 1; i < count; ++i) {
+      t += '.';
+      t += std::to_string(part[i]);
+    }
     return t;
   }
 };

@@ -44,6 +44,49 @@ TEST_CASE("file: path template per env, format by extension or format:, extract"
   CHECK(DumpJson(ToJson(*jd, jd->root())) == "{\"x\":1}");
 }
 
+// SPEC §2: embedded documents by their key's extension, decode: base64 on any source.
+TEST_CASE("file: embedded documents, decode: base64, csv with key:") {
+  TempDir dir;
+  dir.write("stage/cm.json", R"({"data": {"lms.yml": "FEATURES:\n  X: true\n", "app.env": "A=1\n",
+    "bad.yml": "a: [unclosed", "notes.txt": "plain", "other": "k: v"}})");
+  auto b = Build(dir, "{type: file, path: \"{env}/cm.json\", embedded: [\"s.data.*\"]}");
+  REQUIRE(b->collector);
+  auto doc = CollectOnce(*b->collector);
+  REQUIRE(doc.ok());
+  CHECK(DumpJson(ToJson(*doc, doc->root())) ==
+        R"({"data":{"lms.yml":{"FEATURES":{"X":true}},"app.env":{"A":"1"},"bad.yml":"a: [unclosed",)"
+        R"("notes.txt":"plain","other":"k: v"}})");
+  REQUIRE(doc->warnings().size() == 3);
+  CHECK(doc->warnings()[0].starts_with("embedded s.data[\"bad.yml\"] is not valid yaml ("));
+  CHECK(doc->warnings()[0].ends_with("); compared as a string"));
+  CHECK(doc->warnings()[1] ==
+        "embedded s.data[\"notes.txt\"]: 'notes.txt' has no extension drift reads (.yaml, .json, "
+        ".env, .ini, .properties, .csv, .tsv); set embedded_format to parse it");
+  // embedded_format: every selected string in that format.
+  auto f = Build(dir, "{type: file, path: \"{env}/cm.json\", embedded: [s.data.other], "
+                      "embedded_format: yaml}");
+  auto fd = CollectOnce(*f->collector);
+  REQUIRE(fd.ok());
+  CHECK(fd->warnings().empty());
+  CHECK(DumpJson(ToJson(*fd, fd->find(fd->find(fd->root(), "data"), "other"))) == R"({"k":"v"})");
+
+  dir.write("stage/secret.yml", "data: {password: aHVudGVyMg==, user: YWRtaW4=}\n");
+  auto s = Build(dir, "{type: file, path: \"{env}/secret.yml\", decode: base64}");
+  auto sd = CollectOnce(*s->collector);
+  REQUIRE(sd.ok());
+  CHECK(s->collector->redact_all());
+  CHECK(DumpJson(ToJson(*sd, sd->root())) == R"({"data":{"password":"hunter2","user":"admin"}})");
+
+  dir.write("stage/flags.csv", "name,everyone\nnew_ui,1\n");
+  auto c = Build(dir, "{type: file, path: \"{env}/flags.csv\", key: name}");
+  auto cd = CollectOnce(*c->collector);
+  REQUIRE(cd.ok());
+  CHECK(DumpJson(ToJson(*cd, cd->root())) == R"({"new_ui":{"everyone":"1"}})");
+  auto wrong = Build(dir, "{type: file, path: \"{env}/secret.yml\", key: name}");
+  CHECK(CollectOnce(*wrong->collector).error().message ==
+        "key: applies to csv and tsv (and sql) sources; this one reads yaml");
+}
+
 TEST_CASE("file: input the caller already holds is not parsed again") {
   TempDir dir;
   dir.write("stage.yml", "a: 1\n");

@@ -201,6 +201,49 @@ TEST_CASE("ini") {
   CHECK(bad2.error().ToString() == "x.ini:2:1: expected 'key = value' or '[section]'");
 }
 
+TEST_CASE("csv and tsv: header, quoting, keyed rows, positioned errors") {
+  ParseOptions o;
+  o.origin = "flags.csv";
+  o.format = Format::kCsv;
+  auto d = ParseDocument("\xEF\xBB\xBFname,everyone,note\r\nnew_ui,1,\"a, \"\"quoted\"\"\nnote\"\r\n"
+                         "\nold,0,\n", o);
+  REQUIRE(d.ok());
+  CHECK(AsJson(*d) == R"([{"name":"new_ui","everyone":"1","note":"a, \"quoted\"\nnote"},)"
+                      R"({"name":"old","everyone":"0","note":""}])");
+  o.key = {"name"};
+  auto keyed = ParseDocument("name,everyone\nnew_ui,1\nold,0\n", o);
+  REQUIRE(keyed.ok());
+  CHECK(AsJson(*keyed) == R"({"new_ui":{"everyone":"1"},"old":{"everyone":"0"}})");
+  CHECK(keyed->node(keyed->find(keyed->root(), "old")).line == 3);
+  o.key = {"org", "name"};
+  auto nested = ParseDocument("org,name,on\na,x,1\nb,x,0\na,y,1\n", o);
+  REQUIRE(nested.ok());
+  CHECK(AsJson(*nested) == R"({"a":{"x":{"on":"1"},"y":{"on":"1"}},"b":{"x":{"on":"0"}}})");
+  auto dup = ParseDocument("org,name,on\na,x,1\na,x,0\n", o);
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().ToString() ==
+        "the key (a, x) appears in more than one row of the csv file (line 3)");
+  o.key = {"nope"};
+  CHECK(ParseDocument("a,b\n1,2\n", o).error().message ==
+        "key column 'nope' is not in the csv file (columns: a, b)");
+  o.key.clear();
+  CHECK(ParseDocument("a,b\n1,2,3\n", o).error().ToString() ==
+        "flags.csv:2:1: a row has 3 fields, the header 2");
+  CHECK(ParseDocument("a,b\n\"open,2\n", o).error().ToString() ==
+        "flags.csv:2:1: a quoted field is never closed");
+  CHECK(ParseDocument("a,a\n", o).error().ToString() ==
+        "flags.csv:1:1: the header names column 'a' twice");
+  CHECK(ParseDocument("", o).error().ToString() == "flags.csv:1:1: no header row");
+  o.format = Format::kTsv;
+  auto tsv = ParseDocument("a\tb\n\"x\ty\n", o);  // no quoting in TSV
+  REQUIRE(tsv.ok());
+  CHECK(AsJson(*tsv) == R"([{"a":"\"x","b":"y"}])");
+  CHECK(FormatFromPath("x.csv") == Format::kCsv);
+  CHECK(FormatFromPath("x.tsv") == Format::kTsv);
+  CHECK(FormatFromPath("app.properties") == Format::kIni);
+  CHECK(FormatFromContentType("text/csv; charset=utf-8") == Format::kCsv);
+}
+
 TEST_CASE("formats by extension, content type and sniffing") {
   CHECK(FormatFromPath("/a/b.yml") == Format::kYaml);
   CHECK(FormatFromPath("x.JSON") == Format::kJson);
