@@ -86,12 +86,38 @@ void SuggestWaivers(const CheckReport& r, std::chrono::sys_days today, std::ostr
   }
 }
 
+// --list-services: each service, its envs, and where it came from.
+void ListServices(const Program& p, std::ostream& out) {
+  const Config& c = p.config;
+  size_t width = 7;
+  for (const auto& s : c.services) width = std::max(width, s.name.size());
+  for (const auto& s : c.services) {
+    std::string name = s.name;
+    name.resize(width, ' ');
+    std::string from = s.discovered_by.empty()
+                           ? c.path + ":" + std::to_string(s.where.line)
+                           : "discover " + s.discovered_by;
+    out << name << "  " << Join(s.envs, ", ") << "  (" << from;
+    if (!s.discovery_missing.empty()) out << "; missing in " << Join(s.discovery_missing, ", ");
+    if (!s.discovery_unknown.empty()) {
+      std::vector<std::string> unknown;
+      for (const auto& [env, why] : s.discovery_unknown) unknown.push_back(env);
+      out << "; unknown in " << Join(unknown, ", ");
+    }
+    out << ")\n";
+  }
+}
+
 }  // namespace
 
-int Check(const std::string& config_path, const std::string& format, const std::string& fail_on,
-          const std::vector<std::string>& services, const std::vector<std::string>& envs,
-          const std::string& output, bool suggest, bool timings, bool tty, std::ostream& out,
+int Check(const std::string& config_path, const CheckArgs& args, bool tty, std::ostream& out,
           std::ostream& err) {
+  const std::string& format = args.format;
+  const std::string& fail_on = args.fail_on;
+  const std::vector<std::string>& services = args.services;
+  const std::vector<std::string>& envs = args.envs;
+  const std::string& output = args.output;
+  bool suggest = args.suggest, timings = args.timings;
   Diagnostics diags;
   auto program = LoadProgram(config_path, diags);
   if (!program) {
@@ -116,6 +142,10 @@ int Check(const std::string& config_path, const std::string& format, const std::
     }
   }
   if (bad) return kExitUsage;
+  if (args.list_services) {
+    ListServices(*program, out);
+    return kExitOk;
+  }
 
   SinkOptions so;
   so.color = tty && output.empty() && !std::getenv("NO_COLOR");
@@ -166,11 +196,12 @@ int Check(const std::string& config_path, const std::string& format, const std::
   return report.errors.empty() ? kExitOk : kExitUnknown;
 }
 
-int Validate(const std::string& config_path, std::ostream& out, std::ostream& err) {
+int Validate(const std::string& config_path, bool discover, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
   LoadOptions lo;
   lo.check_secret_refs = true;
   lo.create_key = false;
+  lo.discover = discover;  // contacts nothing unless asked
   auto program = LoadProgram(config_path, diags, lo);
   PrintDiagnostics(diags, err);
   if (!program) {
@@ -179,6 +210,7 @@ int Validate(const std::string& config_path, std::ostream& out, std::ostream& er
     return kExitUsage;
   }
   const Config& c = program->config;
+  for (const auto& line : DescribeDiscovery(c, program->discovery)) out << line << "\n";
   size_t sources = 0;
   for (const auto& s : c.services) sources += s.sources.size();
   size_t match_rules = 0, ignores = 0;

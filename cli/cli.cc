@@ -51,12 +51,7 @@ CLI::Option* AddConfig(CLI::App* sub, Io& io) {
 }
 
 Command AddCheck(CLI::App& app, Io& io) {
-  struct Options {
-    std::string format = "table", fail_on = "warning", output;
-    std::vector<std::string> services, envs;
-    bool suggest = false, timings = false;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<CheckArgs>();
   auto* check = app.add_subcommand("check", "collect every source once, evaluate rules, print findings");
   AddConfig(check, io);
   std::string formats_help = "output format:";
@@ -73,10 +68,10 @@ Command AddCheck(CLI::App& app, Io& io) {
   check->add_option("-o,--output", o->output, "write the report to FILE");
   check->add_flag("--suggest-waivers", o->suggest, "print ignore entries that would silence the findings");
   check->add_flag("--timings", o->timings, "print collection and evaluation times to stderr");
-  return {check, [o, &io] {
-            return Check(io.config, o->format, o->fail_on, o->services, o->envs, o->output,
-                         o->suggest, o->timings, io.tty, io.out, io.err);
-          }};
+  check->add_flag("--list-services", o->list_services,
+                  "only list the services (listed and discovered), their envs and where each "
+                  "came from");
+  return {check, [o, &io] { return Check(io.config, *o, io.tty, io.out, io.err); }};
 }
 
 Command AddDiff(CLI::App& app, Io& io) {
@@ -182,7 +177,11 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   std::vector<Command> commands{AddCheck(app, io)};
   auto* validate = app.add_subcommand("validate", "check the config only");
   AddConfig(validate, io);
-  commands.push_back({validate, [&io] { return Validate(io.config, io.out, io.err); }});
+  auto discover = std::make_shared<bool>(false);
+  validate->add_flag("--discover", *discover,
+                     "also run the discover: generators and list what each found");
+  commands.push_back(
+      {validate, [&io, discover] { return Validate(io.config, *discover, io.out, io.err); }});
   commands.push_back(AddDiff(app, io));
   commands.push_back(AddOwners(app, io));
   commands.push_back(AddHistory(app, io));

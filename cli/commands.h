@@ -17,11 +17,15 @@ inline constexpr int kExitUnknown = 3;
 
 void PrintDiagnostics(const Diagnostics& diags, std::ostream& err);
 
-int Check(const std::string& config_path, const std::string& format, const std::string& fail_on,
-          const std::vector<std::string>& services, const std::vector<std::string>& envs,
-          const std::string& output, bool suggest, bool timings, bool tty, std::ostream& out,
+// `drift check`'s options as given on the command line.
+struct CheckArgs {
+  std::string format = "table", fail_on = "warning", output;
+  std::vector<std::string> services, envs;
+  bool suggest = false, timings = false, list_services = false;
+};
+int Check(const std::string& config_path, const CheckArgs& args, bool tty, std::ostream& out,
           std::ostream& err);
-int Validate(const std::string& config_path, std::ostream& out, std::ostream& err);
+int Validate(const std::string& config_path, bool discover, std::ostream& out, std::ostream& err);
 int Owners(const std::string& config_path, const std::string& only, const std::string& format,
            bool check, std::ostream& out, std::ostream& err);
 int History(const std::string& config_path, const std::string& finding, const std::string& service,

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/interpolate.h"
+#include "core/regex.h"
 #include "core/strings.h"
 #include "core/yaml_reader.h"
 
@@ -81,8 +82,8 @@ std::string Config::Resolve(const std::string& relative) const {
 namespace {
 
 constexpr std::string_view kTopKeys[] = {"version",  "environments", "baseline", "defaults",
-                                         "services", "rules",        "alerting", "ownership",
-                                         "server",   "state",        "secrets"};
+                                         "services", "discover",     "rules",    "alerting",
+                                         "ownership", "server",      "state",    "secrets"};
 
 class Loader {
  public:
@@ -104,6 +105,7 @@ class Loader {
     Environments(Get(root, "environments"), root);
     Baseline(Get(root, "baseline"));
     Defaults(Get(root, "defaults"));
+    Discover(Get(root, "discover"));
     Services(Get(root, "services"), root);
     Rules(Get(root, "rules"));
     Alerting(Get(root, "alerting"));
@@ -256,7 +258,8 @@ class Loader {
   void Defaults(const YAML::Node& n) {
     if (!n.IsDefined()) return;
     if (!r_.ExpectMap(n, "defaults")) return;
-    r_.CheckKeys(n, {"interval", "timeout", "expect", "severity", "max_concurrency", "max_per_host"},
+    r_.CheckKeys(n, {"interval", "timeout", "expect", "severity", "max_concurrency", "max_per_host",
+                     "discover_interval"},
                  "defaults");
     auto& d = c_.defaults;
     if (auto v = Get(n, "interval"); v.IsDefined())
@@ -272,7 +275,130 @@ class Loader {
       if (auto x = r_.Int(v, "defaults.max_concurrency", 1, 10000)) d.max_concurrency = int(*x);
     if (auto v = Get(n, "max_per_host"); v.IsDefined())
       if (auto x = r_.Int(v, "defaults.max_per_host", 1, 10000)) d.max_per_host = int(*x);
+    if (auto v = Get(n, "discover_interval"); v.IsDefined())
+      if (auto x = r_.Duration(v, "defaults.discover_interval")) d.discover_interval = *x;
   }
+
+  // `discover:` generators (SPEC §2.2). Their templates are checked as services named
+  // "example" here; the names they find are added by AddDiscoveredService.
+  void Discover(const YAML::Node& n) {
+    if (!n.IsDefined()) return;
+    if (!n.IsSequence()) {
+      r_.Error(n, "discover must be a list of generators");
+      return;
+    }
+    std::set<std::string> names;
+    for (const auto& item : n) {
+      if (!r_.ExpectMap(item, "a discover generator")) continue;
+      r_.CheckKeys(item, {"name", "from", "exclude", "rename", "template"}, "discover generator");
+      DiscoverConfig d;
+      d.where = r_.Pos(item);
+      if (auto v = Get(item, "name"); v.IsDefined()) {
+        if (auto x = r_.String(v, "name")) d.name = *x;
+        if (!names.insert(d.name).second) r_.Error(v, "duplicate discover generator '" + d.name + "'");
+      } else {
+        r_.Error(item, "a discover generator needs a name");
+      }
+      const YAML::Node from = Get(item, "from");
+      if (!from.IsDefined()) {
+        r_.Error(item, "a discover generator needs from: {type: glob|exec|kubernetes, ...}");
+        continue;
+      }
+      if (!r_.ExpectMap(from, "from")) continue;
+      if (auto t = Get(from, "type"); t.IsDefined()) {
+        if (auto x = r_.String(t, "type")) d.type = *x;
+      }
+      if (d.type == "glob") {
+        r_.CheckKeys(from, {"type", "path"}, "discover from (glob)");
+        if (auto v = Get(from, "path"); v.IsDefined() && v.IsScalar()) {
+          d.path = v.Scalar();
+          if (d.path.find("{service}") == std::string::npos)
+            r_.Error(v, "a glob path needs {service} where the name is");
+          r_.CheckTemplate(v, d.path);
+        } else {
+          r_.Error(from, "a glob generator needs path: (with {service}, and {env} if per env)");
+        }
+      } else if (d.type == "exec") {
+        r_.CheckKeys(from, {"type", "command", "timeout"}, "discover from (exec)");
+        if (auto v = Get(from, "command"); v.IsDefined()) {
+          if (auto l = r_.StringList(v, "command"); l && !l->empty()) d.command = *l;
+          else r_.Error(v, "command must be a non-empty list (argv, no shell)");
+        } else {
+          r_.Error(from, "an exec generator needs command: [argv...]");
+        }
+        if (auto v = Get(from, "timeout"); v.IsDefined())
+          if (auto x = r_.Duration(v, "timeout")) d.timeout = *x;
+      } else if (d.type == "kubernetes") {
+        r_.Error(Get(from, "type"), "kubernetes discovery needs type: kubernetes sources, which "
+                                    "this drift does not have yet; use exec with kubectl");
+        continue;
+      } else {
+        r_.Error(Get(from, "type").IsDefined() ? Get(from, "type") : from,
+                 "discover from.type must be glob, exec or kubernetes");
+        continue;
+      }
+      if (auto v = Get(item, "exclude"); v.IsDefined())
+        if (auto l = r_.StringList(v, "exclude", true)) d.exclude = *l;
+      if (auto v = Get(item, "rename"); v.IsDefined() && r_.ExpectMap(v, "rename")) {
+        r_.CheckKeys(v, {"pattern", "with"}, "rename");
+        if (auto p = Get(v, "pattern"); p.IsDefined()) {
+          if (auto x = r_.String(p, "pattern")) {
+            auto re = Regex::Compile(*x);
+            if (!re) r_.Error(p, re.error().message);
+            d.rename_pattern = *x;
+          }
+        } else {
+          r_.Error(v, "rename needs a pattern");
+        }
+        if (auto w = Get(v, "with"); w.IsDefined())
+          if (auto x = r_.String(w, "with")) d.rename_with = *x;
+      }
+      d.templ = Get(item, "template");
+      if (!d.templ.IsDefined()) {
+        r_.Error(item, "a discover generator needs a template (a service entry)");
+        continue;
+      }
+      // The template is a service: checked once, as if a service "example" were found.
+      if (auto example = Service("example", d.templ, d.where)) d.example = std::move(*example);
+      c_.discover.push_back(std::move(d));
+    }
+  }
+
+ public:
+  // One service from its body (a services: entry, or a discover template).
+  std::optional<ServiceConfig> Service(const std::string& name, const YAML::Node& body,
+                                       Position where) {
+    ServiceConfig s;
+    s.name = name;
+    s.where = where;
+    if (!r_.ExpectMap(body, "service '" + s.name + "'")) return std::nullopt;
+    r_.CheckKeys(body, {"owner", "envs", "sources", "overrides", "repo"},
+                 "service '" + s.name + "'");
+    Placeholders ph{"", name, "", nullptr};
+    if (auto v = Get(body, "owner"); v.IsDefined()) {
+      if (auto o = r_.String(v, "owner")) s.owner = ExpandPlaceholders(*o, ph);
+      s.owner_where = r_.Pos(v);
+    }
+    if (auto v = Get(body, "repo"); v.IsDefined())
+      if (auto o = r_.String(v, "repo")) s.repo = c_.Resolve(ExpandPlaceholders(*o, ph));
+    if (auto v = Get(body, "envs"); v.IsDefined()) {
+      if (auto l = r_.StringList(v, "envs")) {
+        for (size_t i = 0; i < l->size(); ++i) {
+          if (!KnownEnv((*l)[i]))
+            r_.Error(v[i], "unknown environment '" + (*l)[i] + "'" + EnvHint((*l)[i]));
+        }
+        for (auto& e : c_.environments)
+          if (std::find(l->begin(), l->end(), e.name) != l->end()) s.envs.push_back(e.name);
+      }
+    } else {
+      s.envs = c_.env_names();
+    }
+    Sources(Get(body, "sources"), body, s);
+    Overrides(Get(body, "overrides"), s);
+    return s;
+  }
+
+ private:
 
   void SeverityField(const YAML::Node& v, Severity& out) {
     auto s = r_.String(v, "severity");
@@ -289,7 +415,7 @@ class Loader {
 
   void Services(const YAML::Node& n, const YAML::Node& root) {
     if (!n.IsDefined()) {
-      r_.Error(root, "missing 'services'");
+      if (c_.discover.empty()) r_.Error(root, "missing 'services' (or 'discover')");
       return;
     }
     if (!r_.ExpectMap(n, "services")) return;
@@ -307,31 +433,7 @@ class Loader {
         r_.Error(it->first, "duplicate service '" + s.name + "'");
         continue;
       }
-      YAML::Node body = it->second;
-      if (!r_.ExpectMap(body, "service '" + s.name + "'")) continue;
-      r_.CheckKeys(body, {"owner", "envs", "sources", "overrides", "repo"},
-                   "service '" + s.name + "'");
-      if (auto v = Get(body, "owner"); v.IsDefined()) {
-        if (auto o = r_.String(v, "owner")) s.owner = *o;
-        s.owner_where = r_.Pos(v);
-      }
-      if (auto v = Get(body, "repo"); v.IsDefined())
-        if (auto o = r_.String(v, "repo")) s.repo = c_.Resolve(*o);
-      if (auto v = Get(body, "envs"); v.IsDefined()) {
-        if (auto l = r_.StringList(v, "envs")) {
-          for (size_t i = 0; i < l->size(); ++i) {
-            if (!KnownEnv((*l)[i]))
-              r_.Error(v[i], "unknown environment '" + (*l)[i] + "'" + EnvHint((*l)[i]));
-          }
-          for (auto& e : c_.environments)
-            if (std::find(l->begin(), l->end(), e.name) != l->end()) s.envs.push_back(e.name);
-        }
-      } else {
-        s.envs = c_.env_names();
-      }
-      Sources(Get(body, "sources"), body, s);
-      Overrides(Get(body, "overrides"), s);
-      c_.services.push_back(std::move(s));
+      if (auto svc = Service(s.name, it->second, s.where)) c_.services.push_back(std::move(*svc));
     }
   }
 
@@ -517,7 +619,8 @@ class Loader {
         std::vector<std::string_view> known;
         for (auto& s : c_.services) known.push_back(s.name);
         for (size_t i = 0; i < l->size(); ++i) {
-          if (!c_.service((*l)[i]))
+          // With generators, a name may be one they find: only they can tell.
+          if (!c_.service((*l)[i]) && c_.discover.empty())
             r_.Error(v.IsSequence() ? v[i] : v,
                      "unknown service '" + (*l)[i] + "'" + DidYouMean((*l)[i], known));
         }
@@ -683,6 +786,20 @@ std::optional<Config> LoadConfig(const std::string& path, Diagnostics& diags) {
     return std::nullopt;
   }
   return LoadConfigFromString(*text, path, diags);
+}
+
+void AddDiscoveredService(Config& config, const DiscoverConfig& generator, const std::string& name,
+                          const std::vector<std::string>& envs, Diagnostics& diags) {
+  YamlReader reader(config.path, diags);
+  auto svc = Loader(config, reader).Service(name, generator.templ, generator.where);
+  if (!svc) return;
+  // The template's envs (all by default) where the service was found or is unknown.
+  std::vector<std::string> keep;
+  for (const auto& e : svc->envs)
+    if (std::find(envs.begin(), envs.end(), e) != envs.end()) keep.push_back(e);
+  svc->envs = std::move(keep);
+  svc->discovered_by = generator.name;
+  config.services.push_back(std::move(*svc));
 }
 
 }  // namespace drift

@@ -52,7 +52,28 @@ struct ServiceConfig {
   std::vector<std::string> envs;  // in `environments` order; all envs when not given
   std::string repo;               // checkout for ownership files ("" = ownership.repos/<name>)
   std::vector<SourceConfig> sources;
+  // Discovered services (SPEC §2.2): the generator's name ("" for services listed in
+  // drift.yaml); the envs where the baseline has the service and discovery did not find it
+  // (one `missing` finding per source, rule `discovery`); and the envs where the generator
+  // failed, with why (their sources are unknown, never missing).
+  std::string discovered_by;
+  std::vector<std::string> discovery_missing;
+  std::map<std::string, std::string> discovery_unknown;
   const SourceConfig* source(std::string_view name) const;
+};
+
+// A `discover:` generator (SPEC §2.2).
+struct DiscoverConfig {
+  std::string name;
+  Position where;
+  std::string type;                  // glob | exec | kubernetes
+  std::string path;                  // glob: with {service} (and perhaps {env})
+  std::vector<std::string> command;  // exec: argv; with {env} it runs once per env
+  Millis timeout{10 * 1000};         // exec
+  std::vector<std::string> exclude;  // globs over the names found
+  std::string rename_pattern, rename_with;  // RE2: a per-env name -> the service name
+  YAML::Node templ;                  // the service entry every name becomes
+  ServiceConfig example;             // the template as a service named "example" (validation)
 };
 
 struct RuleConfig {
@@ -81,6 +102,7 @@ struct DefaultsConfig {
   Severity severity = Severity::kWarning;
   int max_concurrency = 32;
   int max_per_host = 4;
+  Millis discover_interval{5 * 60 * 1000};  // the daemon re-discovers this often
 };
 
 struct AlertingConfig {
@@ -98,6 +120,7 @@ struct Config {
   std::string baseline;
   DefaultsConfig defaults;
   std::vector<ServiceConfig> services;
+  std::vector<DiscoverConfig> discover;
   std::vector<RuleConfig> rules;
   AlertingConfig alerting;
   std::string ownership_repos;  // resolved against dir; "" = none
@@ -121,6 +144,12 @@ std::optional<Config> LoadConfig(const std::string& path, Diagnostics& diags);
 // Same, from text (tests); `path` is used in messages and for relative paths.
 std::optional<Config> LoadConfigFromString(const std::string& text, const std::string& path,
                                            Diagnostics& diags);
+
+// Adds the service `name` built from `generator`'s template, running in `envs`; the
+// template's {service} is the name (owner and repo interpolate it at once, sources when
+// collected). Problems go to diags, positioned in the template.
+void AddDiscoveredService(Config& config, const DiscoverConfig& generator, const std::string& name,
+                          const std::vector<std::string>& envs, Diagnostics& diags);
 
 // Reads the common fields every source type has; the type's factory reads the rest.
 inline constexpr std::string_view kCommonSourceKeys[] = {

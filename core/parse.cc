@@ -21,6 +21,7 @@ std::string_view FormatName(Format f) {
     case Format::kIni: return "ini";
     case Format::kCsv: return "csv";
     case Format::kTsv: return "tsv";
+    case Format::kLines: return "lines";
   }
   return "auto";
 }
@@ -32,9 +33,10 @@ Result<Format> ParseFormatName(std::string_view name) {
   if (name == "ini" || name == "properties") return Format::kIni;
   if (name == "csv") return Format::kCsv;
   if (name == "tsv") return Format::kTsv;
+  if (name == "lines") return Format::kLines;
   if (name == "auto") return Format::kAuto;
   return MakeError("unknown format '" + std::string(name) +
-                   "' (expected yaml, json, env, ini, csv, tsv or auto)");
+                   "' (expected yaml, json, env, ini, csv, tsv, lines or auto)");
 }
 
 Format FormatFromPath(std::string_view path) {
@@ -86,7 +88,22 @@ Result<Document> ParseDocument(std::string_view text, const ParseOptions& option
   Format f = options.format == Format::kAuto ? FormatFromPath(options.origin) : options.format;
   if (f == Format::kAuto) f = SniffFormat(text);
   Result<Document> doc = MakeError("");
-  if (f == Format::kCsv || f == Format::kTsv) {
+  if (f == Format::kLines) {
+    Document d;
+    d.set_origin(options.origin);
+    std::vector<Entry> items;
+    uint32_t line = 0;
+    for (size_t start = 0; start <= text.size();) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      ++line;
+      std::string_view l = Trim(text.substr(start, end - start));
+      if (!l.empty()) items.push_back(Entry{kNoKey, d.add_string(l, line, 1)});
+      start = end + 1;
+    }
+    d.set_root(d.add_container(Type::kList, items));
+    doc = std::move(d);
+  } else if (f == Format::kCsv || f == Format::kTsv) {
     auto table = ParseDelimited(text, f == Format::kCsv ? ',' : '\t', f == Format::kCsv,
                                 options.origin);
     if (!table.ok()) return table.error();

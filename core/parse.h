@@ -11,10 +11,11 @@
 
 namespace drift {
 
-enum class Format { kAuto, kYaml, kJson, kEnv, kIni, kCsv, kTsv };
+enum class Format { kAuto, kYaml, kJson, kEnv, kIni, kCsv, kTsv, kLines };
 
 std::string_view FormatName(Format f);
-// "yaml", "json", "env", "ini" (or "properties"), "csv", "tsv", "auto"; else an error.
+// "yaml", "json", "env", "ini" (or "properties"), "csv", "tsv", "lines", "auto"; else an
+// error. `lines`: a list of the text's non-empty lines, trimmed (`kubectl get ns -o name`).
 Result<Format> ParseFormatName(std::string_view name);
 // By file extension (.yaml/.yml/.json/.env/.ini/.cfg/.conf/.properties/.csv/.tsv); kAuto
 // when unknown.

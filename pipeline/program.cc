@@ -76,6 +76,18 @@ std::string RedactedDocument(const Document& d, const Program& program, const Ta
 
 namespace {
 
+// The source of a discovered service in an env where discovery failed: every collection is
+// that failure (unknown, never missing).
+class FailingCollector final : public Collector {
+ public:
+  explicit FailingCollector(std::string why) : Collector(CommonOptions{}), why_(std::move(why)) {}
+  void Start(Runtime&, CollectRequest, Done done) const override { done(MakeError(why_)); }
+  std::string describe() const override { return "discovery"; }
+
+ private:
+  std::string why_;
+};
+
 std::string KeyFilePath(const Config& c) {
   std::string dir = c.dir;
   if (!c.state_path.empty()) {
@@ -92,6 +104,11 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
   auto config = LoadConfig(path, diags);
   if (!config) return nullptr;
   auto program = std::make_unique<Program>();
+  // Discovered services join the config before anything reads its services.
+  if (options.discover && !config->discover.empty() && !diags.has_errors()) {
+    program->discovery = Discover(*config, options.previous);
+    ApplyDiscovery(*config, program->discovery, diags);
+  }
   program->config = std::move(*config);
   program->today = options.today;
   const Config& c = program->config;
@@ -111,6 +128,12 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
       }
       for (const auto& env : svc.envs) {
         SourceContext ctx{c, svc, src, env};
+        // Where its generator failed, a discovered service's sources are unknown.
+        if (auto u = svc.discovery_unknown.find(env); u != svc.discovery_unknown.end()) {
+          program->targets.push_back(Target{&svc, &src, c.env_index(env),
+                                            std::make_unique<FailingCollector>(u->second)});
+          continue;
+        }
         auto collector = MakeCollector(ctx, reader);
         if (options.check_secret_refs)
           CheckSecretRefs(src.For(env), Placeholders{env, svc.name, src.name, &c.env_vars(env)}, c,
@@ -118,6 +141,17 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
         if (collector)
           program->targets.push_back(Target{&svc, &src, c.env_index(env), std::move(collector)});
       }
+    }
+  }
+  // Each generator's template, as the service "example": its sources must make collectors.
+  for (const auto& d : c.discover) {
+    for (const auto& src : d.example.sources) {
+      if (src.type.empty()) continue;
+      if (!FindCollectorType(src.type)) {
+        reader.Error(src.spec["type"], UnknownCollectorType(src.type));
+        continue;
+      }
+      for (const auto& env : d.example.envs) MakeCollector(SourceContext{c, d.example, src, env}, reader);
     }
   }
   if (diags.has_errors()) return nullptr;

@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/diagnostics.h"
 #include "core/report.h"
+#include "discovery/discovery.h"
 #include "ownership/ownership.h"
 #include "rules/engine.h"
 #include "rules/redact.h"
@@ -35,6 +36,7 @@ struct Program {
   std::vector<Diagnostic> ownership_warnings;
   std::chrono::sys_days today;
   std::vector<std::string> warnings;  // non-fatal problems found while loading
+  Discovery discovery;  // what `discover:` found (empty when it did not run)
 };
 
 struct LoadOptions {
@@ -43,6 +45,10 @@ struct LoadOptions {
   bool check_secret_refs = false;
   // Create the fingerprint key file when missing (not for validate).
   bool create_key = true;
+  // Run the `discover:` generators (validate contacts nothing unless asked); a generator-env
+  // that fails keeps what `previous` found there (the daemon's last good list).
+  bool discover = true;
+  const Discovery* previous = nullptr;
 };
 
 // Loads drift.yaml and builds everything; nullptr when diags has errors.

@@ -728,6 +728,31 @@ std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std
                                          const std::string& source,
                                          std::span<const Document* const> docs,
                                          bool redact_all) const {
+  std::vector<Finding> all = Walk(service, owner, source, docs, redact_all);
+  // SPEC §2.2: a discovered service the baseline has and an env lacks is missing there, one
+  // finding per source at the source's root.
+  for (const auto& env : service.discovery_missing) {
+    Finding f;
+    f.service = service.name;
+    f.source = source;
+    f.path = source;
+    f.env = env;
+    f.rule = "discovery";
+    f.kind = FindingKind::kMissing;
+    f.severity = config_.defaults.severity;
+    f.owner = owner;
+    f.message = "discover " + service.discovered_by + " found " + service.name + " in " +
+                config_.baseline + " but not in " + env;
+    f.id = FindingId(f.service, f.source, f.path, f.env, f.rule);
+    all.push_back(std::move(f));
+  }
+  return all;
+}
+
+std::vector<Finding> Evaluator::Walk(const ServiceConfig& service, const std::string& owner,
+                                     const std::string& source,
+                                     std::span<const Document* const> docs,
+                                     bool redact_all) const {
   int base = BaselineFor(service);
   auto run = [&](size_t part, size_t parts, size_t split_depth) {
     Walker w(*this, &service, owner, source, docs, base);

@@ -49,6 +49,10 @@ class Evaluator {
   }
 
  private:
+  std::vector<Finding> Walk(const ServiceConfig& service, const std::string& owner,
+                            const std::string& source, std::span<const Document* const> docs,
+                            bool redact_all) const;
+
   const Config& config_;
   const RuleSet& rules_;
   const Redactor& redactor_;

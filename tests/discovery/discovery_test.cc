@@ -1,0 +1,163 @@
+// Discovery (SPEC §2.2): generators find services; templates make them; a service the
+// baseline has and an env lacks is `missing` there; a failed generator is unknown.
+#include "discovery/discovery.h"
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/program.h"
+#include "tests/testing.h"
+
+namespace drift {
+namespace {
+
+using testing::TempDir;
+
+std::vector<std::string> Brief(const std::string& json_out) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(json_out);
+  for (const auto& f : j["findings"])
+    out.push_back(f["service"].get<std::string>() + " " + f["path"].get<std::string>() + " " +
+                  f["env"].get<std::string>() + " " + f["kind"].get<std::string>() + " " +
+                  f["rule"].get<std::string>() + " " + f["owner"].get<std::string>());
+  return out;
+}
+
+TEST_CASE("discovery: glob finds services per env, explicit services win, absent is missing") {
+  TempDir dir;
+  for (const char* env : {"prod", "stage", "sandbox"}) {
+    dir.write(std::string("envs/") + env + "/lms.yml", "DEBUG: false\n");
+  }
+  dir.write("envs/prod/studio.yml", "DEBUG: false\n");
+  dir.write("envs/sandbox/studio.yml", "DEBUG: true\n");
+  dir.write("envs/prod/legacy-x.yml", "a: 1\n");
+  dir.write("envs/sandbox/extra.yml", "a: 1\n");
+  dir.write("envs/prod/notes.txt", "not a service\n");
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage, sandbox]
+services:
+  lms:
+    owner: team-learning
+    sources:
+      settings: {type: file, path: "envs/{env}/lms.yml"}
+discover:
+  - name: django
+    from: {type: glob, path: "envs/{env}/{service}.yml"}
+    exclude: ["legacy-*"]
+    template:
+      owner: team-{service}
+      sources:
+        settings: {type: file, path: "envs/{env}/{service}.yml"}
+)");
+  auto r = testing::Run({"check", "-c", cfg, "--format", "json"});
+  CHECK(r.code == 1);
+  CHECK(r.err == "");
+  CHECK(Brief(r.out) ==
+        std::vector<std::string>{"studio settings stage missing discovery team-studio",
+                                 "studio settings.DEBUG sandbox changed default team-studio"});
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["findings"][0]["message"] == "discover django found studio in prod but not in stage");
+  CHECK(j["summary"]["sources"] == 6);  // lms × 3, studio × 2, extra × 1
+
+  auto list = testing::Run({"check", "-c", cfg, "--list-services"});
+  CHECK(list.code == 0);
+  CHECK(list.out == "lms      prod, stage, sandbox  (" + cfg + ":4)\n"
+                    "extra    sandbox  (discover django)\n"
+                    "studio   prod, sandbox  (discover django; missing in stage)\n");
+
+  // validate contacts nothing unless asked; with --discover it says what each env had.
+  auto v = testing::Run({"validate", "-c", cfg});
+  CHECK(v.code == 0);
+  CHECK(v.out.find("discover django") == std::string::npos);
+  CHECK(v.out.find(": ok — 3 environments (baseline prod), 1 services") != std::string::npos);
+  auto vd = testing::Run({"validate", "-c", cfg, "--discover"});
+  CHECK(vd.code == 0);
+  CHECK(vd.out.starts_with("discover django in prod: 2 services: lms, studio\n"
+                           "discover django in stage: 1 service: lms\n"
+                           "discover django in sandbox: 3 services: extra, lms, studio\n"));
+  CHECK(vd.out.find(": ok — 3 environments (baseline prod), 3 services") != std::string::npos);
+}
+
+TEST_CASE("discovery: exec per env, JSON or lines, rename; a failing env is unknown") {
+  TempDir dir;
+  for (const char* env : {"prod", "stage"}) {
+    dir.write(std::string(env) + "/lms.yml", "a: 1\n");
+    dir.write(std::string(env) + "/cms.yml", "a: 1\n");
+  }
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+discover:
+  - name: from-a-command
+    from: {type: exec, command: [sh, -c, "printf 'lms-{env}\ncms-{env}\n\n'"]}
+    rename: {pattern: "^(.*)-[a-z]+$", with: "$1"}
+    template:
+      sources:
+        settings: {type: file, path: "{env}/{service}.yml"}
+)");
+  auto v = testing::Run({"validate", "-c", cfg, "--discover"});
+  CHECK(v.out.starts_with("discover from-a-command in prod: 2 services: cms, lms\n"
+                          "discover from-a-command in stage: 2 services: cms, lms\n"));
+  CHECK(testing::Run({"check", "-c", cfg}).code == 0);
+
+  // A JSON list, the same in every env (no {env} in the command).
+  dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+discover:
+  - name: json
+    from: {type: exec, command: [echo, '["lms", "cms", "legacy"]']}
+    exclude: [legacy]
+    template:
+      sources:
+        settings: {type: file, path: "{env}/{service}.yml"}
+)");
+  auto json = testing::Run({"validate", "-c", cfg, "--discover"});
+  CHECK(json.out.starts_with("discover json in prod: 2 services: cms, lms\n"
+                             "discover json in stage: 2 services: cms, lms\n"));
+
+  // The generator fails in stage: its services' sources there are unknown (exit 3), and
+  // nothing is reported missing.
+  dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+discover:
+  - name: flaky
+    from: {type: exec, command: [sh, -c, "test {env} = prod || { echo down >&2; exit 4; }; echo lms"]}
+    template:
+      sources:
+        settings: {type: file, path: "{env}/{service}.yml"}
+)");
+  auto r = testing::Run({"check", "-c", cfg, "--format", "json"});
+  CHECK(r.code == 3);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["findings"].empty());
+  REQUIRE(j["errors"].size() == 1);
+  CHECK(j["errors"][0]["env"] == "stage");
+  CHECK(j["errors"][0]["message"] == "discovery flaky failed: sh exited with status 4: down");
+}
+
+TEST_CASE("discovery: a generator's config errors are positioned") {
+  TempDir dir;
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+discover:
+  - name: g
+    from: {type: glob, path: "envs/{env}/x.yml"}
+    template: {sources: {s: {type: file, path: a.yml}}}
+  - name: k
+    from: {type: kubernetes}
+    template: {sources: {s: {type: file, path: a.yml}}}
+  - name: t
+    from: {type: exec, command: [echo]}
+    rename: {pattern: "(a"}
+    template: {sources: {s: {type: flie, path: a.yml}}}
+)");
+  auto r = testing::Run({"validate", "-c", cfg});
+  CHECK(r.code == 2);
+  CHECK(r.err.find(cfg + ":5:30: a glob path needs {service} where the name is\n") !=
+        std::string::npos);
+  CHECK(r.err.find(cfg + ":8:18: kubernetes discovery needs type: kubernetes sources") !=
+        std::string::npos);
+  CHECK(r.err.find(cfg + ":12:23: invalid regex") != std::string::npos);  // the bad regex
+  CHECK(r.err.find("unknown source type 'flie'") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace drift
