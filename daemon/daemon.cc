@@ -115,6 +115,8 @@ class Daemon {
     signals_ = std::make_unique<net::signal_set>(io, SIGHUP, SIGTERM, SIGINT);
     WaitSignal();
     timer_ = std::make_unique<net::steady_timer>(io);
+    discover_timer_ = std::make_unique<net::steady_timer>(io);
+    ScheduleDiscovery();
     Tick();
     alerts_->Send();  // what a previous run could not deliver
     io.restart();
@@ -149,6 +151,7 @@ class Daemon {
     stopping_ = true;
     if (server_) server_->Stop();
     if (timer_) timer_->cancel();
+    if (discover_timer_) discover_timer_->cancel();
     if (alerts_) alerts_->Stop();
     if (signals_) signals_->cancel();
     runtime_->io().stop();
@@ -184,10 +187,37 @@ class Daemon {
                                                         : ""));
   }
 
+  // SPEC §2.2: the generators run again every defaults.discover_interval, on the pool; when
+  // what they find changed, the config is reloaded with it (a generator-env that fails keeps
+  // its last good list).
+  void ScheduleDiscovery() {
+    if (stopping_ || !discover_timer_ || gen_->program->config.discover.empty()) return;
+    discover_timer_->expires_after(gen_->program->config.defaults.discover_interval);
+    discover_timer_->async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      std::shared_ptr<Program> current = gen_->program;
+      executor_->Post([this, current] {
+        Discovery found = Discover(current->config, &current->discovery);
+        bool changed = DescribeDiscovery(current->config, found) !=
+                       DescribeDiscovery(current->config, current->discovery);
+        net::post(runtime_->io(), [this, changed] {
+          if (stopping_) return;
+          if (changed) {
+            Log(spdlog::level::info, "discovery found a different set of services: reloading");
+            Reload();
+          }
+          ScheduleDiscovery();
+        });
+      });
+    });
+  }
+
   // `errors` (when given) receives every error of a rejected config, positioned.
   bool Reload(std::vector<std::string>* errors = nullptr) {
     Diagnostics diags;
-    auto program = LoadProgram(opts_.config_path, diags);
+    LoadOptions lo;
+    lo.previous = gen_ ? &gen_->program->discovery : nullptr;  // the last good lists
+    auto program = LoadProgram(opts_.config_path, diags, lo);
     if (!program) {
       auto sorted = diags.Sorted();
       if (errors)
@@ -480,6 +510,7 @@ class Daemon {
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> timer_;
+  std::unique_ptr<net::steady_timer> discover_timer_;
   std::shared_ptr<Generation> gen_;
   uint64_t generation_counter_ = 0;
   Metrics metrics_;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/program.h"
+#include "tests/support/process.h"
 #include "tests/testing.h"
 
 namespace drift {
@@ -77,7 +78,7 @@ discover:
   CHECK(vd.out.find(": ok — 3 environments (baseline prod), 3 services") != std::string::npos);
 }
 
-TEST_CASE("discovery: exec per env, JSON or lines, rename; a failing env is unknown") {
+TEST_CASE("discovery: exec per env, JSON or lines, rename, and a failing env is unknown") {
   TempDir dir;
   for (const char* env : {"prod", "stage"}) {
     dir.write(std::string(env) + "/lms.yml", "a: 1\n");
@@ -157,6 +158,47 @@ discover:
         std::string::npos);
   CHECK(r.err.find(cfg + ":12:23: invalid regex") != std::string::npos);  // the bad regex
   CHECK(r.err.find("unknown source type 'flie'") != std::string::npos);
+}
+
+// The daemon runs the generators again every discover_interval: a new service appears, a
+// failing generator keeps the last good list.
+TEST_CASE("discovery: the daemon re-discovers and keeps the last good list on failure") {
+  TempDir dir;
+  dir.write("envs/prod/lms.yml", "a: 1\n");
+  dir.write("envs/stage/lms.yml", "a: 2\n");
+  dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+defaults: {interval: 1s, discover_interval: 1s}
+discover:
+  - name: files
+    from: {type: glob, path: "envs/{env}/{service}.yml"}
+    template:
+      sources:
+        settings: {type: file, path: "envs/{env}/{service}.yml"}
+)");
+  testing::DaemonProcess d(dir.file("drift.yaml"), dir.file("daemon.log"));
+  auto services = [&] {
+    std::set<std::string> out;
+    auto j = nlohmann::json::parse(testing::HttpDo(d.url("/api/v1/sources")).body);
+    for (const auto& s : j["sources"]) out.insert(s["service"].get<std::string>());
+    return out;
+  };
+  CHECK(services() == std::set<std::string>{"lms"});
+  dir.write("envs/prod/cms.yml", "b: 1\n");
+  CHECK(testing::WaitFor([&] { return services() == std::set<std::string>{"cms", "lms"}; }));
+  // cms is in prod only: missing in stage.
+  CHECK(testing::WaitFor([&] {
+    auto j = nlohmann::json::parse(testing::HttpDo(d.url("/api/v1/findings")).body);
+    for (const auto& f : j["findings"])
+      if (f["service"] == "cms" && f["rule"] == "discovery" && f["env"] == "stage") return true;
+    return false;
+  }));
+  // The directory of stage's files goes away: the last good list stays.
+  std::filesystem::rename(dir.file("envs/stage"), dir.file("envs/stage-gone"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(services() == std::set<std::string>{"cms", "lms"});
+  CHECK(testing::ReadFile(dir.file("daemon.log")).find("discovery found a different set of services") !=
+        std::string::npos);
 }
 
 }  // namespace
