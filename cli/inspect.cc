@@ -28,6 +28,12 @@ int Owners(const std::string& config_path, const std::string& only, const std::s
     PrintDiagnostics(diags, err);
     return kExitUsage;
   }
+  // Discovered services have owners too (their template's, or their repos').
+  if (!config->discover.empty()) ApplyDiscovery(*config, Discover(*config), diags);
+  if (diags.has_errors()) {
+    PrintDiagnostics(diags, err);
+    return kExitUsage;
+  }
   if (!only.empty() && !config->service(only)) {
     err << "drift: unknown service '" << only << "' (not in " << config->path << ")\n";
     return kExitUsage;

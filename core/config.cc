@@ -279,6 +279,44 @@ class Loader {
       if (auto x = r_.Duration(v, "defaults.discover_interval")) d.discover_interval = *x;
   }
 
+  // A generator's `from:` (glob, exec); false when it cannot be used.
+  bool DiscoverFrom(const YAML::Node& from, DiscoverConfig& d) {
+    if (!r_.ExpectMap(from, "from")) return false;
+    if (auto t = Get(from, "type"); t.IsDefined()) {
+      if (auto x = r_.String(t, "type")) d.type = *x;
+    }
+    if (d.type == "glob") {
+      r_.CheckKeys(from, {"type", "path"}, "discover from (glob)");
+      if (auto v = Get(from, "path"); v.IsDefined() && v.IsScalar()) {
+        d.path = v.Scalar();
+        if (d.path.find("{service}") == std::string::npos)
+          r_.Error(v, "a glob path needs {service} where the name is");
+        r_.CheckTemplate(v, d.path);
+      } else {
+        r_.Error(from, "a glob generator needs path: (with {service}, and {env} if per env)");
+      }
+    } else if (d.type == "exec") {
+      r_.CheckKeys(from, {"type", "command", "timeout"}, "discover from (exec)");
+      if (auto v = Get(from, "command"); v.IsDefined()) {
+        if (auto l = r_.StringList(v, "command"); l && !l->empty()) d.command = *l;
+        else r_.Error(v, "command must be a non-empty list (argv, no shell)");
+      } else {
+        r_.Error(from, "an exec generator needs command: [argv...]");
+      }
+      if (auto v = Get(from, "timeout"); v.IsDefined())
+        if (auto x = r_.Duration(v, "timeout")) d.timeout = *x;
+    } else if (d.type == "kubernetes") {
+      r_.Error(Get(from, "type"), "kubernetes discovery needs type: kubernetes sources, which "
+                                  "this drift does not have yet; use exec with kubectl");
+      return false;
+    } else {
+      r_.Error(Get(from, "type").IsDefined() ? Get(from, "type") : from,
+               "discover from.type must be glob, exec or kubernetes");
+      return false;
+    }
+    return true;
+  }
+
   // `discover:` generators (SPEC §2.2). Their templates are checked as services named
   // "example" here; the names they find are added by AddDiscoveredService.
   void Discover(const YAML::Node& n) {
@@ -304,39 +342,7 @@ class Loader {
         r_.Error(item, "a discover generator needs from: {type: glob|exec|kubernetes, ...}");
         continue;
       }
-      if (!r_.ExpectMap(from, "from")) continue;
-      if (auto t = Get(from, "type"); t.IsDefined()) {
-        if (auto x = r_.String(t, "type")) d.type = *x;
-      }
-      if (d.type == "glob") {
-        r_.CheckKeys(from, {"type", "path"}, "discover from (glob)");
-        if (auto v = Get(from, "path"); v.IsDefined() && v.IsScalar()) {
-          d.path = v.Scalar();
-          if (d.path.find("{service}") == std::string::npos)
-            r_.Error(v, "a glob path needs {service} where the name is");
-          r_.CheckTemplate(v, d.path);
-        } else {
-          r_.Error(from, "a glob generator needs path: (with {service}, and {env} if per env)");
-        }
-      } else if (d.type == "exec") {
-        r_.CheckKeys(from, {"type", "command", "timeout"}, "discover from (exec)");
-        if (auto v = Get(from, "command"); v.IsDefined()) {
-          if (auto l = r_.StringList(v, "command"); l && !l->empty()) d.command = *l;
-          else r_.Error(v, "command must be a non-empty list (argv, no shell)");
-        } else {
-          r_.Error(from, "an exec generator needs command: [argv...]");
-        }
-        if (auto v = Get(from, "timeout"); v.IsDefined())
-          if (auto x = r_.Duration(v, "timeout")) d.timeout = *x;
-      } else if (d.type == "kubernetes") {
-        r_.Error(Get(from, "type"), "kubernetes discovery needs type: kubernetes sources, which "
-                                    "this drift does not have yet; use exec with kubectl");
-        continue;
-      } else {
-        r_.Error(Get(from, "type").IsDefined() ? Get(from, "type") : from,
-                 "discover from.type must be glob, exec or kubernetes");
-        continue;
-      }
+      if (!DiscoverFrom(from, d)) continue;
       if (auto v = Get(item, "exclude"); v.IsDefined())
         if (auto l = r_.StringList(v, "exclude", true)) d.exclude = *l;
       if (auto v = Get(item, "rename"); v.IsDefined() && r_.ExpectMap(v, "rename")) {

@@ -59,6 +59,9 @@ discover:
   CHECK(j["findings"][0]["message"] == "discover django found studio in prod but not in stage");
   CHECK(j["summary"]["sources"] == 6);  // lms × 3, studio × 2, extra × 1
 
+  auto owners = testing::Run({"owners", "-c", cfg});
+  CHECK(owners.out.find("studio") != std::string::npos);
+  CHECK(owners.out.find("team-studio") != std::string::npos);
   auto list = testing::Run({"check", "-c", cfg, "--list-services"});
   CHECK(list.code == 0);
   CHECK(list.out == "lms      prod, stage, sandbox  (" + cfg + ":4)\n"
