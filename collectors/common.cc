@@ -240,20 +240,34 @@ class Embedding {
     po.format = f;
     po.origin = in_.origin() + " " + path;
     po.yaml_1_1 = o_.yaml_1_1;
-    auto doc = ParseDocument(in_.str(id), po);
+    // Aliases may reference one string many times: what is parsed per snapshot is bounded.
+    std::string_view text = in_.str(id);
+    if (text.size() > budget_) {
+      out_.add_warning("embedded " + path + ": the snapshot's embedded documents exceed " +
+                       std::to_string(kEmbeddedBudget >> 20) + " MiB; compared as a string");
+      return out_.copy_from(in_, id);
+    }
+    budget_ -= text.size();
+    auto doc = ParseDocument(text, po);
     if (!doc.ok()) {
-      // The message names the place, never the text: the string may be a secret.
+      // The position only, never the parser's words: they may quote the text (a secret).
+      const Position& at = doc.error().where;
       out_.add_warning("embedded " + path + " is not valid " + std::string(FormatName(f)) +
-                       " (" + doc.error().message + "); compared as a string");
+                       (at.line ? " (line " + std::to_string(at.line) + ", column " +
+                                      std::to_string(at.column) + ")"
+                                : std::string()) +
+                       "; compared as a string");
       return out_.copy_from(in_, id);
     }
     (void)n;
     return out_.copy_from(*doc, doc->root());
   }
 
+  static constexpr size_t kEmbeddedBudget = 64u << 20;
   const Document& in_;
   Document& out_;
   const CommonOptions& o_;
+  size_t budget_ = kEmbeddedBudget;
 };
 
 }  // namespace

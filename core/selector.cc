@@ -90,6 +90,9 @@ Result<Selector> Selector::Compile(std::string_view text) {
     if (s.kind == SegKind::kDoubleStar) sel.double_stars_ |= State{1} << sel.segs_.size();
     sel.segs_.push_back(std::move(s));
   }
+  for (size_t i = 0; i + 1 < sel.segs_.size(); ++i)
+    if (sel.segs_[i].kind == SegKind::kDoubleStar && sel.segs_[i + 1].kind == SegKind::kLiteral)
+      sel.waits_.emplace_back((State{1} << i) | (State{1} << (i + 1)), sel.segs_[i + 1].key);
   return sel;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/path.h"
@@ -36,6 +37,14 @@ class Selector {
   State Start() const { return Closure(1); }
   State Step(State s, const StepView& step) const;
   bool Accepts(State s) const { return (s >> segs_.size()) & 1; }
+  // When `s` only waits, behind a **, for one literal key ("config.**.DEBUG" after "config"),
+  // that key: every other step leaves `s` as it is, so a walk may skip Step for them.
+  // Empty otherwise.
+  std::string_view WaitingFor(State s) const {
+    for (const auto& [mask, literal] : waits_)
+      if (s == mask) return literal;
+    return {};
+  }
   // No wildcard or glob anywhere: names exactly one path.
   bool literal() const { return literal_; }
   const Path& path() const { return path_; }
@@ -55,6 +64,8 @@ class Selector {
 
   std::vector<Seg> segs_;
   State double_stars_ = 0;  // bit i: segs_[i] is **
+  // The states {**, literal after it} and that literal (WaitingFor).
+  std::vector<std::pair<State, std::string>> waits_;
   Path path_;
   std::string text_;
   bool literal_ = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace drift {
 
@@ -98,10 +99,14 @@ Result<Table> ParseDelimited(std::string_view text, char sep, bool quoting,
   while (i < text.size()) {
     uint32_t row_line = line;
     std::vector<ScalarValue> row;
-    bool end_of_row = false;
+    bool end_of_row = false, quoted = false;
     while (!end_of_row) {
+      if (!header && row.size() >= t.columns.size())  // said before building a huge row
+        return fail(row_line, "a row has more fields than the header's " +
+                                  std::to_string(t.columns.size()));
       std::string field;
       if (quoting && i < text.size() && text[i] == '"') {
+        quoted = true;
         uint32_t opened = line;
         ++i;
         for (;;) {
@@ -139,11 +144,12 @@ Result<Table> ParseDelimited(std::string_view text, char sep, bool quoting,
       }
       end_of_row = true;
     }
-    if (row.size() == 1 && row[0].s.empty()) continue;  // a blank line
+    if (row.size() == 1 && row[0].s.empty() && !quoted) continue;  // a blank line ("" is not)
     if (header) {
+      std::unordered_set<std::string> seen;
       for (auto& v : row) {
         if (v.s.empty()) return fail(row_line, "a header column is empty");
-        if (std::find(t.columns.begin(), t.columns.end(), v.s) != t.columns.end())
+        if (!seen.insert(v.s).second)
           return fail(row_line, "the header names column '" + v.s + "' twice");
         t.columns.push_back(std::move(v.s));
       }

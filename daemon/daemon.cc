@@ -170,6 +170,8 @@ class Daemon {
     if (gen_) carried_groups = CarryOver(*gen_, *g, SteadyClock::now());
     gen_ = g;
     current_gen_id_ = g->id;
+    for (const auto& f : program->discovery_failures)
+      Log(spdlog::level::warn, f.message + " (env " + f.env + "; its last good list is kept)");
     ++findings_version_;
     // The new rules judge the snapshots already held at once: a reload never blanks the
     // findings or waits a whole round for them.
@@ -196,15 +198,16 @@ class Daemon {
     discover_timer_->async_wait([this](boost::system::error_code ec) {
       if (ec || stopping_) return;
       std::shared_ptr<Program> current = gen_->program;
-      executor_->Post([this, current] {
-        Discovery found = Discover(current->config, &current->discovery);
-        bool changed = DescribeDiscovery(current->config, found) !=
+      // On the pool, counted by the runtime (a stop waits for it before the runtime goes).
+      runtime_->Blocking([this, current] {
+        auto found = std::make_shared<Discovery>(Discover(current->config, &current->discovery));
+        bool changed = DescribeDiscovery(current->config, *found) !=
                        DescribeDiscovery(current->config, current->discovery);
-        net::post(runtime_->io(), [this, changed] {
+        net::post(runtime_->io(), [this, changed, found] {
           if (stopping_) return;
           if (changed) {
             Log(spdlog::level::info, "discovery found a different set of services: reloading");
-            Reload();
+            Reload(nullptr, found.get());  // with what was found, not running it again here
           }
           ScheduleDiscovery();
         });
@@ -213,10 +216,11 @@ class Daemon {
   }
 
   // `errors` (when given) receives every error of a rejected config, positioned.
-  bool Reload(std::vector<std::string>* errors = nullptr) {
+  bool Reload(std::vector<std::string>* errors = nullptr, const Discovery* found = nullptr) {
     Diagnostics diags;
     LoadOptions lo;
     lo.previous = gen_ ? &gen_->program->discovery : nullptr;  // the last good lists
+    lo.found = found;
     auto program = LoadProgram(opts_.config_path, diags, lo);
     if (!program) {
       auto sorted = diags.Sorted();
@@ -232,6 +236,7 @@ class Daemon {
     metrics_.Reloaded(true, UnixNow());
     timer_->cancel();
     Tick();
+    if (!found && discover_timer_) ScheduleDiscovery();  // a reload may add or change discover:
     return true;
   }
 

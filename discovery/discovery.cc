@@ -52,16 +52,20 @@ EnvListing GlobNames(const std::string& dir, const std::string& pattern) {
   if (!fs::is_directory(root, ec))
     return MakeError("glob " + pattern + ": directory " + root + " does not exist");
   std::set<std::string> names;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  // A directory that cannot be read is a failure (unknown), never "no services there";
+  // symlinked directories are followed (the depth bound keeps loops finite).
+  fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, ec),
+      end;
   if (ec) return MakeError("glob " + pattern + ": cannot list " + root + ": " + ec.message());
   for (; it != end; it.increment(ec)) {
-    if (ec) return MakeError("glob " + pattern + ": " + ec.message());
     if (static_cast<size_t>(it.depth()) + 1 >= depth) it.disable_recursion_pending();
     std::string group;
     if (re->FullMatch(it->path().string()) && re->Search(it->path().string(), &group))
       names.insert(group);
     if (names.size() > kMaxNames) return MakeError("glob " + pattern + " matches over 100,000 names");
   }
+  // An error ends the iteration (the iterator becomes `end`): the listing is incomplete.
+  if (ec) return MakeError("glob " + pattern + ": cannot list below " + root + ": " + ec.message());
   return std::vector<std::string>(names.begin(), names.end());
 }
 
@@ -134,14 +138,13 @@ Discovery Discover(const Config& config, const Discovery* previous) {
   for (const auto& d : config.discover) {
     GeneratorFindings g;
     g.generator = d.name;
-    // Per env when the generator names {env}; else one listing for every env.
-    bool per_env = d.type == "glob" ? d.path.find("{env}") != std::string::npos ||
-                                          d.path.find("{ENV}") != std::string::npos
-                                    : std::any_of(d.command.begin(), d.command.end(),
-                                                  [](const std::string& a) {
-                                                    return a.find("{env}") != std::string::npos ||
-                                                           a.find("{ENV}") != std::string::npos;
-                                                  });
+    // Per env when the generator names {env} or an env's var; else one listing for all.
+    auto varies = [](const std::string& t) {
+      return t.find("{env}") != std::string::npos || t.find("{ENV}") != std::string::npos ||
+             !TemplateVars(t).empty();
+    };
+    bool per_env = d.type == "glob" ? varies(d.path)
+                                    : std::any_of(d.command.begin(), d.command.end(), varies);
     std::optional<EnvListing> shared;
     for (const auto& env : config.env_names()) {
       EnvListing names = MakeError("");
@@ -194,11 +197,13 @@ void ApplyDiscovery(Config& config, const Discovery& discovery, Diagnostics& dia
     }
     for (const auto& [name, in] : found) {
       if (!taken.insert(name).second) continue;  // listed in drift.yaml, or found earlier
-      bool valid = !name.empty();
+      // Not starting with '-': a name may end up in a command's argv ({service}).
+      bool valid = !name.empty() && name[0] != '-';
       for (char c : name) valid = valid && IsIdentChar(c);
       if (!valid) {
         diags.Warning(d.where, "discover " + d.name + ": '" + name +
-                                   "' is not a service name (letters, digits, _ and -); skipped");
+                                   "' is not a service name (letters, digits, _ and -, not "
+                                   "starting with -); skipped");
         continue;
       }
       std::vector<std::string> run;
@@ -223,6 +228,17 @@ void ApplyDiscovery(Config& config, const Discovery& discovery, Diagnostics& dia
       }
     }
   }
+}
+
+std::vector<DiscoveryFailure> DiscoveryFailures(const Config& config, const Discovery& discovery) {
+  std::vector<DiscoveryFailure> out;
+  for (const auto& g : discovery.generators)
+    for (const auto& env : config.env_names())
+      if (auto it = g.by_env.find(env); it != g.by_env.end() && !it->second.ok())
+        out.push_back(DiscoveryFailure{g.generator, env,
+                                       "discovery " + g.generator + " failed: " +
+                                           it->second.error().ToString()});
+  return out;
 }
 
 std::vector<std::string> DescribeDiscovery(const Config& config, const Discovery& discovery) {

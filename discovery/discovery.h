@@ -37,6 +37,13 @@ Discovery Discover(const Config& config, const Discovery* previous = nullptr);
 // in the envs where the baseline has it but discovery did not find it.
 void ApplyDiscovery(Config& config, const Discovery& discovery, Diagnostics& diags);
 
+// Every generator-env that failed, as "discover/NAME in ENV: why" errors (service "discover",
+// source the generator): a check reports them (exit 3) even when no service was found.
+struct DiscoveryFailure {
+  std::string generator, env, message;
+};
+std::vector<DiscoveryFailure> DiscoveryFailures(const Config& config, const Discovery& discovery);
+
 // For `drift validate --discover`: one line per generator and env.
 std::vector<std::string> DescribeDiscovery(const Config& config, const Discovery& discovery);
 

@@ -80,7 +80,8 @@ namespace {
 // that failure (unknown, never missing).
 class FailingCollector final : public Collector {
  public:
-  explicit FailingCollector(std::string why) : Collector(CommonOptions{}), why_(std::move(why)) {}
+  FailingCollector(std::string why, CommonOptions common)
+      : Collector(std::move(common)), why_(std::move(why)) {}
   void Start(Runtime&, CollectRequest, Done done) const override { done(MakeError(why_)); }
   std::string describe() const override { return "discovery"; }
 
@@ -106,8 +107,9 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
   auto program = std::make_unique<Program>();
   // Discovered services join the config before anything reads its services.
   if (options.discover && !config->discover.empty() && !diags.has_errors()) {
-    program->discovery = Discover(*config, options.previous);
+    program->discovery = options.found ? *options.found : Discover(*config, options.previous);
     ApplyDiscovery(*config, program->discovery, diags);
+    program->discovery_failures = DiscoveryFailures(*config, program->discovery);
   }
   program->config = std::move(*config);
   program->today = options.today;
@@ -130,8 +132,11 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
         SourceContext ctx{c, svc, src, env};
         // Where its generator failed, a discovered service's sources are unknown.
         if (auto u = svc.discovery_unknown.find(env); u != svc.discovery_unknown.end()) {
+          CommonOptions every;  // tried again on the source's schedule, like any source
+          every.interval = c.defaults.interval;
+          every.timeout = c.defaults.timeout;
           program->targets.push_back(Target{&svc, &src, c.env_index(env),
-                                            std::make_unique<FailingCollector>(u->second)});
+                                            std::make_unique<FailingCollector>(u->second, every)});
           continue;
         }
         auto collector = MakeCollector(ctx, reader);
@@ -290,6 +295,12 @@ class CheckRun {
       Group& g = groups_[it->second];
       g.docs[t.env] = &r.value();
       g.redact_all = g.redact_all || t.collector->redact_all();
+    }
+    // A generator that failed in an env: unknown, even where it found nothing elsewhere.
+    for (const auto& f : p_.discovery_failures) {
+      if (!Wanted(options_.envs, f.env)) continue;
+      report_.errors.push_back(CollectError{"discover", f.generator, f.env, f.message});
+      ++report_.sources;
     }
     report_.sources_failed = report_.errors.size();
   }

@@ -3,6 +3,7 @@
 // be called from several threads.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -37,6 +38,7 @@ struct Program {
   std::chrono::sys_days today;
   std::vector<std::string> warnings;  // non-fatal problems found while loading
   Discovery discovery;  // what `discover:` found (empty when it did not run)
+  std::vector<DiscoveryFailure> discovery_failures;  // generator-envs that failed (unknown)
 };
 
 struct LoadOptions {
@@ -49,6 +51,9 @@ struct LoadOptions {
   // that fails keeps what `previous` found there (the daemon's last good list).
   bool discover = true;
   const Discovery* previous = nullptr;
+  // What a discovery run already found (the daemon's periodic run): used instead of running
+  // the generators again.
+  const Discovery* found = nullptr;
 };
 
 // Loads drift.yaml and builds everything; nullptr when diags has errors.
@@ -80,14 +85,22 @@ std::string RedactedDocument(const Document& d, const Program& program, const Ta
 
 // The envs whose open findings an evaluation may resolve: those collected, and none at all
 // when the service's baseline was not (nothing could be compared). Unknown never resolves.
+// A discovered service's open findings in the envs where discovery found it absent (not
+// failed) may resolve too: discovery knows it is not there.
 template <typename DocPtr>
 std::vector<std::string> ResolvableEnvs(const Evaluator& evaluator, const ServiceConfig& service,
                                         const std::vector<DocPtr>& docs) {
   std::vector<std::string> envs;
   int base = evaluator.BaselineFor(service);
-  if (base >= 0 && docs[base])
-    for (size_t e = 0; e < docs.size(); ++e)
-      if (docs[e]) envs.push_back(evaluator.config().environments[e].name);
+  if (base < 0 || !docs[base]) return envs;
+  const auto& all = evaluator.config().environments;
+  for (size_t e = 0; e < docs.size(); ++e) {
+    const std::string& name = all[e].name;
+    bool runs = std::find(service.envs.begin(), service.envs.end(), name) != service.envs.end();
+    bool known_absent = !service.discovered_by.empty() && !runs &&
+                        !service.discovery_unknown.count(name);
+    if (docs[e] || known_absent) envs.push_back(name);
+  }
   return envs;
 }
 

@@ -55,7 +55,7 @@ class Walker final : public JudgeContext {
     for (uint32_t i = 0; i < active_.size(); ++i) {
       Selector::State st = active_[i]->selector.Start();
       if (!source_.empty()) st = active_[i]->selector.Step(st, step);
-      if (st) live.push_back(Live{i, st});
+      if (st) live.push_back(Live{i, st, active_[i]->selector.WaitingFor(st)});
     }
     root_depth_ = path_.size();
     seen_.assign(active_.size(), 0);
@@ -111,6 +111,7 @@ class Walker final : public JudgeContext {
   struct Live {
     uint32_t rule;  // index into active_
     Selector::State state;
+    std::string_view waiting;  // Selector::WaitingFor(state)
   };
 
   // The rule judging a node's values (SPEC §4 "the most specific rule judges"): the one
@@ -310,7 +311,7 @@ class Walker final : public JudgeContext {
         Selector::State st = r->selector.Step(l.state, step);
         if (!st) continue;
         if (r->selector.Accepts(st)) return true;
-        next.push_back(Live{l.rule, st});
+        next.push_back(Live{l.rule, st, {}});
       }
       if (!next.empty() && Reaches(doc, kids[c].value, next, envs, except, ignores_only))
         return true;
@@ -357,7 +358,7 @@ class Walker final : public JudgeContext {
           Selector::State st = active_[l.rule]->selector.Step(l.state, step);
           if (!st) continue;
           skip = skip || active_[l.rule]->selector.Accepts(st);
-          next.push_back(Live{l.rule, st});
+          next.push_back(Live{l.rule, st, {}});
         }
         if (skip) continue;
         KeyId k = kids[c].key == kNoKey ? kNoKey : out.doc.intern(raw.key(kids[c].key));
@@ -483,9 +484,16 @@ class Walker final : public JudgeContext {
   // Walks d.child, reached from the node by `step`.
   void Visit(Descent& d, const StepView& step) {
     d.child_live.clear();
-    for (const Live& l : d.live)
-      if (Selector::State st = active_[l.rule]->selector.Step(l.state, step))
-        d.child_live.push_back(Live{l.rule, st});
+    for (const Live& l : d.live) {
+      // Most rules of a big config wait behind ** for one key: other steps change nothing.
+      if (!l.waiting.empty() && (step.kind != StepView::Kind::kKey || step.key != l.waiting)) {
+        d.child_live.push_back(l);
+        continue;
+      }
+      const Selector& sel = active_[l.rule]->selector;
+      if (Selector::State st = sel.Step(l.state, step))
+        d.child_live.push_back(Live{l.rule, st, sel.WaitingFor(st)});
+    }
     path_.push_back(PathStep{step.kind, step.key, step.index, step.value});
     Walk(d.child, d.descend, d.judge, d.child_live);
     path_.pop_back();

@@ -228,7 +228,10 @@ TEST_CASE("csv and tsv: header, quoting, keyed rows, positioned errors") {
         "key column 'nope' is not in the csv file (columns: a, b)");
   o.key.clear();
   CHECK(ParseDocument("a,b\n1,2,3\n", o).error().ToString() ==
-        "flags.csv:2:1: a row has 3 fields, the header 2");
+        "flags.csv:2:1: a row has more fields than the header's 2");
+  CHECK(ParseDocument("a,b\n1\n", o).error().ToString() ==
+        "flags.csv:2:1: a row has 1 fields, the header 2");
+  CHECK(AsJson(*ParseDocument("a\n\"\"\n\nx\n", o)) == R"([{"a":""},{"a":"x"}])");
   CHECK(ParseDocument("a,b\n\"open,2\n", o).error().ToString() ==
         "flags.csv:2:1: a quoted field is never closed");
   CHECK(ParseDocument("a,a\n", o).error().ToString() ==

@@ -132,9 +132,25 @@ discover:
   CHECK(r.code == 3);
   auto j = nlohmann::json::parse(r.out);
   CHECK(j["findings"].empty());
-  REQUIRE(j["errors"].size() == 1);
-  CHECK(j["errors"][0]["env"] == "stage");
-  CHECK(j["errors"][0]["message"] == "discovery flaky failed: sh exited with status 4: down");
+  REQUIRE(j["errors"].size() == 2);
+  // The generator itself, and the service it found in prod, unknown in stage.
+  CHECK(j["errors"][0] == nlohmann::json{{"service", "discover"}, {"source", "flaky"}, {"env", "stage"},
+                                         {"message", "discovery flaky failed: sh exited with status 4: down"}});
+  CHECK(j["errors"][1] == nlohmann::json{{"service", "lms"}, {"source", "settings"}, {"env", "stage"},
+                                         {"message", "discovery flaky failed: sh exited with status 4: down"}});
+  // A generator that fails everywhere finds nothing, and says so: exit 3, not a clean pass.
+  dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage]
+discover:
+  - name: nothing
+    from: {type: exec, command: [sh, -c, "exit 1"]}
+    template:
+      sources:
+        settings: {type: file, path: "{env}/{service}.yml"}
+)");
+  auto none = testing::Run({"check", "-c", cfg, "--format", "json"});
+  CHECK(none.code == 3);
+  CHECK(nlohmann::json::parse(none.out)["errors"].size() == 2);
 }
 
 TEST_CASE("discovery: a generator's config errors are positioned") {
