@@ -479,25 +479,31 @@ class Loader {
     }
   }
 
+  // The var names some env defines (environments are read before any source), computed once.
+  const std::vector<std::string>& VarNames() {
+    if (!var_names_) {
+      var_names_.emplace();
+      for (const auto& e : c_.environments)
+        for (const auto& [name, v] : e.vars)
+          if (std::find(var_names_->begin(), var_names_->end(), name) == var_names_->end())
+            var_names_->push_back(name);
+    }
+    return *var_names_;
+  }
+
   // Every string in a source may use {env}-style placeholders, the envs' {NAME} vars and
   // ${env:}/${file:} secrets. A var must be defined for every env the string is used in.
   void CheckTemplates(const YAML::Node& n, const std::vector<std::string>& envs,
                       bool top = true) {
     if (n.IsScalar()) {
-      std::vector<std::string> defined;
-      for (const auto& e : c_.environments)
-        for (const auto& [name, v] : e.vars)
-          if (std::find(defined.begin(), defined.end(), name) == defined.end())
-            defined.push_back(name);
+      const std::vector<std::string>& defined = VarNames();
       r_.CheckTemplate(n, n.Scalar(), defined);
       for (const auto& var : TemplateVars(n.Scalar())) {
         if (std::find(defined.begin(), defined.end(), var) == defined.end()) continue;
         for (const auto& env : envs) {
-          const EnvironmentConfig* e = nullptr;
-          for (const auto& x : c_.environments)
-            if (x.name == env) e = &x;
-          bool has = false;
-          for (const auto& [name, v] : e ? e->vars : EnvVars{}) has = has || name == var;
+          const EnvVars& vars = c_.env_vars(env);
+          bool has = std::any_of(vars.begin(), vars.end(),
+                                 [&](const auto& kv) { return kv.first == var; });
           if (!has) r_.Error(n, "{" + var + "} is not defined for environment '" + env +
                                     "' (add it to that environment's vars)");
         }
@@ -702,6 +708,7 @@ class Loader {
 
   Config& c_;
   YamlReader& r_;
+  std::optional<std::vector<std::string>> var_names_;  // VarNames()
 };
 
 std::string DirOf(const std::string& path) {

@@ -38,6 +38,15 @@ Result<Regex> Regex::Compile(std::string_view pattern) {
   return out;
 }
 
+std::string Regex::Escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 const std::string& Regex::pattern() const {
   static const std::string kEmpty;
   return re_ ? re_->pattern() : kEmpty;

@@ -33,6 +33,8 @@ class Regex {
   // $0 the whole match and $$ a dollar sign (the convention of Prometheus relabelling).
   std::string ReplaceAll(std::string_view text, std::string_view with) const;
   const std::string& pattern() const;
+  // `text` with every character RE2 treats specially escaped: it then matches itself.
+  static std::string Escape(std::string_view text);
 
  private:
   std::shared_ptr<const re2::RE2> re_;

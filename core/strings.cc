@@ -185,4 +185,10 @@ std::pair<std::string, std::string> ShortenPair(std::string_view a, std::string_
   return {ShortenAround(a, at, max), ShortenAround(b, at, max)};
 }
 
+std::pair<std::string, std::string> ShortenValues(std::string_view a, std::string_view b,
+                                                  bool compare, size_t max) {
+  if (compare) return ShortenPair(a, b, max);
+  return {ShortenMiddle(a, max), ShortenMiddle(b, max)};
+}
+
 }  // namespace drift

@@ -46,5 +46,9 @@ std::string ShortenAround(std::string_view s, size_t at, size_t max);
 // part that differs is visible in both (SPEC §5 table output).
 std::pair<std::string, std::string> ShortenPair(std::string_view a, std::string_view b,
                                                 size_t max);
+// A finding's two values as shown: around their first difference when both are there
+// (`compare`), else each kept at both ends (ShortenMiddle).
+std::pair<std::string, std::string> ShortenValues(std::string_view a, std::string_view b,
+                                                  bool compare, size_t max);
 
 }  // namespace drift

@@ -1,6 +1,5 @@
 #include "daemon/page.h"
 
-#include <tuple>
 
 #include "core/document.h"
 #include "core/strings.h"
@@ -51,13 +50,9 @@ std::string RenderPage(const CheckReport& report, const std::vector<SourceStatus
     }
     // Long values are shortened around their first difference, so the part that differs
     // shows in both columns (as in the table output).
-    std::string b = f.baseline_value ? DumpJson(*f.baseline_value) : "—";
-    std::string v = f.value ? DumpJson(*f.value) : "—";
-    if (f.baseline_value && f.value) std::tie(b, v) = ShortenPair(b, v, 60);
-    else {
-      b = ShortenMiddle(b, 60);
-      v = ShortenMiddle(v, 60);
-    }
+    auto [b, v] = ShortenValues(f.baseline_value ? DumpJson(*f.baseline_value) : "—",
+                                f.value ? DumpJson(*f.value) : "—",
+                                f.baseline_value && f.value, 60);
     std::string message = f.message.empty() ? "" : "<br><small>" + esc(f.message) + "</small>";
     std::string sev(SeverityName(f.severity));
     h += "<tr><td>" + esc(f.env) + "</td><td><span class=\"sev " + sev + "\">" + sev +

@@ -28,8 +28,7 @@ std::string GlobToRegex(std::string_view pattern) {
     } else if (pattern[i] == '*') {
       re += "[^/]*";
     } else {
-      if (std::string_view("\\^$.|?*+()[]{}").find(pattern[i]) != std::string_view::npos) re += '\\';
-      re += pattern[i];
+      re += Regex::Escape(pattern.substr(i, 1));
     }
   }
   return re + "$";
@@ -220,10 +219,10 @@ void ApplyDiscovery(Config& config, const Discovery& discovery, Diagnostics& dia
       if (baseline_has) {
         for (const auto& env : envs) {
           if (in.count(env) || failed.count(env)) continue;
-          bool covered = !Get(d.templ, "envs").IsDefined();
-          if (!covered)
-            for (const auto& e : Get(d.templ, "envs")) covered = covered || e.Scalar() == env;
-          if (covered) s.discovery_missing.push_back(env);
+          // Within the template's envs (all when it names none), as parsed once.
+          const auto& within = d.example.envs;
+          if (std::find(within.begin(), within.end(), env) != within.end())
+            s.discovery_missing.push_back(env);
         }
       }
     }

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <map>
 #include <sstream>
-#include <tuple>
 
 #include "core/document.h"
 #include "core/strings.h"
@@ -168,13 +167,9 @@ class TableSink final : public Sink {
 
   // What is wrong, with each value at most `w` columns.
   static std::string Detail(const Finding& f, const std::string& baseline, size_t w) {
-    std::string b = f.baseline_value ? Plain(*f.baseline_value) : "(absent)";
-    std::string v = f.value ? Plain(*f.value) : "(absent)";
-    if (f.baseline_value && f.value) std::tie(b, v) = ShortenPair(b, v, w);
-    else {
-      b = ShortenMiddle(b, w);
-      v = ShortenMiddle(v, w);
-    }
+    auto [b, v] = ShortenValues(f.baseline_value ? Plain(*f.baseline_value) : "(absent)",
+                                f.value ? Plain(*f.value) : "(absent)",
+                                f.baseline_value && f.value, w);
     std::string d;
     switch (f.kind) {
       case FindingKind::kMissing: d = f.baseline_value ? baseline + " has " + b : "absent"; break;

@@ -297,15 +297,6 @@ class SemverSkew final : public VersusBaseline {
   std::optional<Regex> pattern_;
 };
 
-std::string RegexEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 std::string ReplaceAll(std::string s, std::string_view from, std::string_view to) {
   size_t pos = 0;
   while ((pos = s.find(from, pos)) != std::string::npos) {
@@ -334,7 +325,7 @@ ExpectationPtr MakeMatches(const YAML::Node& arg, YamlReader& r, const Envs& env
   if (!pat) return nullptr;
   std::vector<Regex> per_env;
   std::vector<std::string> patterns;
-  for (const auto& e : envs) patterns.push_back(ReplaceAll(*pat, "{env}", RegexEscape(e)));
+  for (const auto& e : envs) patterns.push_back(ReplaceAll(*pat, "{env}", Regex::Escape(e)));
   if (envs.empty()) patterns.push_back(*pat);
   for (const auto& p : patterns) {
     auto re = Regex::Compile(p);
