@@ -11,6 +11,8 @@ std::unique_ptr<Collector> MakeFileCollector(const YAML::Node&, const SourceCont
 std::unique_ptr<Collector> MakeHttpCollector(const YAML::Node&, const SourceContext&, YamlReader&);
 std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node&, const SourceContext&, YamlReader&);
 std::unique_ptr<Collector> MakeExecCollector(const YAML::Node&, const SourceContext&, YamlReader&);
+std::unique_ptr<Collector> MakeKubernetesCollector(const YAML::Node&, const SourceContext&,
+                                                   YamlReader&);
 
 namespace {
 constexpr std::string_view kFileKeys[] = {"path", "max_size"};
@@ -18,12 +20,16 @@ constexpr std::string_view kHttpKeys[] = {"url",     "headers", "ca_file", "inse
                                           "retries", "max_size"};
 constexpr std::string_view kSqlKeys[] = {"driver", "dsn", "query"};
 constexpr std::string_view kExecKeys[] = {"command", "max_size"};
+constexpr std::string_view kKubernetesKeys[] = {
+    "kubeconfig", "context",            "kind",  "api_version", "namespace", "name",
+    "selector",   "keep_server_fields", "strip", "qps",         "max_size"};
 
 constexpr CollectorType kTypes[] = {
     {"file", &MakeFileCollector, kFileKeys},
     {"http", &MakeHttpCollector, kHttpKeys},
     {"sql", &MakeSqlCollector, kSqlKeys},
     {"exec", &MakeExecCollector, kExecKeys},
+    {"kubernetes", &MakeKubernetesCollector, kKubernetesKeys},
 };
 }  // namespace
 

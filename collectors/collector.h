@@ -43,6 +43,9 @@ struct CommonOptions {
   // parsed by their key's extension or `embedded_format`.
   std::vector<Selector> embedded;
   Format embedded_format = Format::kAuto;
+  // The first `implicit_embedded` of `embedded` are the source type's own (a ConfigMap's
+  // data): they parse strings whose key has a known extension and leave the rest quietly.
+  size_t implicit_embedded = 0;
   std::string source;  // the source's name (what `embedded` selectors start with)
 };
 

@@ -97,7 +97,7 @@ Result<Document> Collector::Parse(std::string_view bytes, const CollectRequest& 
 }
 
 Result<Document> ApplyExtract(Document doc, const CommonOptions& o) {
-  if (!o.extract) return doc;
+  if (!o.extract || doc.root() == kNoNode) return doc;
   NodeId n = ResolvePath(doc, doc.root(), *o.extract);
   if (n == kNoNode)
     return MakeError("extract path '" + FormatPath(*o.extract) + "' is not in the document");
@@ -112,39 +112,6 @@ Result<Document> ApplyExtract(Document doc, const CommonOptions& o) {
 namespace drift {
 
 namespace {
-std::optional<std::string> DecodeBase64(std::string_view in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  size_t pad = 0;
-  for (char c : in) {
-    if (c == '\n' || c == '\r' || c == ' ') continue;
-    if (c == '=') {
-      ++pad;
-      continue;
-    }
-    if (pad) return std::nullopt;  // data after padding
-    int v = val(c);
-    if (v < 0) return std::nullopt;
-    buf = (buf << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buf >> bits) & 0xFF);
-    }
-  }
-  if (pad > 2) return std::nullopt;
-  return out;
-}
-
 NodeId CopyDecoded(const Document& in, NodeId id, Document& out, std::string& bad) {
   const Node& n = in.node(id);
   if (n.type == Type::kString) {
@@ -192,9 +159,13 @@ class Embedding {
   NodeId Copy(NodeId id, std::vector<Selector::State> states, std::string_view key,
               const std::string& path) {
     const Node& n = in_.node(id);
-    bool wanted = false;
-    for (size_t i = 0; i < states.size(); ++i) wanted = wanted || o_.embedded[i].Accepts(states[i]);
-    if (wanted && n.type == Type::kString) return Parse(id, key, path);
+    bool wanted = false, asked = false;  // asked: by a selector the user wrote
+    for (size_t i = 0; i < states.size(); ++i) {
+      bool a = o_.embedded[i].Accepts(states[i]);
+      wanted = wanted || a;
+      asked = asked || (a && i >= o_.implicit_embedded);
+    }
+    if (wanted && n.type == Type::kString) return Parse(id, key, path, asked);
     if (n.type != Type::kMap && n.type != Type::kList) return out_.copy_from(in_, id);
     bool alive = false;
     for (auto s : states) alive = alive || s != 0;
@@ -227,9 +198,11 @@ class Embedding {
   }
 
   // A string at an embedded path: the document it holds, or itself with a warning.
-  NodeId Parse(NodeId id, std::string_view key, const std::string& path) {
+  NodeId Parse(NodeId id, std::string_view key, const std::string& path, bool asked) {
     const Node& n = in_.node(id);
-    Format f = o_.embedded_format != Format::kAuto ? o_.embedded_format : FormatFromPath(key);
+    Format f = asked && o_.embedded_format != Format::kAuto ? o_.embedded_format : FormatFromPath(key);
+    // Implicit ones (Kubernetes ConfigMap data) parse keys with a known extension only.
+    if (f == Format::kAuto && !asked) return out_.copy_from(in_, id);
     if (f == Format::kAuto) {
       out_.add_warning("embedded " + path + ": '" + std::string(key) +
                        "' has no extension drift reads (.yaml, .json, .env, .ini, .properties, "
@@ -274,7 +247,8 @@ class Embedding {
 
 Result<Document> FinishSnapshot(Document doc, const CommonOptions& o) {
   auto extracted = ApplyExtract(std::move(doc), o);
-  if (!extracted.ok() || extracted->unchanged()) return extracted;
+  // Unchanged, or absent (a Kubernetes object that does not exist in this env).
+  if (!extracted.ok() || extracted->unchanged() || extracted->root() == kNoNode) return extracted;
   if (o.decode_base64) {
     extracted = DecodeBase64Values(*extracted);
     if (!extracted.ok()) return extracted;

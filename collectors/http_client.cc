@@ -58,6 +58,7 @@ ErrorKind KindOf(CURLcode code) {
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
       return ErrorKind::kTls;
     default:
       return ErrorKind::kOther;
@@ -273,6 +274,16 @@ struct HttpClient::Impl {
     // Loopback never goes through a proxy (an inherited https_proxy must not break tests).
     curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
     if (!req.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, req.ca_file.c_str());
+    // Blobs are copied by libcurl (CURL_BLOB_COPY): the request may go away first.
+    auto blob = [e](CURLoption opt, const std::string& pem) {
+      curl_blob b{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(e, opt, &b);
+    };
+    if (!req.ca_pem.empty()) blob(CURLOPT_CAINFO_BLOB, req.ca_pem);
+    if (!req.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, req.cert_file.c_str());
+    if (!req.cert_pem.empty()) blob(CURLOPT_SSLCERT_BLOB, req.cert_pem);
+    if (!req.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, req.key_file.c_str());
+    if (!req.key_pem.empty()) blob(CURLOPT_SSLKEY_BLOB, req.key_pem);
     if (req.insecure) {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

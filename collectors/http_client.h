@@ -20,6 +20,9 @@ struct HttpRequest {
   std::string body;            // POST only
   std::map<std::string, std::string> headers;
   std::string ca_file;
+  std::string ca_pem;     // CA certificates in memory (kubeconfig certificate-authority-data)
+  std::string cert_file, cert_pem;  // client certificate (file or PEM in memory)
+  std::string key_file, key_pem;    // its private key
   bool insecure = false;
   std::chrono::milliseconds timeout{10000};
   uint64_t max_size = 16ull << 20;

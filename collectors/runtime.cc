@@ -1,5 +1,7 @@
 #include "collectors/runtime.h"
 
+#include "collectors/kube_api.h"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,10 +13,12 @@ namespace drift {
 
 Runtime::Runtime(int max_concurrency, int max_per_host, Executor& executor)
     : executor_(executor),
-      http_(std::make_unique<HttpClient>(io_, max_concurrency, max_per_host)) {}
+      http_(std::make_unique<HttpClient>(io_, max_concurrency, max_per_host)),
+      kube_(std::make_unique<KubeApi>(*this)) {}
 
 Runtime::~Runtime() {
   Drain();
+  kube_.reset();
   http_.reset();
 }
 

@@ -16,6 +16,8 @@
 
 namespace drift {
 
+class KubeApi;
+
 class Runtime {
  public:
   // Blocking work runs on `executor`, which must outlive the runtime.
@@ -34,11 +36,14 @@ class Runtime {
   void Drain();
   // io thread only.
   HttpClient& http() { return *http_; }
+  // The Kubernetes API reads of every collection on this runtime (io thread only).
+  KubeApi& kube() { return *kube_; }
 
  private:
   boost::asio::io_context io_;
   Executor& executor_;
   std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<KubeApi> kube_;  // after http_: destroyed first
   int worker_nice_ = 0;
   std::mutex mu_;
   std::condition_variable idle_;

@@ -8,6 +8,8 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <atomic>
 #include <functional>
 #include <list>
@@ -40,6 +42,9 @@ struct HttpCall {
   std::string target;
   std::string authorization;
   std::string body;
+  std::string method = "GET";
+  std::string accept;
+  std::string client_cn;  // TLS with a client CA: the verified client certificate's CN
 };
 
 class TestHttpServer {
@@ -49,14 +54,21 @@ class TestHttpServer {
   // With cert/key files the server speaks TLS.
   // `port` 0 picks a free one. With `listening` false the port is bound but refuses
   // connections until Listen().
+  // With `client_ca`, clients may present a certificate signed by it (its CN reaches the
+  // handler); one signed by anything else fails the handshake.
   explicit TestHttpServer(Handler handler, std::string cert = "", std::string key = "",
-                          unsigned short port = 0, bool listening = true)
+                          unsigned short port = 0, bool listening = true,
+                          std::string client_ca = "")
       : handler_(std::move(handler)), acceptor_(io_), tls_(!cert.empty()),
         ssl_(boost::asio::ssl::context::tls_server) {
     namespace net = boost::asio;
     if (tls_) {
       ssl_.use_certificate_chain_file(cert);
       ssl_.use_private_key_file(key, net::ssl::context::pem);
+      if (!client_ca.empty()) {
+        ssl_.load_verify_file(client_ca);
+        ssl_.set_verify_mode(net::ssl::verify_peer);
+      }
     }
     net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port);
     acceptor_.open(ep.protocol());
@@ -115,7 +127,7 @@ class TestHttpServer {
   }
 
   template <typename Stream>
-  void Loop(Stream& stream) {
+  void Loop(Stream& stream, const std::string& client_cn = "") {
     namespace http = boost::beast::http;
     boost::beast::flat_buffer buf;
     for (;;) {
@@ -125,7 +137,8 @@ class TestHttpServer {
       if (ec) return;
       ++requests_;
       HttpCall call{std::string(req.target()), std::string(req[http::field::authorization]),
-                    req.body()};
+                    req.body(), std::string(req.method_string()), std::string(req[http::field::accept]),
+                    client_cn};
       HttpReply r = handler_(call);
       if (r.delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(r.delay_ms));
       if (!r.raw.empty()) {
@@ -159,7 +172,16 @@ class TestHttpServer {
       boost::asio::ssl::stream<boost::asio::ip::tcp::socket&> stream(sock, ssl_);
       boost::system::error_code ec;
       stream.handshake(boost::asio::ssl::stream_base::server, ec);
-      if (!ec) Loop(stream);
+      std::string cn;
+      if (!ec) {
+        if (X509* peer = SSL_get1_peer_certificate(stream.native_handle())) {
+          char buf[256] = {0};
+          X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, sizeof buf);
+          cn = buf;
+          X509_free(peer);
+        }
+        Loop(stream, cn);
+      }
     }
     boost::system::error_code ec;
     sock.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
