@@ -306,9 +306,18 @@ class Loader {
       if (auto v = Get(from, "timeout"); v.IsDefined())
         if (auto x = r_.Duration(v, "timeout")) d.timeout = *x;
     } else if (d.type == "kubernetes") {
-      r_.Error(Get(from, "type"), "kubernetes discovery needs type: kubernetes sources, which "
-                                  "this drift does not have yet; use exec with kubectl");
-      return false;
+      // The fields of a kubernetes source that say which objects (not `name`: every object
+      // of the kind is a service); the collector factory checks their values.
+      r_.CheckKeys(from, {"type", "kubeconfig", "context", "kind", "api_version", "namespace",
+                          "selector", "qps", "timeout"},
+                   "discover from (kubernetes)");
+      if (!Get(from, "kind").IsDefined())
+        r_.Error(from, "a kubernetes generator needs kind: (Deployment, StatefulSet, …)");
+      for (const char* k : {"kubeconfig", "context", "namespace", "selector"})
+        if (auto v = Get(from, k); v.IsDefined() && v.IsScalar()) r_.CheckTemplate(v, v.Scalar());
+      if (auto v = Get(from, "timeout"); v.IsDefined())
+        if (auto x = r_.Duration(v, "timeout")) d.timeout = *x;
+      d.from = from;
     } else {
       r_.Error(Get(from, "type").IsDefined() ? Get(from, "type") : from,
                "discover from.type must be glob, exec or kubernetes");

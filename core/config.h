@@ -69,7 +69,8 @@ struct DiscoverConfig {
   std::string type;                  // glob | exec | kubernetes
   std::string path;                  // glob: with {service} (and perhaps {env})
   std::vector<std::string> command;  // exec: argv; with {env} it runs once per env
-  Millis timeout{10 * 1000};         // exec
+  Millis timeout{10 * 1000};         // exec, kubernetes
+  YAML::Node from;                   // kubernetes: the connection fields, read as a source's
   std::vector<std::string> exclude;  // globs over the names found
   std::string rename_pattern, rename_with;  // RE2: a per-env name -> the service name
   YAML::Node templ;                  // the service entry every name becomes

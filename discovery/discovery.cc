@@ -113,6 +113,38 @@ EnvListing ExecNames(const Config& config, const DiscoverConfig& d, const std::s
   return names;
 }
 
+// The kubernetes generator's `from:` as a kubernetes source listing every object of its kind.
+std::unique_ptr<Collector> KubeLister(const Config& config, const DiscoverConfig& d,
+                                      const std::string& env, YamlReader& reader) {
+  YAML::Node spec(YAML::NodeType::Map);
+  for (auto it = d.from.begin(); it != d.from.end(); ++it)
+    if (it->first.Scalar() != "timeout") spec[it->first.Scalar()] = it->second;
+  spec["type"] = "kubernetes";
+  spec["timeout"] = FormatDuration(d.timeout);
+  ServiceConfig svc;
+  svc.name = d.name;
+  SourceConfig src;
+  src.name = "discover";
+  src.type = "kubernetes";
+  src.spec = spec;
+  return MakeCollector(SourceContext{config, svc, src, env}, reader);
+}
+
+// Names of the objects a kubernetes generator lists in one env's cluster.
+EnvListing KubeNames(const Config& config, const DiscoverConfig& d, const std::string& env) {
+  Diagnostics diags;
+  YamlReader reader(config.path, diags);
+  auto collector = KubeLister(config, d, env, reader);
+  if (!collector) return MakeError("discover " + d.name + ": invalid kubernetes generator");
+  auto doc = CollectOnce(*collector);
+  if (!doc.ok()) return doc.error();
+  std::vector<std::string> names;
+  if (doc->root() != kNoNode)
+    for (const Entry& e : doc->children(doc->root())) names.emplace_back(doc->key(e.key));
+  if (names.size() > kMaxNames) return MakeError("discover " + d.name + " found over 100,000 objects");
+  return names;
+}
+
 // Exclusions and the per-env rename, then sorted and unique.
 std::vector<std::string> Finish(const DiscoverConfig& d, std::vector<std::string> names) {
   std::optional<Regex> rename;
@@ -142,8 +174,15 @@ Discovery Discover(const Config& config, const Discovery* previous) {
       return t.find("{env}") != std::string::npos || t.find("{ENV}") != std::string::npos ||
              !TemplateVars(t).empty();
     };
-    bool per_env = d.type == "glob" ? varies(d.path)
-                                    : std::any_of(d.command.begin(), d.command.end(), varies);
+    bool per_env = false;
+    if (d.type == "glob") {
+      per_env = varies(d.path);
+    } else if (d.type == "kubernetes") {
+      for (auto it = d.from.begin(); it != d.from.end(); ++it)
+        if (it->second.IsScalar() && varies(it->second.Scalar())) per_env = true;
+    } else {
+      per_env = std::any_of(d.command.begin(), d.command.end(), varies);
+    }
     std::optional<EnvListing> shared;
     for (const auto& env : config.env_names()) {
       EnvListing names = MakeError("");
@@ -154,6 +193,8 @@ Discovery Discover(const Config& config, const Discovery* previous) {
           // {env} and the env's vars expanded, {service} kept for the match.
           Placeholders ph{env, "{service}", "", &config.env_vars(env)};
           names = GlobNames(config.dir, ExpandPlaceholders(d.path, ph));
+        } else if (d.type == "kubernetes") {
+          names = KubeNames(config, d, env);
         } else {
           names = ExecNames(config, d, env);
         }
@@ -173,6 +214,14 @@ Discovery Discover(const Config& config, const Discovery* previous) {
     out.generators.push_back(std::move(g));
   }
   return out;
+}
+
+void CheckGenerators(const Config& config, Diagnostics& diags) {
+  YamlReader reader(config.path, diags);
+  for (const auto& d : config.discover)
+    if (d.type == "kubernetes")
+      for (const auto& env : config.env_names())
+        if (!KubeLister(config, d, env, reader) || diags.has_errors()) return;
 }
 
 void ApplyDiscovery(Config& config, const Discovery& discovery, Diagnostics& diags) {

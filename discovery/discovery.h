@@ -27,6 +27,10 @@ struct Discovery {
   std::vector<GeneratorFindings> generators;  // config.discover order
 };
 
+// Checks what generators say beyond drift.yaml's shape (a kubernetes generator's kind,
+// selector, …), with positions, before anything is discovered.
+void CheckGenerators(const Config& config, Diagnostics& diags);
+
 // Runs every generator of `config` in every env. A generator-env that fails keeps what
 // `previous` found there (the daemon's last good list), if anything.
 Discovery Discover(const Config& config, const Discovery* previous = nullptr);

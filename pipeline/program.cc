@@ -50,6 +50,7 @@ size_t CheckWorkers(const Config& c) {
 }
 
 std::string SnapshotHash(const Document& d) {
+  if (d.root() == kNoNode) return "absent";  // a Kubernetes object the env does not have
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(ContentHash(d, d.root())));
   return buf;
@@ -58,6 +59,7 @@ std::string SnapshotHash(const Document& d) {
 std::string RedactedDocument(const Document& d, const Program& program, const Target& target) {
   constexpr size_t kMaxStoredNodes = 100'000;
   if (d.node_count() > kMaxStoredNodes) return "";
+  if (d.root() == kNoNode) return "null";
   const Redactor& redactor = *program.redactor;
   if (target.collector->redact_all())
     return DumpJson(nlohmann::ordered_json(redactor.Fingerprint(d, d.root())));
@@ -105,6 +107,7 @@ std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags
   auto config = LoadConfig(path, diags);
   if (!config) return nullptr;
   auto program = std::make_unique<Program>();
+  CheckGenerators(*config, diags);
   // Discovered services join the config before anything reads its services.
   if (options.discover && !config->discover.empty() && !diags.has_errors()) {
     program->discovery = options.found ? *options.found : Discover(*config, options.previous);

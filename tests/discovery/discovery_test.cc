@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/program.h"
+#include "tests/support/kube_api_server.h"
 #include "tests/support/process.h"
 #include "tests/testing.h"
 
@@ -173,10 +174,82 @@ discover:
   CHECK(r.code == 2);
   CHECK(r.err.find(cfg + ":5:30: a glob path needs {service} where the name is\n") !=
         std::string::npos);
-  CHECK(r.err.find(cfg + ":8:18: kubernetes discovery needs type: kubernetes sources") !=
+  CHECK(r.err.find(cfg + ":8:11: a kubernetes generator needs kind: (Deployment, StatefulSet, …)") !=
         std::string::npos);
   CHECK(r.err.find(cfg + ":12:23: invalid regex") != std::string::npos);  // the bad regex
   CHECK(r.err.find("unknown source type 'flie'") != std::string::npos);
+}
+
+// A kubernetes generator: one service per Deployment of a namespace in each cluster.
+TEST_CASE("discovery: kubernetes lists the objects of a kind in each env's cluster") {
+  TempDir dir;
+  testing::FakeKubeApi api(dir.path(), {"prod", "stage", "sandbox"});
+  api.WriteKubeconfig(dir.file("kubeconfig"), "apps");
+  auto deploy = [&](const char* cluster, const std::string& name, const std::string& image) {
+    api.Add(cluster, nlohmann::json{{"apiVersion", "apps/v1"}, {"kind", "Deployment"},
+                                    {"metadata", {{"name", name}, {"namespace", "apps"}, {"labels", {{"team", "learning"}}}}},
+                                    {"spec", {{"replicas", 2}, {"template", {{"spec", {{"containers", {{{"name", name}, {"image", image}}}}}}}}}}});
+  };
+  for (const char* c : {"prod", "stage", "sandbox"}) deploy(c, "lms", "lms:1");
+  deploy("prod", "cms", "cms:1");
+  deploy("stage", "cms", "cms:2");
+  deploy("prod", "legacy-x", "x:1");
+  deploy("sandbox", "lms-canary", "lms:2");
+  std::string cfg = dir.write("drift.yaml", R"(version: 1
+environments: [prod, stage, sandbox]
+x-k8s: &k8s {type: kubernetes, kubeconfig: kubeconfig, context: "{env}", namespace: apps}
+discover:
+  - name: deployments
+    from: {<<: *k8s, kind: Deployment, selector: {team: learning}}
+    exclude: ["legacy-*"]
+    rename: {pattern: "-canary$", with: ""}
+    template:
+      owner: team-learning
+      sources:
+        deploy: {<<: *k8s, kind: Deployment, name: "{service}"}
+)");
+  auto r = testing::Run({"check", "-c", cfg, "--format", "json"});
+  INFO(r.out);
+  INFO(r.err);
+  CHECK(r.code == 1);
+  auto found = Brief(r.out);
+  std::sort(found.begin(), found.end());
+  CHECK(found == std::vector<std::string>{
+                     "cms deploy sandbox missing discovery team-learning",
+                     "cms deploy.spec.template.spec.containers[name=cms].image stage changed default team-learning",
+                 });
+  // The renamed canary is lms in sandbox; its source reads the object named lms there.
+  auto list = testing::Run({"check", "-c", cfg, "--list-services"});
+  CHECK(list.out == "cms      prod, stage  (discover deployments; missing in sandbox)\n"
+                    "lms      prod, stage, sandbox  (discover deployments)\n");
+  auto vd = testing::Run({"validate", "-c", cfg, "--discover"});
+  CHECK(vd.out.starts_with("discover deployments in prod: 2 services: cms, lms\n"
+                           "discover deployments in stage: 2 services: cms, lms\n"
+                           "discover deployments in sandbox: 1 service: lms\n"));
+  // A generator that cannot list (RBAC) makes its env unknown, never missing: an error.
+  api.cluster("stage").forbidden.insert("deployments");
+  auto denied = testing::Run({"check", "-c", cfg, "--format", "json"});
+  CHECK(denied.code == 1);  // sandbox still lacks cms
+  auto dj = nlohmann::json::parse(denied.out);
+  std::vector<std::string> errors;
+  for (const auto& e : dj["errors"])
+    errors.push_back(e["service"].get<std::string>() + " " + e["source"].get<std::string>() + " " +
+                     e["env"].get<std::string>() + " " +
+                     (e["message"].get<std::string>().find("forbidden") != std::string::npos ? "forbidden" : "?"));
+  std::sort(errors.begin(), errors.end());
+  CHECK(errors == std::vector<std::string>{"cms deploy stage forbidden", "discover deployments stage forbidden",
+                                           "lms deploy stage forbidden"});
+  // Config errors of the generator are positioned.
+  std::string bad = dir.write("bad.yaml", R"(version: 1
+environments: [prod, stage]
+discover:
+  - name: k
+    from: {type: kubernetes, kind: Widget, name: x}
+    template: {sources: {s: {type: file, path: a.yml}}}
+)");
+  auto e = testing::Run({"validate", "-c", bad});
+  CHECK(e.code == 2);
+  CHECK(e.err.find(bad + ":5:44: unknown key 'name' in discover from (kubernetes)") != std::string::npos);
 }
 
 // The daemon runs the generators again every discover_interval: a new service appears, a
