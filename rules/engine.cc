@@ -740,6 +740,16 @@ std::vector<Finding> Evaluator::Evaluate(const ServiceConfig& service, const std
   // SPEC §2.2: a discovered service the baseline has and an env lacks is missing there, one
   // finding per source at the source's root.
   for (const auto& env : service.discovery_missing) {
+    // An ignore of the whole source in that env silences it, as it would any finding there.
+    int e = config_.env_index(env);
+    bool ignored = false;
+    StepView step{StepView::Kind::kKey, source, 0, {}, nullptr, nullptr};
+    for (const auto& r : rules_.rules) {
+      if (!r.ignore || r.expired(today_) || !r.applies_to_service(service.name)) continue;
+      if (e >= 0 && !(r.envs & (EnvSet{1} << e))) continue;
+      if (r.selector.Accepts(r.selector.Step(r.selector.Start(), step))) ignored = true;
+    }
+    if (ignored) continue;
     Finding f;
     f.service = service.name;
     f.source = source;

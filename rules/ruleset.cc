@@ -63,8 +63,17 @@ void WarnNeverApplying(const Config& config, const RuleSet& set,
         if (r.selector.Step(r.selector.Start(), step) != 0) any = true;
       }
     }
+    // Services a generator makes have its template's sources (their names are not known yet).
+    for (const auto& d : config.discover) {
+      for (const auto& src : d.example.sources) {
+        sources.push_back(src.name);
+        StepView step{StepView::Kind::kKey, src.name, 0, {}, nullptr, nullptr};
+        if (r.selector.Step(r.selector.Start(), step) != 0) any = true;
+      }
+    }
     bool known_scope = r.services.empty();
     for (const auto& name : r.services) known_scope = known_scope || config.service(name);
+    if (!config.discover.empty()) known_scope = r.services.empty();
     if (!any && known_scope && !config.services.empty()) {
       std::string first = FirstSegment(rc.selector);
       diags.Warning(rc.selector_where,

@@ -1,6 +1,7 @@
 // drift check on Kubernetes sources end to end: three clusters behind the loopback API
 // server, findings exactly as a user reads them, none from fields the server writes.
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "tests/support/kube_api_server.h"
 #include "tests/testing.h"
@@ -84,6 +85,47 @@ rules:
   CHECK(j["errors"].empty());
   CHECK(r.out.find("cHJvZC1rZXk") == std::string::npos);
   CHECK(r.out.find("prod-key") == std::string::npos);
+}
+
+// docs/kubernetes.md's shortest config (9 lines): every Deployment and ConfigMap of a namespace
+// in three clusters. Identical objects, which the server gave different uids, versions,
+// timestamps, managedFields, revisions and status: no finding at all.
+TEST_CASE("check: the shortest Kubernetes config finds nothing where only server fields differ") {
+  TempDir dir;
+  testing::FakeKubeApi api(dir.path(), {"prod", "stage", "sandbox"});
+  std::string kc = api.WriteKubeconfig(dir.file("kubeconfig"), "lms");
+  for (const char* c : {"prod", "stage", "sandbox"}) {
+    for (const char* name : {"lms", "cms", "worker"}) {
+      json d = Deploy("openedx/lms:v2.3.0", "info");
+      d["metadata"]["name"] = name;
+      if (std::string(c) == "stage") d["spec"]["template"]["metadata"]["annotations"] = {{"kubectl.kubernetes.io/restartedAt", "2026-11-29T08:00:00Z"}};
+      api.Add(c, d);
+      api.Add(c, json{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", std::string(name) + "-config"}, {"namespace", "lms"}}},
+                      {"data", {{"app.yml", "DEBUG: false\n"}}}});
+    }
+  }
+  std::string docs = testing::ReadFile(testing::SourceDir() + "/docs/kubernetes.md");
+  size_t at = docs.find("```yaml\nversion: 1") + 8;
+  std::string config = docs.substr(at, docs.find("```", at) - at);
+  CHECK(std::count(config.begin(), config.end(), '\n') == 9);  // under 15 lines
+  dir.write("drift.yaml", config);
+  const char* old = std::getenv("KUBECONFIG");
+  std::string saved = old ? old : "";
+  setenv("KUBECONFIG", kc.c_str(), 1);
+  auto r = Run({"check", "-c", dir.file("drift.yaml"), "--format", "json"});
+  auto kept = dir.write("keep.yaml", std::regex_replace(config, std::regex("kind: Deployment"), "kind: Deployment, keep_server_fields: true"));
+  auto noisy = Run({"check", "-c", kept, "--format", "json"});
+  if (saved.empty()) unsetenv("KUBECONFIG");
+  else setenv("KUBECONFIG", saved.c_str(), 1);
+  INFO(r.out);
+  INFO(r.err);
+  CHECK(r.code == 0);
+  auto j = json::parse(r.out);
+  CHECK(j["findings"].empty());
+  CHECK(j["summary"]["sources"] == 6);
+  // The same objects with the server's fields kept: every one of them differs.
+  CHECK(noisy.code == 1);
+  CHECK(json::parse(noisy.out)["findings"].size() >= 9 * 3);
 }
 
 }  // namespace

@@ -110,7 +110,7 @@ TEST_CASE("bad selectors, regexes, types, expectations and normalizers") {
             "no backreferences or lookaround)"});
   CHECK(Errors(With("type: file", "type: fiel")) ==
         std::vector<std::string>{"drift.yaml:7:24: unknown source type 'fiel' (expected file, "
-                                 "http, sql or exec) (did you mean 'file'?)"});
+                                 "http, sql, exec or kubernetes) (did you mean 'file'?)"});
   CHECK(Errors(With("expect: equal", "expect: equals")) ==
         std::vector<std::string>{
             "drift.yaml:11:13: unknown expectation 'equals' (did you mean 'equal'?)"});

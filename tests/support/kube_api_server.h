@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "core/document.h"
+#include "core/files.h"
+#include "core/parse.h"
 #include "tests/support/http_server.h"
 
 namespace drift::testing {
@@ -86,9 +90,10 @@ class FakeKubeApi {
  public:
   // `dir` holds the PKI (made here unless present) and the kubeconfig written by
   // WriteKubeconfig.
-  FakeKubeApi(const std::string& dir, const std::vector<std::string>& clusters) : dir_(dir) {
-    if (!std::filesystem::exists(dir + "/server.crt") && !MakeTestPki(dir))
-      throw std::runtime_error("openssl failed to make the test certificates in " + dir);
+  FakeKubeApi(const std::string& dir, const std::vector<std::string>& clusters)
+      : dir_(std::filesystem::absolute(dir).string()) {
+    if (!std::filesystem::exists(dir_ + "/server.crt") && !MakeTestPki(dir_))
+      throw std::runtime_error("openssl failed to make the test certificates in " + dir_);
     for (const auto& name : clusters) {
       auto c = std::make_unique<FakeCluster>();
       c->name = name;
@@ -96,8 +101,8 @@ class FakeKubeApi {
       c->uid_seed = name;
       FakeCluster* raw = c.get();
       servers_.push_back(std::make_unique<TestHttpServer>(
-          [this, raw](const HttpCall& call) { return Handle(*raw, call); }, dir + "/server.crt",
-          dir + "/server.key", 0, true, dir + "/ca.crt"));
+          [this, raw](const HttpCall& call) { return Handle(*raw, call); }, dir_ + "/server.crt",
+          dir_ + "/server.key", 0, true, dir_ + "/ca.crt"));
       clusters_.push_back(std::move(c));
     }
   }
@@ -177,6 +182,40 @@ class FakeKubeApi {
       out << "- name: " << c->name << "\n  context:\n    cluster: " << c->name << "\n    user: " << c->name
           << "\n    namespace: " << ns << "\n";
     return path;
+  }
+
+  // Every object of the manifests (*.yaml, *.yml; multi-document streams and `kind: List`
+  // too) in `dir`, added to the cluster. Returns "" or what went wrong.
+  std::string LoadManifests(const std::string& cluster_name, const std::string& dir) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      auto ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      auto text = ReadWholeFile(f.string());
+      if (!text.ok()) return text.error().message;
+      ParseOptions po;
+      po.format = Format::kYaml;
+      po.origin = f.string();
+      auto doc = ParseDocument(*text, po);
+      if (!doc.ok()) return doc.error().ToString();
+      auto j = nlohmann::json::parse(DumpJson(ToJson(*doc, doc->root())));
+      std::vector<nlohmann::json> objects;
+      if (j.is_array()) objects.assign(j.begin(), j.end());
+      else if (j.is_object() && j.value("kind", "") == "List") objects.assign(j["items"].begin(), j["items"].end());
+      else objects.push_back(j);
+      for (auto& o : objects) {
+        if (o.is_null()) continue;
+        try {
+          Add(cluster_name, o);
+        } catch (const std::exception& e) {
+          return f.string() + ": " + e.what();
+        }
+      }
+    }
+    return "";
   }
 
   static const FakeKind* KindOf(const std::string& kind) {
