@@ -201,8 +201,19 @@ class Embedding {
   NodeId Parse(NodeId id, std::string_view key, const std::string& path, bool asked) {
     const Node& n = in_.node(id);
     Format f = asked && o_.embedded_format != Format::kAuto ? o_.embedded_format : FormatFromPath(key);
-    // Implicit ones (Kubernetes ConfigMap data) parse keys with a known extension only.
-    if (f == Format::kAuto && !asked) return out_.copy_from(in_, id);
+    // Implicit ones (Kubernetes ConfigMap data) parse only keys named like documents
+    // (nginx.conf and haproxy.cfg are not INI files).
+    if (!asked) {
+      std::string_view k = key;
+      auto dot = k.find_last_of('.');
+      std::string ext = dot == std::string_view::npos ? "" : std::string(k.substr(dot + 1));
+      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      static constexpr std::string_view kDocuments[] = {"yml", "yaml", "json", "env", "ini",
+                                                        "properties", "csv", "tsv"};
+      bool document = k == ".env";
+      for (auto d : kDocuments) document = document || ext == d;
+      if (!document) return out_.copy_from(in_, id);
+    }
     if (f == Format::kAuto) {
       out_.add_warning("embedded " + path + ": '" + std::string(key) +
                        "' has no extension drift reads (.yaml, .json, .env, .ini, .properties, "

@@ -284,6 +284,10 @@ struct HttpClient::Impl {
     if (!req.cert_pem.empty()) blob(CURLOPT_SSLCERT_BLOB, req.cert_pem);
     if (!req.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, req.key_file.c_str());
     if (!req.key_pem.empty()) blob(CURLOPT_SSLKEY_BLOB, req.key_pem);
+    if (!req.username.empty()) {
+      curl_easy_setopt(e, CURLOPT_USERNAME, req.username.c_str());
+      curl_easy_setopt(e, CURLOPT_PASSWORD, req.password.c_str());
+    }
     if (req.insecure) {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -23,6 +23,7 @@ struct HttpRequest {
   std::string ca_pem;     // CA certificates in memory (kubeconfig certificate-authority-data)
   std::string cert_file, cert_pem;  // client certificate (file or PEM in memory)
   std::string key_file, key_pem;    // its private key
+  std::string username, password;   // basic authentication (secret)
   bool insecure = false;
   std::chrono::milliseconds timeout{10000};
   uint64_t max_size = 16ull << 20;

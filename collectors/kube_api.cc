@@ -84,18 +84,23 @@ std::string StatusMessage(const std::string& body, std::string* reason = nullptr
                           std::string* details_name = nullptr) {
   if (body.size() > (1u << 16)) return "";
   auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object() || j.value("kind", "") != "Status") return "";
-  if (reason) *reason = j.value("reason", "");
-  if (details_name && j.contains("details") && j["details"].is_object())
-    *details_name = j["details"].value("name", "");
-  return j.value("message", "");
+  // Whatever the server sent, only strings are read (a wrong type is no Status).
+  auto str = [](const nlohmann::json& o, const char* k) {
+    auto it = o.find(k);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (!j.is_object() || str(j, "kind") != "Status") return "";
+  if (reason) *reason = str(j, "reason");
+  if (details_name)
+    if (auto d = j.find("details"); d != j.end() && d->is_object()) *details_name = str(*d, "name");
+  return str(j, "message");
 }
 
 }  // namespace
 
 std::string KubeResource::CollectionPath(const std::string& ns) const {
   std::string p = group_version == "v1" ? "/api/v1" : "/apis/" + group_version;
-  if (namespaced && !ns.empty()) p += "/namespaces/" + ns;
+  if (namespaced && !ns.empty()) p += "/namespaces/" + UrlEncode(ns);
   return p + "/" + plural;
 }
 
@@ -168,12 +173,20 @@ struct KubeApi::Impl {
     auto gap = duration_cast<Clock::duration>(duration<double>(1.0 / std::max(1, b.qps)));
     auto earliest = now - gap * std::max(1, b.qps);
     auto at = std::max(s.next_free, earliest);
+    if (at >= b.deadline) {  // the wait alone would outlast the collection
+      HttpResponse r;
+      r.error = "timed out waiting for the API server's rate limit (qps " + std::to_string(b.qps) + ")";
+      r.error_kind = ErrorKind::kTimeout;
+      return done(std::move(r));
+    }
     s.next_free = at + gap;
     auto go = [this, t, path, b, done = std::move(done), tries]() mutable {
       HttpRequest req;
       req.url = t.server + path;
       req.headers["Accept"] = "application/json";
       if (!t.token.empty()) req.headers["Authorization"] = "Bearer " + t.token;
+      req.username = t.username;
+      req.password = t.password;
       req.ca_file = t.ca_file;
       req.ca_pem = t.ca_pem;
       req.cert_file = t.cert_file;
@@ -266,7 +279,9 @@ struct KubeApi::Impl {
     if (!cont.empty()) path += "&continue=" + UrlEncode(cont);
     Send(t, path, b, [this, t, collection, selector, b, key, acc, path](HttpResponse r) {
       if (!r.error.empty() || r.status != 200) {
-        if (r.error.empty() && r.status == 403 && selector.empty()) collections[key].list_forbidden = true;
+        // Lists this identity may not make, or too large to take: one GET per object instead.
+        if (selector.empty() && ((r.error.empty() && r.status == 403) || r.error_kind == ErrorKind::kTooLarge))
+          collections[key].list_forbidden = true;
         return FinishList(key, Failure(t, path, r));
       }
       ParseJson(std::move(r.body), t.server + collection,
@@ -277,20 +292,22 @@ struct KubeApi::Impl {
         if (d->type(root) != Type::kMap) return FinishList(key, MakeError("not a list (GET " + t.server + path + ")"));
         std::string kind, api_version, next;
         if (NodeId k = d->find(root, "kind"); k != kNoNode && d->type(k) == Type::kString) kind = d->str(k);
-        if (kind.ends_with("List")) kind.resize(kind.size() - 4);
+        NodeId items = d->find(root, "items");
+        // Anything else answering 200 (a proxy's page) must not read as "every object gone".
+        if (!kind.ends_with("List") || items == kNoNode || d->type(items) != Type::kList)
+          return FinishList(key, MakeError("not a Kubernetes list (GET " + t.server + path + ")"));
+        kind.resize(kind.size() - 4);
         if (NodeId v = d->find(root, "apiVersion"); v != kNoNode && d->type(v) == Type::kString)
           api_version = d->str(v);
         if (NodeId m = d->find(root, "metadata"); m != kNoNode && d->type(m) == Type::kMap)
           if (NodeId c = d->find(m, "continue"); c != kNoNode && d->type(c) == Type::kString) next = d->str(c);
-        NodeId items = d->find(root, "items");
-        if (items != kNoNode && d->type(items) == Type::kList) {
-          for (const Entry& e : d->children(items)) {
-            std::string name;
-            if (d->type(e.value) != Type::kMap) continue;
-            if (NodeId m = d->find(e.value, "metadata"); m != kNoNode && d->type(m) == Type::kMap)
-              if (NodeId n = d->find(m, "name"); n != kNoNode && d->type(n) == Type::kString) name = d->str(n);
-            acc->items.emplace_back(name, KubeObject{d, e.value, kind, api_version});
-          }
+        for (const Entry& e : d->children(items)) {
+          std::string name;
+          if (d->type(e.value) != Type::kMap) continue;
+          if (NodeId m = d->find(e.value, "metadata"); m != kNoNode && d->type(m) == Type::kMap)
+            if (NodeId n = d->find(m, "name"); n != kNoNode && d->type(n) == Type::kString) name = d->str(n);
+          if (name.empty()) continue;
+          acc->items.emplace_back(name, KubeObject{d, e.value, kind, api_version});
         }
         if (!next.empty()) return Page(t, collection, selector, b, key, acc, next);
         FinishList(key, std::shared_ptr<const KubeList>(acc));
@@ -312,11 +329,39 @@ struct KubeApi::Impl {
 
   void List(const KubeTarget& t, const std::string& collection, const std::string& selector,
             const KubeBudget& b, std::function<void(Result<std::shared_ptr<const KubeList>>)> done) {
+    Sweep(b.max_age);
     std::string key = t.identity + " " + collection + "?" + selector;
     Collection& c = collections[key];
     if (c.list && Clock::now() - c.listed_at <= b.max_age) return done(c.list);
-    c.waiters.push_back(ListWaiter{std::move(done)});
+    // A waiter joining a list another source started is still bound by its own timeout.
+    auto once = std::make_shared<std::function<void(Result<std::shared_ptr<const KubeList>>)>>(std::move(done));
+    auto timer = std::make_shared<boost::asio::steady_timer>(rt.io());
+    timer->expires_at(b.deadline);
+    timer->async_wait([once, collection, t](boost::system::error_code ec) {
+      if (ec || !*once) return;
+      Error e = MakeError("timed out waiting for the list of " + t.server + collection);
+      e.kind = ErrorKind::kTimeout;
+      auto d = std::move(*once);
+      *once = nullptr;
+      d(std::move(e));
+    });
+    c.waiters.push_back(ListWaiter{[once, timer](Result<std::shared_ptr<const KubeList>> r) {
+      timer->cancel();
+      if (!*once) return;
+      auto d = std::move(*once);
+      *once = nullptr;
+      d(std::move(r));
+    }});
     if (!c.listing) StartList(t, collection, selector, b, key);
+  }
+
+  // Lists older than anyone may use go: the daemon does not hold every object of a namespace
+  // (its Secrets included) between rounds.
+  void Sweep(std::chrono::milliseconds max_age) {
+    auto now = Clock::now();
+    for (auto& [key, c] : collections)
+      if (c.list && !c.listing && now - c.listed_at > std::max(max_age, std::chrono::milliseconds(60'000)))
+        c.list.reset();
   }
 
   // --- GET one ---
@@ -327,7 +372,10 @@ struct KubeApi::Impl {
     Collection& c = collections[key];
     auto from_list = [this, t, collection, name, b, key, done](Result<std::shared_ptr<const KubeList>> l) {
       if (!l.ok()) {
-        if (collections[key].list_forbidden) return GetOne(t, collection, name, b, done);
+        // A list that failed for a reason a GET may not have (a 5xx, a size limit, RBAC):
+        // this object by itself. Timeouts and bad credentials would fail the GET too.
+        bool hopeless = l.error().kind == ErrorKind::kTimeout || l.error().message.starts_with("unauthorized");
+        if (!hopeless && Clock::now() < b.deadline) return GetOne(t, collection, name, b, done);
         return done(l.error());
       }
       for (const auto& [n, o] : (*l)->items)
@@ -375,8 +423,11 @@ struct KubeApi::Impl {
       for (const auto& r : list) names.push_back(r.kind);
       return MakeError("the API server serves no kind '" + kind + "' in " + gv + DidYouMean(kind, names));
     };
-    if (auto it = discovery.find(key); it != discovery.end() && it->second.loaded)
-      return done(pick(it->second.list));
+    if (auto it = discovery.find(key); it != discovery.end() && it->second.loaded) {
+      auto found = pick(it->second.list);
+      if (found.ok()) return done(found);
+      it->second.loaded = false;  // a CRD installed since: ask again
+    }
     std::string path = gv == "v1" ? "/api/v1" : "/apis/" + gv;
     Send(t, path, b, [this, t, path, key, pick, gv, done](HttpResponse r) {
       if (r.error.empty() && r.status == 404)
@@ -389,9 +440,12 @@ struct KubeApi::Impl {
       res.list.clear();
       for (const auto& item : j["resources"]) {
         if (!item.is_object()) continue;
-        std::string name = item.value("name", "");
-        if (name.empty() || name.find('/') != std::string::npos) continue;  // subresources
-        res.list.push_back(KubeResource{item.value("kind", ""), gv, name, item.value("namespaced", true)});
+        auto name = item.find("name"), kind = item.find("kind"), ns = item.find("namespaced");
+        if (name == item.end() || !name->is_string() || kind == item.end() || !kind->is_string()) continue;
+        std::string n = name->get<std::string>();
+        if (n.empty() || n.find('/') != std::string::npos) continue;  // subresources
+        bool namespaced = ns == item.end() || !ns->is_boolean() || ns->get<bool>();
+        res.list.push_back(KubeResource{kind->get<std::string>(), gv, n, namespaced});
       }
       res.loaded = true;
       done(pick(res.list));

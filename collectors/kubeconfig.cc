@@ -164,7 +164,14 @@ Result<KubeTarget> FromKubeconfig(const Merged& m, const std::string& wanted) {
         return MakeError(uwhat + " needs both a client certificate and its key");
       t.username = Str(ub, "username");
       t.password = Str(ub, "password");
-      t.identity = t.server + " as " + user + " (" + from + ")";
+      if (t.token.empty()) from = !t.cert_file.empty() || !t.cert_pem.empty() ? "client certificate"
+                                 : !t.username.empty()                    ? "basic"
+                                                                          : "anonymous";
+      // Two kubeconfigs may name different credentials alike: a digest of them tells apart
+      // what each may read (shared lists are per identity).
+      std::string secret_part = t.token + "\n" + t.cert_file + t.cert_pem + "\n" + t.key_file +
+                                t.key_pem + "\n" + t.username + ":" + t.password;
+      t.identity = t.server + " as " + user + " (" + from + " " + Sha256Hex(secret_part).substr(0, 16) + ")";
     } else {
       t.identity = t.server + " (anonymous)";
     }
@@ -219,7 +226,10 @@ Result<KubeTarget> ResolveKubeTarget(const std::string& kubeconfig, const std::s
     if (fs::exists(def, ec)) files.push_back(def);
   }
   if (files.empty()) {
-    if (!context.empty() && !std::getenv("KUBERNETES_SERVICE_HOST"))
+    // The service account reaches only the cluster drift runs in: a named context there
+    // means a kubeconfig mount is missing, and comparing every env with one cluster would
+    // hide all drift.
+    if (!context.empty() && context != "in-cluster")
       return MakeError("no kubeconfig (kubeconfig:, $KUBECONFIG or ~/.kube/config) for context '" +
                        context + "'");
     return InCluster();

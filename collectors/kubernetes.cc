@@ -10,6 +10,7 @@
 #include "collectors/kubeconfig.h"
 #include "collectors/runtime.h"
 #include "core/crypto.h"
+#include "core/interpolate.h"
 #include "core/strings.h"
 
 namespace drift {
@@ -27,7 +28,13 @@ struct KubeOptions {
   uint64_t max_size = kDefaultMaxFileSize;  // one answer (a LIST page may be large)
 };
 
-bool IsSecretKind(const std::string& kind) { return kind == "Secret" || kind == "secret" || kind == "secrets"; }
+// The kind as the factory normalized it (FindKnownKind): `secrets`, `Secret` and `SECRET`
+// are all Secrets.
+bool IsSecretKind(const std::string& kind) {
+  std::string k = kind;
+  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return k == "secret" || k == "secrets";
+}
 
 // Lists the API merges by `name` (strategic merge patch keys): items pair by name.
 bool MergesByName(std::string_view key) {
@@ -164,7 +171,8 @@ class Shaper {
 
 class KubernetesCollector final : public Collector {
  public:
-  KubernetesCollector(KubeOptions o, CommonOptions c) : Collector(std::move(c)), o_(std::move(o)) {
+  KubernetesCollector(KubeOptions o, CommonOptions c, std::string dir)
+      : Collector(std::move(c)), o_(std::move(o)), dir_(std::move(dir)) {
     shown_ = "kubernetes " + (o_.context.empty() ? std::string("(current context)") : o_.context) + " " +
              (o_.ns.empty() ? "" : o_.ns + "/") + o_.kind +
              (o_.by_selector ? (o_.selector.empty() ? " (all)" : " -l " + o_.selector) : " " + o_.name);
@@ -173,16 +181,29 @@ class KubernetesCollector final : public Collector {
   bool redact_all() const override { return common_.decode_base64 || IsSecretKind(o_.kind); }
 
   void Start(Runtime& rt, CollectRequest request, Done done) const override {
-    // The kubeconfig and token files are read now: credentials rotate.
-    auto target = ResolveKubeTarget(o_.kubeconfig, o_.context);
-    if (!target.ok()) return done(target.error());
+    // The kubeconfig and token files are read now (credentials rotate), off the io thread.
+    rt.Blocking([this, &rt, request = std::move(request), done = std::move(done)]() mutable {
+      auto kubeconfig = ResolveSecretRefs(o_.kubeconfig, dir_);
+      auto context = ResolveSecretRefs(o_.context, dir_);
+      Result<KubeTarget> target = !kubeconfig.ok() ? Result<KubeTarget>(kubeconfig.error())
+                                  : !context.ok()  ? Result<KubeTarget>(context.error())
+                                                   : ResolveKubeTarget(*kubeconfig, *context);
+      boost::asio::post(rt.io(), [this, &rt, target = std::move(target), request = std::move(request),
+                                  done = std::move(done)]() mutable {
+        if (!target.ok()) return done(target.error());
+        Read(rt, std::move(*target), std::move(request), std::move(done));
+      });
+    });
+  }
+
+ private:
+  void Read(Runtime& rt, KubeTarget t, CollectRequest request, Done done) const {
     KubeBudget budget;
     budget.deadline = std::chrono::steady_clock::now() + common_.timeout;
     budget.qps = o_.qps;
     budget.max_size = o_.max_size;
     budget.max_age = std::chrono::duration_cast<std::chrono::milliseconds>(common_.interval / 4);
-    std::string ns = !o_.ns.empty() ? o_.ns : !target->namespace_.empty() ? target->namespace_ : "default";
-    KubeTarget t = std::move(*target);
+    std::string ns = !o_.ns.empty() ? o_.ns : !t.namespace_.empty() ? t.namespace_ : "default";
     rt.kube().Resolve(t, o_.kind, o_.api_version, budget,
                       [this, &rt, t, ns, budget, request = std::move(request),
                        done = std::move(done)](Result<KubeResource> res) mutable {
@@ -210,7 +231,6 @@ class KubernetesCollector final : public Collector {
     });
   }
 
- private:
   // The snapshot of the objects read (name mode: one, maybe absent).
   Result<Document> Shape(const std::vector<std::pair<std::string, KubeObject>>& objects,
                          const CollectRequest& request) const {
@@ -247,6 +267,7 @@ class KubernetesCollector final : public Collector {
   }
 
   KubeOptions o_;
+  std::string dir_;  // drift.yaml's directory (${file:} references)
   std::string shown_;
 };
 
@@ -267,7 +288,9 @@ std::unique_ptr<Collector> MakeKubernetesCollector(const YAML::Node& spec, const
     ok = false;
     return false;
   };
-  if (str("kubeconfig", o.kubeconfig)) o.kubeconfig = ctx.config.Resolve(o.kubeconfig);
+  // Relative to drift.yaml (a ${env:}/${file:} reference is resolved at collection time).
+  if (str("kubeconfig", o.kubeconfig) && !o.kubeconfig.starts_with("${"))
+    o.kubeconfig = ctx.config.Resolve(o.kubeconfig);
   str("context", o.context);
   str("api_version", o.api_version);
   str("namespace", o.ns);
@@ -279,8 +302,8 @@ std::unique_ptr<Collector> MakeKubernetesCollector(const YAML::Node& spec, const
     r.Error(Get(spec, "kind"), "kind '" + o.kind + "' is not one drift knows; give its api_version" +
                                    DidYouMean(o.kind, names));
     ok = false;
-  } else if (const KubeResource* k = FindKnownKind(o.kind, ""); k && o.api_version.empty()) {
-    o.kind = k->kind;  // deploy, deployments -> Deployment
+  } else if (const KubeResource* k = FindKnownKind(o.kind, o.api_version)) {
+    o.kind = k->kind;  // deploy, deployments, SECRET -> Deployment, Secret
   }
   bool has_name = str("name", o.name);
   if (auto v = Get(spec, "selector"); v.IsDefined()) {
@@ -351,7 +374,7 @@ std::unique_ptr<Collector> MakeKubernetesCollector(const YAML::Node& spec, const
       ++common.implicit_embedded;
     }
   }
-  return std::make_unique<KubernetesCollector>(std::move(o), std::move(common));
+  return std::make_unique<KubernetesCollector>(std::move(o), std::move(common), ctx.config.dir);
 }
 
 }  // namespace drift

@@ -162,6 +162,9 @@ class Daemon {
     auto g = BuildGeneration(program, ++generation_counter_, opts_.shard_index, opts_.shard_count,
                              SteadyClock::now(), executor_.get());
     const Config& c = program->config;
+    std::map<std::string, std::string> owners;
+    for (const auto& o : program->ownership) owners[o.service] = o.owner;
+    metrics_.SetOwners(std::move(owners));
     metrics_.SetUnowned(g->unowned_services());
     metrics_.SetWaiversExpired(program->rules->expired_waivers(program->today));
     metrics_.RetainSources(g->source_labels());

@@ -82,7 +82,7 @@ void Metrics::SetFindings(const std::vector<const Finding*>& findings, double no
     std::string sev(SeverityName(f->severity));
     counts[{f->service, f->source, f->env, sev, f->owner, f->rule}] += 1;
     double first = ParseTime(f->first_seen);
-    auto& o = oldest[{f->service, f->env, sev}];
+    auto& o = oldest[{f->service, f->env, sev, OwnerOf(f->service)}];
     if (first > 0 && (o == 0 || first < o)) o = first;
   }
   auto sync = [](prometheus::Family<prometheus::Gauge>* fam,
@@ -109,7 +109,7 @@ void Metrics::SetFindings(const std::vector<const Finding*>& findings, double no
   };
   sync(findings_, finding_series_, counts, {"service", "source", "env", "severity", "owner", "rule"},
        [](double v) { return v; });
-  sync(oldest_, oldest_series_, oldest, {"service", "env", "severity"},
+  sync(oldest_, oldest_series_, oldest, {"service", "env", "severity", "owner"},
        [now](double first) { return first > 0 ? std::max(0.0, now - first) : 0.0; });
   oldest_first_seen_ = std::move(oldest);
 }
@@ -124,11 +124,21 @@ void Metrics::UpdateAges(double now) {
 void Metrics::SourceCollected(const std::string& service, const std::string& source,
                               const std::string& env, bool up, double seconds, double now) {
   auto& s = source_series_[{service, source, env}];
+  const std::string& owner = OwnerOf(service);
+  if (s.up && s.owner != owner) {  // the owner changed with a reload: a new series
+    source_up_->Remove(s.up);
+    s.up = nullptr;
+  }
   std::map<std::string, std::string> l;  // only built for a new series (this runs per collection)
-  if (!s.up || (up && !s.last_success))
+  if (!s.up || !s.duration || (up && !s.last_success))
     l = {{"service", service}, {"source", source}, {"env", env}};
   if (!s.up) {
-    s.up = &source_up_->Add(l);
+    auto with_owner = l;
+    with_owner["owner"] = owner;
+    s.up = &source_up_->Add(with_owner);
+    s.owner = owner;
+  }
+  if (!s.duration) {
     s.duration = &duration_->Add(l, prometheus::Histogram::BucketBoundaries{
                                         0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
                                         30, 60});
@@ -139,6 +149,12 @@ void Metrics::SourceCollected(const std::string& service, const std::string& sou
     s.last_success->Set(now);
   }
   s.duration->Observe(seconds);
+}
+
+const std::string& Metrics::OwnerOf(const std::string& service) const {
+  static const std::string kNone;
+  auto it = owners_.find(service);
+  return it == owners_.end() ? kNone : it->second;
 }
 
 void Metrics::Evaluated(const std::string& service) {

@@ -26,6 +26,9 @@ class Metrics {
   // findings change; UpdateAges keeps drift_oldest_finding_age_seconds current in between.
   void SetFindings(const std::vector<const Finding*>& findings, double now_unix);
   void UpdateAges(double now_unix);
+  // Each service's owner ("" = unowned): the `owner` label of drift_source_up and
+  // drift_oldest_finding_age_seconds, so alerts on them route to the team. On every install.
+  void SetOwners(std::map<std::string, std::string> owners) { owners_ = std::move(owners); }
   void SourceCollected(const std::string& service, const std::string& source,
                        const std::string& env, bool up, double seconds, double now_unix);
   void Evaluated(const std::string& service);
@@ -62,7 +65,10 @@ class Metrics {
     prometheus::Gauge* up = nullptr;
     prometheus::Gauge* last_success = nullptr;
     prometheus::Histogram* duration = nullptr;
+    std::string owner;  // the owner label `up` carries
   };
+  std::map<std::string, std::string> owners_;
+  const std::string& OwnerOf(const std::string& service) const;
   std::map<std::vector<std::string>, SourceSeries> source_series_;
 };
 

@@ -118,7 +118,7 @@ std::unique_ptr<Collector> KubeLister(const Config& config, const DiscoverConfig
                                       const std::string& env, YamlReader& reader) {
   YAML::Node spec(YAML::NodeType::Map);
   for (auto it = d.from.begin(); it != d.from.end(); ++it)
-    if (it->first.Scalar() != "timeout") spec[it->first.Scalar()] = it->second;
+    if (it->first.Scalar() != "timeout") spec[it->first.Scalar()] = YAML::Clone(it->second);
   spec["type"] = "kubernetes";
   spec["timeout"] = FormatDuration(d.timeout);
   ServiceConfig svc;
@@ -178,8 +178,12 @@ Discovery Discover(const Config& config, const Discovery* previous) {
     if (d.type == "glob") {
       per_env = varies(d.path);
     } else if (d.type == "kubernetes") {
-      for (auto it = d.from.begin(); it != d.from.end(); ++it)
+      for (auto it = d.from.begin(); it != d.from.end(); ++it) {
         if (it->second.IsScalar() && varies(it->second.Scalar())) per_env = true;
+        if (it->second.IsMap())  // selector: {tier: "{env}"}
+          for (auto kv = it->second.begin(); kv != it->second.end(); ++kv)
+            if (kv->second.IsScalar() && varies(kv->second.Scalar())) per_env = true;
+      }
     } else {
       per_env = std::any_of(d.command.begin(), d.command.end(), varies);
     }

@@ -198,6 +198,8 @@ TEST_CASE("kubernetes: Secrets decoded and redacted, ConfigMap files parsed as d
              "LOG_LEVEL": "info", "broken.json": "{not json"}})"));
   auto secret = f.Build(", kind: Secret, name: lms-secrets", "prod");
   CHECK(secret->collector->redact_all());
+  // However the kind is spelled, a Secret is decoded and redacted.
+  CHECK(f.Build(", kind: SECRETS, api_version: v1, name: lms-secrets", "prod")->collector->redact_all());
   auto s = secret->Collect();
   REQUIRE(s.ok());
   auto sj = json::parse(AsJson(*s));
@@ -247,6 +249,18 @@ TEST_CASE("kubernetes: selector maps objects by name with one LIST, and sources 
   REQUIRE(results[2].ok());
   CHECK(json::parse(AsJson(*results[2]))["metadata"]["name"] == "worker");
   CHECK(results[3]->root() == kNoNode);
+  // RBAC with get but not list: the LIST is refused, every source gets its object by GET.
+  f.api.cluster("stage").list_forbidden.insert("deployments");
+  auto sa = f.Build(", kind: Deployment, name: lms", "stage");
+  auto sb = f.Build(", kind: Deployment, name: cms", "stage");
+  auto sc = f.Build(", kind: Deployment, name: gone", "stage");
+  Runtime rt2(8, 8, pool);
+  const Collector* stage[] = {sa->collector.get(), sb->collector.get(), sc->collector.get()};
+  auto got = CollectAll(rt2, stage, 8);
+  REQUIRE_MESSAGE(got[1].ok(), (got[1].ok() ? "" : got[1].error().message));
+  CHECK(json::parse(AsJson(*got[1]))["metadata"]["name"] == "cms");
+  REQUIRE(got[2].ok());
+  CHECK(got[2]->root() == kNoNode);
 }
 
 TEST_CASE("kubernetes: kinds drift does not know are found in the server's discovery documents") {

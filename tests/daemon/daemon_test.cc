@@ -108,7 +108,7 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     std::string metrics = HttpDo(d.url("/metrics")).body;
     CHECK(metrics.find("drift_findings{env=\"stage\",owner=\"team-app\",rule=\"default\","
                        "service=\"app\",severity=\"warning\",source=\"conf\"} 2") != std::string::npos);
-    CHECK(metrics.find("drift_source_up{env=\"stage\",service=\"app\",source=\"broken\"} 0") !=
+    CHECK(metrics.find("drift_source_up{env=\"stage\",owner=\"team-app\",service=\"app\",source=\"broken\"} 0") !=
           std::string::npos);
     CHECK(metrics.find("drift_build_info{version=\"0.1.0\"} 1") != std::string::npos);
     std::string page = HttpDo(d.url("/")).body;

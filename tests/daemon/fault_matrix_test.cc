@@ -132,7 +132,7 @@ services:
 
   testing::DaemonProcess d(dir.file("drift.yaml"), dir.file("daemon.log"));
   auto up = [&](const std::string& service, const std::string& env) {
-    return d.Metric("drift_source_up{env=\"" + env + "\",service=\"" + service + "\",source=\"s\"}");
+    return d.Metric("drift_source_up{env=\"" + env + "\",owner=\"team-a\",service=\"" + service + "\",source=\"s\"}");
   };
   auto findings_of = [&](const std::string& service) {
     auto r = HttpDo(d.url("/api/v1/findings?service=" + service));

@@ -66,7 +66,7 @@ rules:
 
   stage_down = true;
   REQUIRE(WaitFor([&] {
-    return dp->Metric("drift_source_up{env=\"stage\",service=\"app\",source=\"conf\"}") == 0;
+    return dp->Metric("drift_source_up{env=\"stage\",owner=\"team-app\",service=\"app\",source=\"conf\"}") == 0;
   }));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // several rounds down
   auto during = findings();

@@ -79,6 +79,7 @@ struct FakeCluster {
   // apiVersion/kind -> namespace/name -> object (as served, server fields included)
   std::map<std::string, nlohmann::json> objects;  // key: plural + "/" + ns + "/" + name
   std::set<std::string> forbidden;                // plurals this identity may not read
+  std::set<std::string> list_forbidden;           // plurals it may get but not list
   int throttle = 0;                               // the next N requests get 429 Retry-After: 1
   int latency_ms = 0;
   std::string uid_seed;
@@ -406,7 +407,7 @@ class FakeKubeApi {
       if (k.gv() == gv && k.plural == parts[at]) kind = &k;
     if (!kind) return Status(404, "NotFound", "the server could not find the requested resource");
     std::string qualified = kind->plural + (group.empty() ? "" : "." + group);
-    if (c.forbidden.count(kind->plural)) {
+    if (c.forbidden.count(kind->plural) || (parts.size() == at + 1 && c.list_forbidden.count(kind->plural))) {
       std::string verb = parts.size() > at + 1 ? "get" : "list";
       return Status(403, "Forbidden",
                     qualified + (parts.size() > at + 1 ? " \"" + parts[at + 1] + "\"" : "") +
