@@ -211,19 +211,25 @@ std::string ServiceAccountDir() {
 
 Result<KubeTarget> ResolveKubeTarget(const std::string& kubeconfig, const std::string& context) {
   std::vector<std::string> files;
+  std::error_code ec;
   if (!kubeconfig.empty()) {
-    files.push_back(kubeconfig);
-  } else if (const char* env = std::getenv("KUBECONFIG"); env && *env) {
-    std::string list = env;
-    for (size_t at = 0; at <= list.size();) {
-      size_t colon = std::min(list.find(':', at), list.size());
-      if (colon > at) files.push_back(list.substr(at, colon - at));
-      at = colon + 1;
+    files.push_back(kubeconfig);  // named explicitly: it must exist
+  } else {
+    // $KUBECONFIG may name files that do not exist (kubectl skips them; an optional Secret
+    // mount may be absent): with none there, ~/.kube/config, then the service account.
+    if (const char* env = std::getenv("KUBECONFIG"); env && *env) {
+      std::string list = env;
+      for (size_t at = 0; at <= list.size();) {
+        size_t colon = std::min(list.find(':', at), list.size());
+        std::string f = list.substr(at, colon - at);
+        if (!f.empty() && fs::exists(f, ec)) files.push_back(f);
+        at = colon + 1;
+      }
     }
-  } else if (const char* home = std::getenv("HOME"); home && *home) {
-    std::error_code ec;
-    std::string def = std::string(home) + "/.kube/config";
-    if (fs::exists(def, ec)) files.push_back(def);
+    if (const char* home = std::getenv("HOME"); files.empty() && home && *home) {
+      std::string def = std::string(home) + "/.kube/config";
+      if (fs::exists(def, ec)) files.push_back(def);
+    }
   }
   if (files.empty()) {
     // The service account reaches only the cluster drift runs in: a named context there
@@ -235,14 +241,8 @@ Result<KubeTarget> ResolveKubeTarget(const std::string& kubeconfig, const std::s
     return InCluster();
   }
   Merged m;
-  for (const auto& f : files) {
-    std::error_code ec;
-    // $KUBECONFIG may name files that do not exist (kubectl skips them); an explicit path may not.
-    if (!kubeconfig.empty() || fs::exists(f, ec)) {
-      if (auto s = AddFile(f, m); !s.ok()) return s.error();
-    }
-  }
-  if (m.files.empty()) return MakeError("none of the kubeconfig files in $KUBECONFIG exists");
+  for (const auto& f : files)
+    if (auto s = AddFile(f, m); !s.ok()) return s.error();
   return FromKubeconfig(m, context);
 }
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <map>
 
 #include "tests/support/process.h"
 
@@ -68,9 +70,8 @@ TEST_CASE("deploy: the Kubernetes manifests agree with each other and with drift
   auto sts = load("statefulset.yaml");
   auto svc = load("service.yaml");
   auto mon = load("servicemonitor.yaml");
-  auto cm = load("configmap.yaml");
   auto kust = load("kustomization.yaml");
-  CHECK(kust["resources"].size() == 4);
+  CHECK(kust["resources"].size() == 6);
 
   // --shard I/N with N = replicas, I from the pod's ordinal.
   auto pod = sts["spec"]["template"];
@@ -82,8 +83,6 @@ TEST_CASE("deploy: the Kubernetes manifests agree with each other and with drift
   CHECK(c["env"][0]["name"].as<std::string>() == "POD_INDEX");
   CHECK(c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"].as<std::string>() ==
         "metadata.labels['apps.kubernetes.io/pod-index']");
-  CHECK(c["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/readyz");
-  CHECK(c["livenessProbe"]["httpGet"]["path"].as<std::string>() == "/healthz");
 
   // Selectors and ports line up: Service -> pods, ServiceMonitor -> Service.
   std::string app = "app.kubernetes.io/name";
@@ -95,17 +94,20 @@ TEST_CASE("deploy: the Kubernetes manifests agree with each other and with drift
         svc["metadata"]["labels"][app].as<std::string>());
   CHECK(mon["spec"]["endpoints"][0]["port"].as<std::string>() ==
         svc["spec"]["ports"][0]["name"].as<std::string>());
+  // kube-prometheus-stack selects ServiceMonitors by its release label.
+  CHECK(mon["metadata"]["labels"]["release"].as<std::string>() == "kube-prometheus-stack");
   CHECK(c["ports"][0]["name"].as<std::string>() == "metrics");
   CHECK(c["ports"][0]["containerPort"].as<int>() == 9464);
 
-  // The ConfigMap's drift.yaml is valid, listens where the Service points, keeps its state on
-  // the volume and shares one fingerprint key between replicas.
+  // drift.yaml (the generated ConfigMap's content) is valid, listens where the Service
+  // points, keeps its state on the volume and shares one fingerprint key between replicas.
   TempDir dir;
-  dir.write("drift.yaml", cm["data"]["drift.yaml"].as<std::string>());
+  std::string text = ReadFile(kDeploy + "kubernetes/drift.yaml");
+  dir.write("drift.yaml", text);
   std::string out;
   CHECK(Run(dir, std::string(DRIFT_BINARY) + " validate -c " + dir.file("drift.yaml"), out) == 0);
   INFO(out);
-  auto cfg = YAML::Load(cm["data"]["drift.yaml"].as<std::string>());
+  auto cfg = YAML::Load(text);
   CHECK(cfg["server"]["listen"].as<std::string>() == "0.0.0.0:9464");
   std::string state_mount;
   for (const auto& m : c["volumeMounts"])
@@ -113,6 +115,73 @@ TEST_CASE("deploy: the Kubernetes manifests agree with each other and with drift
   CHECK(cfg["state"]["path"].as<std::string>().rfind(state_mount + "/", 0) == 0);
   CHECK(cfg["secrets"]["fingerprint_key"].as<std::string>().find("/etc/drift/secrets/") !=
         std::string::npos);
+}
+
+// What `kubectl apply -k deploy/kubernetes` would create, rendered by kubectl itself.
+TEST_CASE("deploy: kubectl kustomize renders a restricted, read-only, disruption-safe drift") {
+  TempDir dir;
+  std::string out;
+  if (Run(dir, "kubectl version --client", out) != 0) {
+    MESSAGE("kubectl is not installed: skipped");
+    return;
+  }
+  REQUIRE_MESSAGE(Run(dir, "kubectl kustomize " + kDeploy + "kubernetes", out) == 0, out);
+  std::map<std::string, YAML::Node> by_kind;
+  for (const auto& d : YAML::LoadAll(out)) by_kind[d["kind"].as<std::string>()] = d;
+  for (const char* k : {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
+                        "StatefulSet", "Service", "ServiceMonitor", "PodDisruptionBudget"})
+    CHECK_MESSAGE(by_kind.count(k), k);
+  // The restricted Pod Security Standard, enforced on the namespace and met by the pod.
+  auto ns = by_kind["Namespace"];
+  CHECK(ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"].as<std::string>() == "restricted");
+  auto sts = by_kind["StatefulSet"];
+  CHECK(sts["metadata"]["namespace"].as<std::string>() == "drift");
+  auto spec = sts["spec"]["template"]["spec"];
+  CHECK(spec["serviceAccountName"].as<std::string>() == "drift");
+  CHECK(spec["securityContext"]["runAsNonRoot"].as<bool>());
+  CHECK(spec["securityContext"]["seccompProfile"]["type"].as<std::string>() == "RuntimeDefault");
+  auto c = spec["containers"][0];
+  CHECK_FALSE(c["securityContext"]["allowPrivilegeEscalation"].as<bool>());
+  CHECK(c["securityContext"]["readOnlyRootFilesystem"].as<bool>());
+  CHECK(c["securityContext"]["capabilities"]["drop"][0].as<std::string>() == "ALL");
+  CHECK(c["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/readyz");
+  CHECK(c["livenessProbe"]["httpGet"]["path"].as<std::string>() == "/healthz");
+  CHECK(c["resources"]["requests"]["memory"].IsDefined());
+  CHECK(c["resources"]["limits"]["memory"].IsDefined());
+  // The config is a directory mount of the generated ConfigMap (its name carries the content
+  // hash, so a change rolls the pods); never subPath, which the kubelet never updates.
+  std::string cm = by_kind["ConfigMap"]["metadata"]["name"].as<std::string>();
+  CHECK(std::regex_match(cm, std::regex("drift-config-[a-z0-9]{10}")));
+  std::map<std::string, YAML::Node> volumes, mounts;
+  for (const auto& v : spec["volumes"]) volumes[v["name"].as<std::string>()] = YAML::Node(v);
+  for (const auto& m : c["volumeMounts"]) {
+    CHECK_FALSE(m["subPath"].IsDefined());
+    mounts[m["name"].as<std::string>()] = YAML::Node(m);
+  }
+  CHECK(volumes["config"]["configMap"]["name"].as<std::string>() == cm);
+  std::string args;
+  for (const auto& a : c["args"]) args += a.as<std::string>() + " ";
+  CHECK(args.find("--config=" + mounts["config"]["mountPath"].as<std::string>() + "/drift.yaml ") != std::string::npos);
+  CHECK(by_kind["ConfigMap"]["data"]["drift.yaml"].as<std::string>() == ReadFile(kDeploy + "kubernetes/drift.yaml"));
+  // Other clusters' kubeconfig: an optional Secret, mounted as a file $KUBECONFIG names.
+  CHECK(volumes["kubeconfig"]["secret"]["optional"].as<bool>());
+  std::string kubeconfig_env;
+  for (const auto& e : c["env"])
+    if (e["name"].as<std::string>() == "KUBECONFIG") kubeconfig_env = e["value"].as<std::string>();
+  CHECK(kubeconfig_env.rfind(mounts["kubeconfig"]["mountPath"].as<std::string>() + "/", 0) == 0);
+  // Read-only RBAC bound to the pod's service account.
+  const std::set<std::string> read_only{"get", "list", "watch"};
+  for (const auto& rule : by_kind["ClusterRole"]["rules"])
+    for (const auto& verb : rule["verbs"])
+      CHECK_MESSAGE(read_only.count(verb.as<std::string>()) == 1, verb.as<std::string>());
+  auto subject = by_kind["ClusterRoleBinding"]["subjects"][0];
+  CHECK(subject["name"].as<std::string>() == "drift");
+  CHECK(subject["namespace"].as<std::string>() == "drift");
+  // One shard at a time may be evicted, selected like the pods.
+  auto pdb = by_kind["PodDisruptionBudget"];
+  CHECK(pdb["spec"]["maxUnavailable"].as<int>() == 1);
+  CHECK(pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>() ==
+        sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"].as<std::string>());
 }
 
 TEST_CASE("deploy: the systemd unit runs the daemon, reloads with SIGHUP, stops in time") {
