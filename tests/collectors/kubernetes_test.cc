@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <future>
+
 #include "collectors/kube_api.h"
 #include "collectors/kubeconfig.h"
 #include "tests/collectors/collectors_testing.h"
@@ -279,6 +281,36 @@ TEST_CASE("kubernetes: kinds drift does not know are found in the server's disco
   auto both = BuildCollector(f.dir, "{type: kubernetes, kind: Deployment, name: w, selector: a=b}");
   CHECK(both->diags.Sorted().at(0).message ==
         "a kubernetes source has name: (one object) or selector: (a map of objects), not both");
+}
+
+// 200 sources of one collection: one GET, then one LIST of large objects answers the rest,
+// and every collection completes.
+TEST_CASE("kubernetes: many sources answered by one large LIST all complete") {
+  TempDir dir;
+  FakeKubeApi api(dir.path(), {"prod"});
+  std::string kubeconfig = api.WriteKubeconfig(dir.file("kubeconfig"), "lms");
+  std::string file;
+  for (int i = 0; i < 2000; ++i) file += "KEY_" + std::to_string(i) + ": value-" + std::to_string(i) + "\n";
+  for (int i = 0; i < 200; ++i)
+    api.Add("prod", json{{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                         {"metadata", {{"name", "cm-" + std::to_string(i)}, {"namespace", "lms"}}},
+                         {"data", {{"app.yml", file}}}});
+  std::vector<std::unique_ptr<testing::BuiltCollector>> built;
+  std::vector<const Collector*> list;
+  for (int i = 0; i < 200; ++i) {
+    built.push_back(BuildCollector(dir, "{type: kubernetes, kubeconfig: " + kubeconfig +
+                                            ", context: prod, kind: ConfigMap, name: cm-" + std::to_string(i) + "}",
+                                   "prod"));
+    list.push_back(built.back()->collector.get());
+  }
+  Executor pool(2);
+  Runtime rt(32, 8, pool);
+  auto done = std::async(std::launch::async, [&] { return CollectAll(rt, list, 32); });
+  REQUIRE(done.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  auto results = done.get();
+  for (auto& r : results) REQUIRE(r.ok());
+  CHECK(json::parse(AsJson(*results[7]))["data"]["app.yml"]["KEY_1999"] == "value-1999");
+  CHECK(api.cluster("prod").requests <= 4);
 }
 
 // kubectl, against the same server and kubeconfig, sees what drift reads: the fake server
