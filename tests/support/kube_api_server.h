@@ -93,6 +93,7 @@ class FakeKubeApi {
   // WriteKubeconfig.
   FakeKubeApi(const std::string& dir, const std::vector<std::string>& clusters)
       : dir_(std::filesystem::absolute(dir).string()) {
+    std::filesystem::create_directories(dir_);
     if (!std::filesystem::exists(dir_ + "/server.crt") && !MakeTestPki(dir_))
       throw std::runtime_error("openssl failed to make the test certificates in " + dir_);
     for (const auto& name : clusters) {
