@@ -149,6 +149,16 @@ TEST_CASE("kubernetes: client certificates, in-cluster service accounts and cert
                                               ", kind: Deployment, name: lms}")->Collect();
   REQUIRE_MESSAGE(inline_doc.ok(), (inline_doc.ok() ? "" : inline_doc.error().message));
   CHECK(json::parse(AsJson(*inline_doc))["spec"]["template"]["spec"]["containers"]["lms"]["image"] == "openedx/lms:v2.4.0");
+  // insecure-skip-tls-verify: no CA at all, and the server's certificate is not checked.
+  f.dir.write("insecure-kubeconfig",
+              "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + f.api.server("prod") +
+                  "\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user: {tokenFile: token-file}\n"
+                  "contexts:\n- name: x\n  context: {cluster: c, user: u, namespace: lms}\ncurrent-context: x\n");
+  f.dir.write("token-file", "token-prod\n");  // relative to the kubeconfig, newline dropped
+  auto insecure = BuildCollector(f.dir, "{type: kubernetes, kubeconfig: " + f.dir.file("insecure-kubeconfig") +
+                                            ", kind: Deployment, name: lms}")->Collect();
+  REQUIRE_MESSAGE(insecure.ok(), (insecure.ok() ? "" : insecure.error().message));
+  CHECK(json::parse(AsJson(*insecure))["spec"]["template"]["spec"]["containers"]["lms"]["image"] == "openedx/lms:v2.3.0");
   // In-cluster: no kubeconfig anywhere, the service account's token and CA.
   TempDir sa;
   sa.write("token", "token-sandbox\n");
