@@ -290,7 +290,8 @@ class Daemon {
       for (const auto& w : r.value().warnings())
         Log(spdlog::level::warn, "service " + t.service->name + ", source " + t.source->name +
                                      ", env " + env + ": " + MaskSecretsInText(w));
-    metrics_.SourceCollected(t.service->name, t.source->name, env, r.ok(), seconds, UnixNow());
+    metrics_.SourceCollected(t.service->name, t.source->name, env, t.source->type, r.ok(), seconds,
+                             UnixNow());
     // Collectors keep secrets out of their errors; a URL written with a password in
     // drift.yaml is masked here once more for every channel (logs, API, page, store).
     if (!r.ok()) r = MakeError(MaskSecretsInText(r.error().ToString()));

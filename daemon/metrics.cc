@@ -26,10 +26,16 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                        .Name("drift_source_last_success_timestamp_seconds")
                        .Help("Time of the last successful collection")
                        .Register(r);
+  // By source type and env only: per-source labels would be ~14 series per source (420,000
+  // at 10,000 services); each source's own last duration is one gauge.
   duration_ = &BuildHistogram()
                    .Name("drift_collect_duration_seconds")
-                   .Help("Duration of collections")
+                   .Help("Duration of collections, by source type and env")
                    .Register(r);
+  last_duration_ = &BuildGauge()
+                        .Name("drift_source_last_collect_duration_seconds")
+                        .Help("Duration of the source's last collection")
+                        .Register(r);
   evaluations_ =
       &BuildCounter().Name("drift_evaluations_total").Help("Rule evaluations").Register(r);
   auto& alerts = BuildCounter()
@@ -122,7 +128,8 @@ void Metrics::UpdateAges(double now) {
 }
 
 void Metrics::SourceCollected(const std::string& service, const std::string& source,
-                              const std::string& env, bool up, double seconds, double now) {
+                              const std::string& env, const std::string& type, bool up,
+                              double seconds, double now) {
   auto& s = source_series_[{service, source, env}];
   const std::string& owner = OwnerOf(service);
   if (s.up && s.owner != owner) {  // the owner changed with a reload: a new series
@@ -130,7 +137,7 @@ void Metrics::SourceCollected(const std::string& service, const std::string& sou
     s.up = nullptr;
   }
   std::map<std::string, std::string> l;  // only built for a new series (this runs per collection)
-  if (!s.up || !s.duration || (up && !s.last_success))
+  if (!s.up || !s.last_duration || (up && !s.last_success))
     l = {{"service", service}, {"source", source}, {"env", env}};
   if (!s.up) {
     auto with_owner = l;
@@ -138,17 +145,19 @@ void Metrics::SourceCollected(const std::string& service, const std::string& sou
     s.up = &source_up_->Add(with_owner);
     s.owner = owner;
   }
-  if (!s.duration) {
-    s.duration = &duration_->Add(l, prometheus::Histogram::BucketBoundaries{
-                                        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-                                        30, 60});
-  }
+  if (!s.last_duration) s.last_duration = &last_duration_->Add(l);
   s.up->Set(up ? 1 : 0);
+  s.last_duration->Set(seconds);
   if (up) {
     if (!s.last_success) s.last_success = &last_success_->Add(l);
     s.last_success->Set(now);
   }
-  s.duration->Observe(seconds);
+  auto& h = durations_[{type, env}];
+  if (!h)
+    h = &duration_->Add({{"type", type}, {"env", env}},
+                        prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                0.5, 1, 2.5, 5, 10, 30, 60});
+  h->Observe(seconds);
 }
 
 const std::string& Metrics::OwnerOf(const std::string& service) const {
@@ -174,7 +183,7 @@ void Metrics::RetainSources(const std::vector<std::vector<std::string>>& keep) {
     }
     source_up_->Remove(it->second.up);
     if (it->second.last_success) last_success_->Remove(it->second.last_success);
-    duration_->Remove(it->second.duration);
+    if (it->second.last_duration) last_duration_->Remove(it->second.last_duration);
     it = source_series_.erase(it);
   }
 }

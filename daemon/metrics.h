@@ -29,8 +29,10 @@ class Metrics {
   // Each service's owner ("" = unowned): the `owner` label of drift_source_up and
   // drift_oldest_finding_age_seconds, so alerts on them route to the team. On every install.
   void SetOwners(std::map<std::string, std::string> owners) { owners_ = std::move(owners); }
+  // `type`: the source's type (file, http, …), the histogram's label.
   void SourceCollected(const std::string& service, const std::string& source,
-                       const std::string& env, bool up, double seconds, double now_unix);
+                       const std::string& env, const std::string& type, bool up, double seconds,
+                       double now_unix);
   void Evaluated(const std::string& service);
   void SetUnowned(size_t n) { unowned_->Set(static_cast<double>(n)); }
   void SetWaiversExpired(size_t n) { waivers_expired_->Set(static_cast<double>(n)); }
@@ -49,6 +51,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* source_up_;
   prometheus::Family<prometheus::Gauge>* last_success_;
   prometheus::Family<prometheus::Histogram>* duration_;
+  prometheus::Family<prometheus::Gauge>* last_duration_;
+  std::map<std::pair<std::string, std::string>, prometheus::Histogram*> durations_;  // type, env
   prometheus::Family<prometheus::Counter>* evaluations_;
   prometheus::Counter* alerts_ok_;
   prometheus::Counter* alerts_error_;
@@ -64,7 +68,7 @@ class Metrics {
   struct SourceSeries {
     prometheus::Gauge* up = nullptr;
     prometheus::Gauge* last_success = nullptr;
-    prometheus::Histogram* duration = nullptr;
+    prometheus::Gauge* last_duration = nullptr;
     std::string owner;  // the owner label `up` carries
   };
   std::map<std::string, std::string> owners_;

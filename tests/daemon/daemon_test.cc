@@ -98,8 +98,14 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     };
     std::string conf_hash = hash();
     CHECK(conf_hash.size() == 16);
-    std::string collections = "drift_collect_duration_seconds_count{env=\"stage\",service=\"app\",source=\"conf\"}";
-    CHECK(WaitFor([&] { return d.Metric(collections) >= 3; }));
+    // Durations: a histogram by source type and env (stage's conf and broken are files), and
+    // each source's last one.
+    std::string collections = "drift_collect_duration_seconds_count{env=\"stage\",type=\"file\"}";
+    CHECK(WaitFor([&] { return d.Metric(collections) >= 6; }));
+    CHECK(d.Metric("drift_collect_duration_seconds_count{env=\"stage\",type=\"http\"}") >= 1);
+    CHECK(d.Metric("drift_source_last_collect_duration_seconds{env=\"stage\",service=\"app\",source=\"conf\"}") >= 0);
+    std::string text = HttpDo(d.url("/metrics")).body;
+    CHECK(text.find("drift_collect_duration_seconds_bucket{env=\"stage\",service=") == std::string::npos);
     CHECK(d.Findings()["findings"] == f["findings"]);
     CHECK(hash() == conf_hash);
 
