@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <functional>
+
 #include "collectors/builtin.h"
 #include "core/crypto.h"
 #include "core/interpolate.h"
@@ -244,10 +246,35 @@ class Embedding {
       return out_.copy_from(in_, id);
     }
     (void)n;
+    // Copying expands a YAML document's aliases: an alias bomb of a few hundred bytes would
+    // be millions of nodes here. What the snapshot's embedded documents expand to is bounded.
+    uint64_t expanded = ExpandedSize(*doc);
+    if (expanded > nodes_left_) {
+      out_.add_warning("embedded " + path + ": the snapshot's embedded documents expand to over " +
+                       std::to_string(kEmbeddedNodes) + " nodes (YAML aliases); compared as a string");
+      return out_.copy_from(in_, id);
+    }
+    nodes_left_ -= expanded;
     return out_.copy_from(*doc, doc->root());
   }
 
+  // Nodes a copy of `d` makes (aliases shared in `d` are copied once per use).
+  static uint64_t ExpandedSize(const Document& d) {
+    std::vector<uint64_t> memo(d.node_count(), 0);
+    // Children have smaller ids than their parents only in some parsers: a memoized DFS.
+    std::function<uint64_t(NodeId)> size = [&](NodeId id) -> uint64_t {
+      if (memo[id]) return memo[id];
+      uint64_t total = 1;
+      if (d.is_container(id))
+        for (const Entry& e : d.children(id)) total = std::min<uint64_t>(total + size(e.value), UINT64_MAX / 4);
+      return memo[id] = total;
+    };
+    return size(d.root());
+  }
+
   static constexpr size_t kEmbeddedBudget = 64u << 20;
+  static constexpr uint64_t kEmbeddedNodes = 4'000'000;
+  uint64_t nodes_left_ = kEmbeddedNodes;
   const Document& in_;
   Document& out_;
   const CommonOptions& o_;

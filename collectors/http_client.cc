@@ -159,16 +159,7 @@ struct HttpClient::Impl {
     auto* self = static_cast<Impl*>(userp);
     auto it = self->sockets.find(fd);
     if (it == self->sockets.end()) return 0;
-    Sock& s = it->second;
-    s.want = what == CURL_POLL_REMOVE ? 0 : what;
-    // A wait curl no longer wants (a connection gone idle in curl's cache after a transfer
-    // that ended inside another socket's or the timer's action) must not stay pending: it
-    // would keep the io_context busy forever. Cancelled waits re-arm what is wanted.
-    if ((s.reading && !(s.want & CURL_POLL_IN)) || (s.writing && !(s.want & CURL_POLL_OUT))) {
-      boost::system::error_code ec;
-      s.socket->cancel(ec);
-      return 0;
-    }
+    it->second.want = what == CURL_POLL_REMOVE ? 0 : what;
     self->Arm(fd);
     return 0;
   }
@@ -197,10 +188,7 @@ struct HttpClient::Impl {
     auto it = sockets.find(fd);
     if (it == sockets.end() || it->second.id != id) return;  // closed (or fd reused)
     (read ? it->second.reading : it->second.writing) = false;
-    if (ec == asio::error::operation_aborted) {
-      Arm(fd);  // cancelled by OnSocket: wait for what curl wants now
-      return;
-    }
+    if (ec == asio::error::operation_aborted) return;
     if (ec) action = CURL_CSELECT_ERR;
     int running = 0;
     curl_multi_socket_action(multi, fd, action, &running);

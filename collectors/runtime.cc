@@ -66,7 +66,13 @@ std::vector<Result<Document>> CollectAll(Runtime& rt,
     collectors[i]->Start(rt, {}, [&, i](Result<Document> r) {
       boost::asio::post(io, [&, i, r = std::move(r)]() mutable {
         results[i] = std::move(r);
-        if (++finished == collectors.size()) guard.reset();
+        if (++finished == collectors.size()) {
+          // Done: connections curl keeps for reuse may still have waits pending (and the
+          // Kubernetes reads their cancelled timers); they must not keep this run going.
+          guard.reset();
+          io.stop();
+          return;
+        }
         start_next();
       });
     });

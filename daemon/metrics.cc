@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <set>
 #include <ctime>
 
 namespace drift {
@@ -176,8 +177,10 @@ void Metrics::Reloaded(bool ok, double now) {
 }
 
 void Metrics::RetainSources(const std::vector<std::vector<std::string>>& keep) {
+  // A set: a fleet has tens of thousands of sources, and this runs on the io thread.
+  std::set<std::vector<std::string>> kept(keep.begin(), keep.end());
   for (auto it = source_series_.begin(); it != source_series_.end();) {
-    if (std::find(keep.begin(), keep.end(), it->first) != keep.end()) {
+    if (kept.count(it->first)) {
       ++it;
       continue;
     }

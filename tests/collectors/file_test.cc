@@ -2,6 +2,7 @@
 
 #include "collectors/builtin.h"
 #include "collectors/runtime.h"
+#include "tests/collectors/collectors_testing.h"
 #include "tests/testing.h"
 
 namespace drift {
@@ -160,6 +161,38 @@ TEST_CASE("file: the factory validates its own section") {
   CHECK(errs[1].message == "unknown key 'pth' in file source 's' (did you mean 'path'?)");
   CHECK(errs[2].message == "max_size (bytes) must be an integer");
   CHECK(b->collector == nullptr);
+}
+
+}  // namespace
+}  // namespace drift
+
+namespace drift {
+namespace {
+
+// Embedded YAML files may hold alias bombs: each parse is bounded, and so is what the
+// snapshot's embedded documents expand to once copied.
+TEST_CASE("file: embedded documents that expand past the snapshot's bound stay strings") {
+  testing::TempDir dir;
+  std::string bomb = "l1: &l1 [x, x, x, x, x, x, x, x, x, x]\\n"
+                     "l2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]\\n"
+                     "l3: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]\\n"
+                     "l4: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]\\n"
+                     "l5: &l5 [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]\\n"
+                     "l6: [*l5, *l5, *l5, *l5]\\n";
+  std::string data;
+  for (int i = 0; i < 8; ++i) data += std::string(i ? "," : "") + "\"f" + std::to_string(i) + ".yml\": \"" + bomb + "\"";
+  dir.write("envs/stage/cm.json", "{\"data\": {" + data + "}}");
+  auto b = testing::BuildCollector(dir, "{type: file, path: \"envs/{env}/cm.json\", embedded: [\"s.data.*\"]}");
+  auto doc = b->Collect();
+  REQUIRE(doc.ok());
+  auto j = nlohmann::json::parse(testing::AsJson(*doc));
+  CHECK(j["data"]["f0.yml"]["l6"].size() == 4);  // the first ones are read (~511k nodes each)
+  CHECK(j["data"]["f6.yml"]["l6"].size() == 4);
+  CHECK(j["data"]["f7.yml"].is_string());        // past 4,000,000 nodes: a string
+  REQUIRE_FALSE(doc->warnings().empty());
+  CHECK(doc->warnings().back() ==
+        "embedded s.data[\"f7.yml\"]: the snapshot's embedded documents expand to over 4000000 nodes "
+        "(YAML aliases); compared as a string");
 }
 
 }  // namespace
