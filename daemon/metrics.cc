@@ -161,6 +161,20 @@ void Metrics::SourceCollected(const std::string& service, const std::string& sou
   h->Observe(seconds);
 }
 
+void Metrics::SetOwners(std::map<std::string, std::string> owners) {
+  owners_ = std::move(owners);
+  for (auto& [key, s] : source_series_) {
+    if (!s.up) continue;
+    const std::string& owner = OwnerOf(key[0]);
+    if (owner == s.owner) continue;
+    double value = s.up->Value();
+    source_up_->Remove(s.up);
+    s.up = &source_up_->Add({{"service", key[0]}, {"source", key[1]}, {"env", key[2]}, {"owner", owner}});
+    s.up->Set(value);
+    s.owner = owner;
+  }
+}
+
 const std::string& Metrics::OwnerOf(const std::string& service) const {
   static const std::string kNone;
   auto it = owners_.find(service);

@@ -28,7 +28,9 @@ class Metrics {
   void UpdateAges(double now_unix);
   // Each service's owner ("" = unowned): the `owner` label of drift_source_up and
   // drift_oldest_finding_age_seconds, so alerts on them route to the team. On every install.
-  void SetOwners(std::map<std::string, std::string> owners) { owners_ = std::move(owners); }
+  // A source whose service changed owner is relabelled at once (its value kept), so that an
+  // alert on it goes to the new team without waiting for its next collection.
+  void SetOwners(std::map<std::string, std::string> owners);
   // `type`: the source's type (file, http, …), the histogram's label.
   void SourceCollected(const std::string& service, const std::string& source,
                        const std::string& env, const std::string& type, bool up, double seconds,
