@@ -5,6 +5,7 @@
 #include "collectors/builtin.h"
 #include "core/crypto.h"
 #include "core/interpolate.h"
+#include "core/strings.h"
 
 namespace drift {
 
@@ -208,8 +209,7 @@ class Embedding {
     if (!asked) {
       std::string_view k = key;
       auto dot = k.find_last_of('.');
-      std::string ext = dot == std::string_view::npos ? "" : std::string(k.substr(dot + 1));
-      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string ext = dot == std::string_view::npos ? "" : ToLower(k.substr(dot + 1));
       static constexpr std::string_view kDocuments[] = {"yml", "yaml", "json", "env", "ini",
                                                         "properties", "csv", "tsv"};
       bool document = k == ".env";

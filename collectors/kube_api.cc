@@ -58,12 +58,6 @@ constexpr double kFirstRetryMs = 200;
 constexpr int kMaxTries = 5;
 constexpr int kPageSize = 250;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string UrlEncode(std::string_view s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -110,10 +104,10 @@ const KubeResource* FindKnownKind(std::string_view kind, std::string_view api_ve
     for (const auto& k : kKnownKinds) out.push_back(KubeResource{k.kind, k.group_version, k.plural, k.namespaced});
     return out;
   }();
-  std::string want = Lower(kind);
+  std::string want = ToLower(kind);
   for (size_t i = 0; i < std::size(kKnownKinds); ++i) {
     const auto& k = kKnownKinds[i];
-    bool match = want == Lower(k.kind) || want == k.plural;
+    bool match = want == ToLower(k.kind) || want == k.plural;
     for (std::string_view s = k.short_names; !match && !s.empty();) {
       size_t sp = std::min(s.find(' '), s.size());
       match = want == s.substr(0, sp);
@@ -416,9 +410,9 @@ struct KubeApi::Impl {
                const KubeBudget& b, std::function<void(Result<KubeResource>)> done) {
     std::string key = t.identity + " " + gv;
     auto pick = [kind, gv](const std::vector<KubeResource>& list) -> Result<KubeResource> {
-      std::string want = Lower(kind);
+      std::string want = ToLower(kind);
       for (const auto& r : list)
-        if (Lower(r.kind) == want || r.plural == want) return r;
+        if (ToLower(r.kind) == want || r.plural == want) return r;
       std::vector<std::string_view> names;
       for (const auto& r : list) names.push_back(r.kind);
       return MakeError("the API server serves no kind '" + kind + "' in " + gv + DidYouMean(kind, names));

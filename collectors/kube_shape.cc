@@ -1,14 +1,14 @@
 #include "collectors/kube_shape.h"
 
 #include "core/crypto.h"
+#include "core/strings.h"
 
 namespace drift {
 
 // The kind as the factory normalized it (FindKnownKind): `secrets`, `Secret` and `SECRET`
 // are all Secrets.
 bool IsSecretKind(const std::string& kind) {
-  std::string k = kind;
-  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string k = ToLower(kind);
   return k == "secret" || k == "secrets";
 }
 

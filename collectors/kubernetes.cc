@@ -10,7 +10,6 @@
 #include "collectors/kube_shape.h"
 #include "collectors/kubeconfig.h"
 #include "collectors/runtime.h"
-#include "core/crypto.h"
 #include "core/interpolate.h"
 #include "core/strings.h"
 
@@ -207,8 +206,7 @@ std::unique_ptr<Collector> MakeKubernetesCollector(const YAML::Node& spec, const
   }
   if (!ok) return nullptr;
   // ConfigMap and Secret data values are documents when their key has an extension.
-  std::string kind_lower = o.kind;
-  for (char& c : kind_lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string kind_lower = ToLower(o.kind);
   if (kind_lower == "configmap" || kind_lower == "secret") {
     std::string sel = ctx.source.name + (o.by_selector ? ".*" : "") + ".data.*";
     if (auto s = Selector::Compile(sel); s.ok()) {

@@ -68,6 +68,19 @@ EnvListing GlobNames(const std::string& dir, const std::string& pattern) {
   return std::vector<std::string>(names.begin(), names.end());
 }
 
+// A generator's listing as a source of the type `spec` names, in one env.
+std::unique_ptr<Collector> GeneratorCollector(const Config& config, const DiscoverConfig& d,
+                                              const std::string& env, YAML::Node spec,
+                                              YamlReader& reader) {
+  ServiceConfig svc;
+  svc.name = d.name;
+  SourceConfig src;
+  src.name = "discover";
+  src.type = spec["type"].Scalar();
+  src.spec = std::move(spec);
+  return MakeCollector(SourceContext{config, svc, src, env}, reader);
+}
+
 // Names from a command's output: a JSON list of strings, or one name per line.
 EnvListing ExecNames(const Config& config, const DiscoverConfig& d, const std::string& env) {
   // The command runs as an exec source would (timeout, no shell, no leftovers), read as lines
@@ -79,15 +92,9 @@ EnvListing ExecNames(const Config& config, const DiscoverConfig& d, const std::s
   spec["command"] = argv;
   spec["timeout"] = FormatDuration(d.timeout);
   spec["format"] = "lines";
-  ServiceConfig svc;
-  svc.name = d.name;
-  SourceConfig src;
-  src.name = "discover";
-  src.type = "exec";
-  src.spec = spec;
   Diagnostics diags;
   YamlReader reader(config.path, diags);
-  auto collector = MakeCollector(SourceContext{config, svc, src, env}, reader);
+  auto collector = GeneratorCollector(config, d, env, spec, reader);
   if (!collector) return MakeError("discover " + d.name + ": cannot run the command");
   auto doc = CollectOnce(*collector);
   if (!doc.ok()) return doc.error();
@@ -121,13 +128,7 @@ std::unique_ptr<Collector> KubeLister(const Config& config, const DiscoverConfig
     if (it->first.Scalar() != "timeout") spec[it->first.Scalar()] = YAML::Clone(it->second);
   spec["type"] = "kubernetes";
   spec["timeout"] = FormatDuration(d.timeout);
-  ServiceConfig svc;
-  svc.name = d.name;
-  SourceConfig src;
-  src.name = "discover";
-  src.type = "kubernetes";
-  src.spec = spec;
-  return MakeCollector(SourceContext{config, svc, src, env}, reader);
+  return GeneratorCollector(config, d, env, spec, reader);
 }
 
 // Names of the objects a kubernetes generator lists in one env's cluster.
