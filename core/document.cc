@@ -163,13 +163,20 @@ void Document::reserve_for(size_t bytes) {
 }
 
 void Document::shrink_to_fit() {
-  // Copying a huge vector costs more than a little slack: shrink only real over-reservation.
+  // A daemon holds tens of thousands of small documents, so they give back all their slack
+  // (reserve_for guesses high); copying a huge vector costs more than a little slack, so
+  // those shrink only on real over-reservation.
   auto shrink = [](auto& v) {
-    if (v.capacity() > v.size() + v.size() / 2 + 4096) v.shrink_to_fit();
+    if (v.capacity() * sizeof(v[0]) < (size_t{1} << 20)
+            ? v.capacity() > v.size()
+            : v.capacity() > v.size() + v.size() / 2 + 4096)
+      v.shrink_to_fit();
   };
   shrink(nodes_);
   shrink(entries_);
   shrink(chars_);
+  shrink(keys_);
+  shrink(key_chars_);
   std::vector<KeyId>().swap(key_index_);  // interning is over; find() scans maps
 }
 

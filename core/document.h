@@ -152,6 +152,7 @@ class Document {
   NodeId copy_from(const Document& other, NodeId id);
 
  private:
+  friend class PackedDocument;  // reads and restores the storage below as is
   NodeId push(Node n, uint32_t line, uint32_t col);
   void grow_key_index();
 

@@ -259,25 +259,31 @@ class Daemon {
   void StartCollect(std::shared_ptr<Generation> g, size_t i) {
     auto started = SteadyClock::now();
     // Input that did not change since the snapshot held is not parsed or hashed again.
-    const auto& held = g->states[i].doc;
-    CollectRequest request{held ? held->raw_digest() : ""};
+    const auto& st = g->states[i];
+    CollectRequest request{st.held() ? st.raw_digest : ""};
     g->targets[i]->collector->Start(*runtime_, std::move(request), [this, g, i, started](Result<Document> r) {
       double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
       // Hashing reads the whole snapshot: done on the pool, so the io thread stays free for
       // the API and metrics.
       auto result = std::make_shared<Result<Document>>(std::move(r));
+      // So is packing: a small snapshot is held compressed once its group is evaluated.
       runtime_->Blocking([this, g, i, seconds, result] {
-        std::string hash =
-            result->ok() && !result->value().unchanged() ? SnapshotHash(result->value()) : "";
-        net::post(runtime_->io(), [this, g, i, seconds, hash, result] {
-          OnCollected(g, i, std::move(*result), hash, seconds);
+        std::string hash;
+        std::shared_ptr<const PackedDocument> packed;
+        if (result->ok() && !result->value().unchanged()) {
+          hash = SnapshotHash(result->value());
+          packed = PackedDocument::Pack(result->value());
+        }
+        net::post(runtime_->io(), [this, g, i, seconds, hash, result, packed] {
+          OnCollected(g, i, std::move(*result), hash, seconds, packed);
         });
       });
     });
   }
 
   void OnCollected(std::shared_ptr<Generation> g, size_t i, Result<Document> r,
-                   const std::string& hash, double seconds) {
+                   const std::string& hash, double seconds,
+                   std::shared_ptr<const PackedDocument> packed) {
     g->scheduler.Done(i, SteadyClock::now());
     if (g != gen_ || stopping_) return;  // a reload replaced this generation
     const Target& t = *g->targets[i];
@@ -295,7 +301,7 @@ class Daemon {
     // Collectors keep secrets out of their errors; a URL written with a password in
     // drift.yaml is masked here once more for every channel (logs, API, page, store).
     if (!r.ok()) r = MakeError(MaskSecretsInText(r.error().ToString()));
-    auto outcome = g->Collected(i, std::move(r), hash, seconds, Now());
+    auto outcome = g->Collected(i, std::move(r), hash, seconds, Now(), std::move(packed));
     FreeOnPool(std::move(outcome.released));
     if (outcome.error_changed) ++findings_version_;  // the report's errors changed
     const auto& st = g->states[i];
@@ -332,7 +338,10 @@ class Daemon {
     SnapshotRecord rec{t.service->name, t.source->name,
                        g->program->config.environments[t.env].name, st.hash, "", Now()};
     auto doc = st.doc;
-    runtime_->Blocking([this, rec, doc, &t, g]() mutable {
+    auto packed = st.packed;
+    runtime_->Blocking([this, rec, doc, packed, &t, g]() mutable {
+      if (!doc && packed) doc = std::make_shared<const Document>(packed->Unpack());
+      if (!doc) return;
       rec.document = RedactedDocument(*doc, *g->program, t);
       store_->RecordSnapshot(rec);
     });
@@ -369,6 +378,8 @@ class Daemon {
         if (grp.dirty) {
           grp.dirty = false;
           Evaluate(g, gi);
+        } else {
+          for (auto& doc : g->Idle(gi)) FreeOnPool(std::move(doc));
         }
         RoundProgress(g);
       });

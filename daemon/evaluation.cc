@@ -11,13 +11,15 @@ GroupEvaluation PrepareEvaluation(const Generation& g, size_t gi) {
   const Config& c = g.program->config;
   GroupEvaluation in;
   in.docs.resize(c.environments.size());
+  in.packed.resize(c.environments.size());
   in.unknown_since.resize(c.environments.size());
   for (size_t ti : grp.targets) {
     const auto& st = g.states[ti];
     int env = g.targets[ti]->env;
     in.docs[env] = st.doc;
+    if (!st.doc) in.packed[env] = st.packed;
     // What a failed source touches keeps its last known state.
-    if (!st.doc && st.tried && !st.last_error.empty()) {
+    if (!st.held() && st.tried && !st.last_error.empty()) {
       in.unknown_since[env] = st.unknown_since;
       in.any_unknown = true;
     }
@@ -31,6 +33,9 @@ GroupEvaluation PrepareEvaluation(const Generation& g, size_t gi) {
 EvaluatedGroup EvaluateGroup(const Generation& g, size_t gi, GroupEvaluation in,
                              StoreWriter* store, bool record, const std::string& now) {
   const auto& grp = g.groups[gi];
+  for (size_t env = 0; env < in.packed.size(); ++env)
+    if (!in.docs[env] && in.packed[env])
+      in.docs[env] = std::make_shared<const Document>(in.packed[env]->Unpack());
   std::vector<const Document*> ptrs;
   for (const auto& d : in.docs) ptrs.push_back(d.get());
   const auto& owner = g.program->ownership[grp.service_index].owner;

@@ -15,6 +15,8 @@ namespace drift {
 
 struct GroupEvaluation {
   std::vector<std::shared_ptr<const Document>> docs;  // by env; null when not collected
+  // By env: the snapshot held packed instead (unpacked by EvaluateGroup, on the pool).
+  std::vector<std::shared_ptr<const PackedDocument>> packed;
   // By env: when its source became unknown ("" when it is not).
   std::vector<std::string> unknown_since;
   bool any_unknown = false;

@@ -77,20 +77,23 @@ std::vector<size_t> CarryOver(const Generation& old, Generation& g,
 
 Generation::CollectOutcome Generation::Collected(size_t i, Result<Document> r,
                                                  const std::string& hash, double seconds,
-                                                 const std::string& now) {
+                                                 const std::string& now,
+                                                 std::shared_ptr<const PackedDocument> packed) {
   TargetState& st = states[i];
   CollectOutcome out;
   out.first = !st.tried;
   st.tried = true;
   st.duration = seconds;
   st.last_attempt = now;
-  if (r.ok() && r.value().unchanged() && !st.doc)  // an invariant of the collector's digest
+  if (r.ok() && r.value().unchanged() && !st.held())  // an invariant of the collector's digest
     r = MakeError("internal: unchanged input reported without a held snapshot");
   if (r.ok()) {
     out.error_changed = !st.last_error.empty();  // recovered: its error leaves the report
     if (!r.value().unchanged()) {
-      out.changed = hash != st.hash || !st.doc;
+      out.changed = hash != st.hash || !st.held();
+      st.raw_digest = r.value().raw_digest();
       out.released = std::exchange(st.doc, std::make_shared<const Document>(std::move(r.value())));
+      st.packed = std::move(packed);
       st.hash = hash;
     }
     st.last_success = now;
@@ -102,11 +105,22 @@ Generation::CollectOutcome Generation::Collected(size_t i, Result<Document> r,
     out.error_changed = error != st.last_error;
     st.last_error = std::move(error);
     if (st.unknown_since.empty()) st.unknown_since = now;
-    out.changed = st.doc != nullptr || out.first;  // it became unknown
+    out.changed = st.held() || out.first;  // it became unknown
     out.released = std::exchange(st.doc, nullptr);
+    st.packed.reset();
+    st.raw_digest.clear();
     st.hash.clear();
   }
   return out;
+}
+
+std::vector<std::shared_ptr<const Document>> Generation::Idle(size_t gi) {
+  std::vector<std::shared_ptr<const Document>> released;
+  for (size_t ti : groups[gi].targets) {
+    auto& st = states[ti];
+    if (st.packed && st.doc) released.push_back(std::exchange(st.doc, nullptr));
+  }
+  return released;
 }
 
 CheckReport Generation::Report(const std::string& service, const std::string& env,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/packed_document.h"
 #include "core/report.h"
 #include "daemon/page.h"
 #include "daemon/scheduler.h"
@@ -25,7 +26,12 @@ struct Generation {
   std::vector<const Target*> targets;
   Scheduler scheduler{32, 1};
   struct TargetState {
+    // The last snapshot: parsed while in use, and also packed (small ones) to be held
+    // compressed once its group's evaluation is done (Idle).
     std::shared_ptr<const Document> doc;
+    std::shared_ptr<const PackedDocument> packed;
+    bool held() const { return doc || packed; }
+    std::string raw_digest;  // of the held snapshot's input (collectors skip unchanged input)
     std::string hash, last_success, last_error, last_attempt;
     std::string unknown_since;  // set while the source fails: when it first failed
     double duration = 0;
@@ -56,8 +62,13 @@ struct Generation {
   // Records one collection of target `i` that took `seconds`, finished at `now` (RFC 3339):
   // a document (hashed `hash`; "unchanged" keeps the one held), or an error (shown as is:
   // masked by the caller).
+  // `packed`: the document compressed (PackedDocument::Pack), or null to hold it parsed.
   CollectOutcome Collected(size_t i, Result<Document> r, const std::string& hash, double seconds,
-                           const std::string& now);
+                           const std::string& now,
+                           std::shared_ptr<const PackedDocument> packed = nullptr);
+  // Group `gi` was evaluated: its packed snapshots are held packed only; returns the parsed
+  // documents let go (to be freed off the io thread).
+  std::vector<std::shared_ptr<const Document>> Idle(size_t gi);
 
   // The current findings and collection errors, filtered ("" = all), dated `checked_at`.
   CheckReport Report(const std::string& service, const std::string& env,

@@ -3,7 +3,9 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <array>
 #include <set>
+#include <unordered_set>
 #include <ctime>
 
 namespace drift {
@@ -12,33 +14,48 @@ using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
-Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+namespace {
+
+std::string SourceKey(const std::string& service, const std::string& source,
+                      const std::string& env) {
+  std::string k;
+  k.reserve(service.size() + source.size() + env.size() + 2);
+  k += service;
+  k += '\0';
+  k += source;
+  k += '\0';
+  k += env;
+  return k;
+}
+
+// service, source, env of a SourceKey.
+std::array<std::string_view, 3> SplitSourceKey(std::string_view k) {
+  size_t a = k.find('\0'), b = k.find('\0', a + 1);
+  return {k.substr(0, a), k.substr(a + 1, b - a - 1), k.substr(b + 1)};
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      source_up_("drift_source_up", "1 when the last collection of the source succeeded", "gauge"),
+      last_success_("drift_source_last_success_timestamp_seconds",
+                    "Time of the last successful collection", "gauge"),
+      last_duration_("drift_source_last_collect_duration_seconds",
+                     "Duration of the source's last collection", "gauge"),
+      evaluations_("drift_evaluations_total", "Rule evaluations", "counter") {
   auto& r = *registry_;
   findings_ = &BuildGauge().Name("drift_findings").Help("Current findings").Register(r);
   oldest_ = &BuildGauge()
                  .Name("drift_oldest_finding_age_seconds")
                  .Help("Age of the oldest current finding")
                  .Register(r);
-  source_up_ = &BuildGauge()
-                    .Name("drift_source_up")
-                    .Help("1 when the last collection of the source succeeded")
-                    .Register(r);
-  last_success_ = &BuildGauge()
-                       .Name("drift_source_last_success_timestamp_seconds")
-                       .Help("Time of the last successful collection")
-                       .Register(r);
   // By source type and env only: per-source labels would be ~14 series per source (420,000
   // at 10,000 services); each source's own last duration is one gauge.
   duration_ = &BuildHistogram()
                    .Name("drift_collect_duration_seconds")
                    .Help("Duration of collections, by source type and env")
                    .Register(r);
-  last_duration_ = &BuildGauge()
-                        .Name("drift_source_last_collect_duration_seconds")
-                        .Help("Duration of the source's last collection")
-                        .Register(r);
-  evaluations_ =
-      &BuildCounter().Name("drift_evaluations_total").Help("Rule evaluations").Register(r);
   auto& alerts = BuildCounter()
                      .Name("drift_alerts_sent_total")
                      .Help("Alerts sent to Alertmanager, by outcome")
@@ -131,27 +148,23 @@ void Metrics::UpdateAges(double now) {
 void Metrics::SourceCollected(const std::string& service, const std::string& source,
                               const std::string& env, const std::string& type, bool up,
                               double seconds, double now) {
-  auto& s = source_series_[{service, source, env}];
+  auto& s = source_series_[SourceKey(service, source, env)];
   const std::string& owner = OwnerOf(service);
-  if (s.up && s.owner != owner) {  // the owner changed with a reload: a new series
-    source_up_->Remove(s.up);
-    s.up = nullptr;
+  if (s.up != kNone && s.owner != owner) {  // the owner changed with a reload: a new series
+    source_up_.Remove(s.up);
+    s.up = kNone;
   }
-  std::map<std::string, std::string> l;  // only built for a new series (this runs per collection)
-  if (!s.up || !s.last_duration || (up && !s.last_success))
-    l = {{"service", service}, {"source", source}, {"env", env}};
-  if (!s.up) {
-    auto with_owner = l;
-    with_owner["owner"] = owner;
-    s.up = &source_up_->Add(with_owner);
+  const TextFamily::Labels l = {{"service", service}, {"source", source}, {"env", env}};
+  if (s.up == kNone) {
+    s.up = source_up_.Add({{"service", service}, {"source", source}, {"env", env}, {"owner", owner}});
     s.owner = owner;
   }
-  if (!s.last_duration) s.last_duration = &last_duration_->Add(l);
-  s.up->Set(up ? 1 : 0);
-  s.last_duration->Set(seconds);
+  if (s.last_duration == kNone) s.last_duration = last_duration_.Add(l);
+  source_up_.Set(s.up, up ? 1 : 0);
+  last_duration_.Set(s.last_duration, seconds);
   if (up) {
-    if (!s.last_success) s.last_success = &last_success_->Add(l);
-    s.last_success->Set(now);
+    if (s.last_success == kNone) s.last_success = last_success_.Add(l);
+    last_success_.Set(s.last_success, now);
   }
   auto& h = durations_[{type, env}];
   if (!h)
@@ -164,13 +177,14 @@ void Metrics::SourceCollected(const std::string& service, const std::string& sou
 void Metrics::SetOwners(std::map<std::string, std::string> owners) {
   owners_ = std::move(owners);
   for (auto& [key, s] : source_series_) {
-    if (!s.up) continue;
-    const std::string& owner = OwnerOf(key[0]);
+    if (s.up == kNone) continue;
+    auto [service, source, env] = SplitSourceKey(key);
+    const std::string& owner = OwnerOf(std::string(service));
     if (owner == s.owner) continue;
-    double value = s.up->Value();
-    source_up_->Remove(s.up);
-    s.up = &source_up_->Add({{"service", key[0]}, {"source", key[1]}, {"env", key[2]}, {"owner", owner}});
-    s.up->Set(value);
+    double value = source_up_.value(s.up);
+    source_up_.Remove(s.up);
+    s.up = source_up_.Add({{"service", service}, {"source", source}, {"env", env}, {"owner", owner}});
+    source_up_.Set(s.up, value);
     s.owner = owner;
   }
 }
@@ -182,7 +196,9 @@ const std::string& Metrics::OwnerOf(const std::string& service) const {
 }
 
 void Metrics::Evaluated(const std::string& service) {
-  evaluations_->Add({{"service", service}}).Increment();
+  auto [it, added] = evaluation_series_.try_emplace(service, 0);
+  if (added) it->second = evaluations_.Add({{"service", service}});
+  evaluations_.Increment(it->second);
 }
 
 void Metrics::Reloaded(bool ok, double now) {
@@ -192,21 +208,39 @@ void Metrics::Reloaded(bool ok, double now) {
 
 void Metrics::RetainSources(const std::vector<std::vector<std::string>>& keep) {
   // A set: a fleet has tens of thousands of sources, and this runs on the io thread.
-  std::set<std::vector<std::string>> kept(keep.begin(), keep.end());
+  std::unordered_set<std::string> kept;
+  std::unordered_set<std::string> services;
+  for (const auto& k : keep) {
+    kept.insert(SourceKey(k[0], k[1], k[2]));
+    services.insert(k[0]);
+  }
   for (auto it = source_series_.begin(); it != source_series_.end();) {
     if (kept.count(it->first)) {
       ++it;
       continue;
     }
-    source_up_->Remove(it->second.up);
-    if (it->second.last_success) last_success_->Remove(it->second.last_success);
-    if (it->second.last_duration) last_duration_->Remove(it->second.last_duration);
+    source_up_.Remove(it->second.up);
+    if (it->second.last_success != kNone) last_success_.Remove(it->second.last_success);
+    if (it->second.last_duration != kNone) last_duration_.Remove(it->second.last_duration);
     it = source_series_.erase(it);
+  }
+  // A removed service's evaluation counter goes too (a counter reset if it comes back, which
+  // rate() handles).
+  for (auto it = evaluation_series_.begin(); it != evaluation_series_.end();) {
+    if (services.count(it->first)) {
+      ++it;
+      continue;
+    }
+    evaluations_.Remove(it->second);
+    it = evaluation_series_.erase(it);
   }
 }
 
 std::string Metrics::Serialize() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  std::string out = prometheus::TextSerializer().Serialize(registry_->Collect());
+  for (const TextFamily* f : {&evaluations_, &source_up_, &last_success_, &last_duration_})
+    f->AppendTo(out);
+  return out;
 }
 
 void Metrics::SetConnections(size_t open, uint64_t rejected_total) {

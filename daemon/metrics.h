@@ -1,4 +1,6 @@
-// Every metric of SPEC §7, on a prometheus-cpp registry, served as Prometheus text format.
+// Every metric of SPEC §7, served as Prometheus text format: the few-series families on a
+// prometheus-cpp registry, the per-source and per-service ones (tens of thousands of series in
+// a fleet) as TextFamily lines re-rendered only when they change.
 // Label sets are bounded by the config (services, sources, envs, rules, owners): no
 // per-finding labels. Not thread-safe: updated and serialized on the daemon's io thread.
 #pragma once
@@ -12,10 +14,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/finding.h"
 #include "core/report.h"
+#include "daemon/text_family.h"
 
 namespace drift {
 
@@ -50,12 +54,12 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Gauge>* findings_;
   prometheus::Family<prometheus::Gauge>* oldest_;
-  prometheus::Family<prometheus::Gauge>* source_up_;
-  prometheus::Family<prometheus::Gauge>* last_success_;
+  TextFamily source_up_;
+  TextFamily last_success_;
+  TextFamily last_duration_;
+  TextFamily evaluations_;
   prometheus::Family<prometheus::Histogram>* duration_;
-  prometheus::Family<prometheus::Gauge>* last_duration_;
   std::map<std::pair<std::string, std::string>, prometheus::Histogram*> durations_;  // type, env
-  prometheus::Family<prometheus::Counter>* evaluations_;
   prometheus::Counter* alerts_ok_;
   prometheus::Counter* alerts_error_;
   prometheus::Gauge* alert_queue_;
@@ -67,15 +71,18 @@ class Metrics {
   prometheus::Gauge* reload_ts_;
   std::map<std::vector<std::string>, prometheus::Gauge*> finding_series_, oldest_series_;
   std::map<std::vector<std::string>, double> oldest_first_seen_;
+  static constexpr TextFamily::Handle kNone = UINT32_MAX;
   struct SourceSeries {
-    prometheus::Gauge* up = nullptr;
-    prometheus::Gauge* last_success = nullptr;
-    prometheus::Gauge* last_duration = nullptr;
+    TextFamily::Handle up = kNone;
+    TextFamily::Handle last_success = kNone;
+    TextFamily::Handle last_duration = kNone;
     std::string owner;  // the owner label `up` carries
   };
   std::map<std::string, std::string> owners_;
   const std::string& OwnerOf(const std::string& service) const;
-  std::map<std::vector<std::string>, SourceSeries> source_series_;
+  // Keyed by service NUL source NUL env: one string per source, not three.
+  std::unordered_map<std::string, SourceSeries> source_series_;
+  std::unordered_map<std::string, TextFamily::Handle> evaluation_series_;
 };
 
 }  // namespace drift

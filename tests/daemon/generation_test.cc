@@ -141,11 +141,30 @@ TEST_CASE("generation: what a collection changes (snapshot, unknown, recovery)")
   CHECK_FALSE(unchanged.changed);
   CHECK(g->states[0].doc);
   CHECK(g->states[0].hash == "h1");
+  // Held packed once its group is evaluated: still held, still "unchanged" to its collector.
+  {
+    Result<Document> d = doc();
+    d.value().set_raw_digest("raw1");
+    auto packed = PackedDocument::Pack(d.value());
+    g->Collected(0, std::move(d), "h1", 0.1, "t3", packed);
+    CHECK(g->states[0].raw_digest == "raw1");
+    auto released = g->Idle(g->group_of[0]);
+    CHECK(released.size() == 1);
+    CHECK_FALSE(g->states[0].doc);
+    CHECK(g->states[0].held());
+    CHECK(g->Idle(g->group_of[0]).empty());
+    auto still = g->Collected(0, Document::Unchanged("raw1"), "", 0.1, "t3");
+    CHECK_FALSE(still.changed);
+    CHECK(g->states[0].last_error.empty());
+    CHECK(DumpJson(ToJson(g->states[0].packed->Unpack(), 0)) == R"({"a":1})");
+  }
   auto failed = g->Collected(0, Error{"refused", {}}, "", 2, "t4");
   CHECK(failed.changed);  // became unknown
   CHECK(failed.error_changed);
   CHECK(failed.newly_failing);
-  CHECK(failed.released);
+  CHECK_FALSE(failed.released);  // it was held packed only
+  CHECK_FALSE(g->states[0].held());
+  CHECK(g->states[0].raw_digest.empty());
   CHECK(g->states[0].unknown_since == "t4");
   auto again = g->Collected(0, Error{"refused", {}}, "", 2, "t5");
   CHECK_FALSE(again.changed);
