@@ -1,6 +1,6 @@
 // A snapshot kept compressed while it is idle. A daemon watching a fleet holds tens of
 // thousands of small documents that are read again only when a sibling env changes (about 9 KB
-// each for a 200-key file, most of a 10,000-service daemon's memory); packed with zlib at
+// each for a 200-key file, most of a 10,000-service daemon's memory); packed with zstd at
 // level 1 they take about a third, and unpacking one costs microseconds.
 // Immutable once built; thread-safe.
 #pragma once
@@ -26,7 +26,7 @@ class PackedDocument {
   size_t bytes() const { return data_.size(); }
 
  private:
-  std::string data_;  // raw size (8 bytes, little-endian) + zlib stream
+  std::string data_;  // raw size (8 bytes, native order) + zstd frame
 };
 
 }  // namespace drift

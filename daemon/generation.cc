@@ -59,6 +59,7 @@ std::vector<size_t> CarryOver(const Generation& old, Generation& g,
     if (it == old_index.end() || !old.states[it->second].tried) continue;
     size_t j = it->second;
     g.states[i] = old.states[j];
+    ++g.tried_count;
     // One that was running had its result dropped with the old generation: run it now.
     if (!old.scheduler.is_running(j))
       g.scheduler.Reschedule(i, std::min(old.scheduler.due(j),
@@ -82,6 +83,7 @@ Generation::CollectOutcome Generation::Collected(size_t i, Result<Document> r,
   TargetState& st = states[i];
   CollectOutcome out;
   out.first = !st.tried;
+  if (out.first) ++tried_count;
   st.tried = true;
   st.duration = seconds;
   st.last_attempt = now;
@@ -165,16 +167,10 @@ std::vector<SourceStatus> Generation::Sources() const {
   return out;
 }
 
-bool Generation::all_tried() const {
-  for (const auto& s : states)
-    if (!s.tried) return false;
-  return true;
-}
+bool Generation::all_tried() const { return tried_count == states.size(); }
 
 std::string Generation::Progress() const {
-  size_t tried = 0;
-  for (const auto& s : states) tried += s.tried ? 1 : 0;
-  return std::to_string(tried) + "/" + std::to_string(states.size()) + " sources tried" +
+  return std::to_string(tried_count) + "/" + std::to_string(states.size()) + " sources tried" +
          (pending_evaluations ? ", evaluating" : "");
 }
 

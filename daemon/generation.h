@@ -38,6 +38,7 @@ struct Generation {
     bool tried = false;
   };
   std::vector<TargetState> states;
+  size_t tried_count = 0;  // states with `tried` (checked after every collection: not a scan)
   struct Group {
     const ServiceConfig* service;
     size_t service_index;

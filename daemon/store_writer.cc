@@ -4,9 +4,54 @@
 
 namespace drift {
 
-void StoreWriter::RecordSnapshot(const SnapshotRecord& record) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (auto r = store_->RecordSnapshot(record); !r.ok()) Log(spdlog::level::err, r.error().message);
+StoreWriter::StoreWriter(std::unique_ptr<Store> store)
+    : store_(std::move(store)), writer_([this] { WriteQueued(); }) {}
+
+StoreWriter::~StoreWriter() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stop_ = true;
+  }
+  queued_.notify_all();
+  writer_.join();
+}
+
+void StoreWriter::RecordSnapshot(SnapshotRecord record) {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  space_.wait(lock, [this] { return queue_.size() < kMaxQueued || stop_; });
+  queue_.push_back(std::move(record));
+  ++enqueued_;
+  queued_.notify_one();
+}
+
+void StoreWriter::Flush() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  uint64_t target = enqueued_;
+  written_.wait(lock, [&] { return done_ >= target; });
+}
+
+void StoreWriter::WriteQueued() {
+  std::vector<SnapshotRecord> batch;
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  for (;;) {
+    queued_.wait(lock, [this] { return !queue_.empty() || stop_; });
+    if (queue_.empty()) return;  // stopping, and everything is written
+    batch.swap(queue_);
+    space_.notify_all();
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> store_lock(mu_);
+      if (auto st = store_->Begin(); !st.ok()) Log(spdlog::level::err, st.error().message);
+      for (const auto& rec : batch)
+        if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
+      if (auto st = store_->Commit(); !st.ok()) Log(spdlog::level::err, st.error().message);
+    }
+    size_t n = batch.size();
+    batch.clear();
+    lock.lock();
+    done_ += n;
+    written_.notify_all();
+  }
 }
 
 void StoreWriter::RecordFindings(const std::string& service, const std::string& source,

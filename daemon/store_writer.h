@@ -1,11 +1,15 @@
 // The daemon's state store, shared by the io thread and the worker pool: each call holds one
 // lock for its transaction, and failures are logged (a store that cannot be written never
-// stops collection or alerting). Thread-safe.
+// stops collection or alerting). Snapshots are queued and written by a writer thread of its
+// own, as many per transaction as have queued up meanwhile (a commit per snapshot made the
+// store most of a 30,000-source daemon's first round). Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,9 +22,13 @@ namespace drift {
 
 class StoreWriter {
  public:
-  explicit StoreWriter(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+  explicit StoreWriter(std::unique_ptr<Store> store);
+  ~StoreWriter();  // writes what is queued first
 
-  void RecordSnapshot(const SnapshotRecord& record);
+  // Queued (waits while kMaxQueued are): written soon, in order.
+  void RecordSnapshot(SnapshotRecord record);
+  // Returns once every snapshot queued before the call is written.
+  void Flush();
   // Store::RecordFindings: sets the findings' first_seen.
   void RecordFindings(const std::string& service, const std::string& source,
                       const std::vector<std::string>& envs, std::span<Finding> findings,
@@ -32,8 +40,17 @@ class StoreWriter {
   void SaveAlerts(const AlertWrites& writes);
 
  private:
-  std::mutex mu_;
+  static constexpr size_t kMaxQueued = 256;  // each holds a redacted document (~10 KB)
+  void WriteQueued();
+
+  std::mutex mu_;  // store_
   std::unique_ptr<Store> store_;
+  std::mutex queue_mu_;
+  std::condition_variable queued_, space_, written_;
+  std::vector<SnapshotRecord> queue_;
+  uint64_t enqueued_ = 0, done_ = 0;  // snapshots queued and written (or failed) so far
+  bool stop_ = false;
+  std::thread writer_;
 };
 
 }  // namespace drift

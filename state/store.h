@@ -64,6 +64,8 @@ class Store {
   Store(const Store&) = delete;  // owns the connection
   Store& operator=(const Store&) = delete;
 
+  // The page cache SQLite may hold (Open sets 64 MiB, for writing a whole fleet at once).
+  Status SetCacheKib(int kib) { return Exec("PRAGMA cache_size=-" + std::to_string(kib)); }
   // Records a snapshot; returns true when its hash differs from the previous one.
   Result<bool> RecordSnapshot(const SnapshotRecord& s);
   // Records one evaluation of a (service, source): the findings now present get their

@@ -80,6 +80,7 @@ TEST_CASE("generation: a reload carries unchanged sources' state and findings, n
     old->states[i].hash = "h" + std::to_string(i);
     old->states[i].last_error = i == 0 ? "refused" : "";
   }
+  old->tried_count = old->targets.size();  // as Collected counts them
   for (auto& grp : old->groups) {
     Finding f;
     f.service = grp.service->name;
