@@ -271,14 +271,16 @@ class Daemon {
       // Hashing reads the whole snapshot: done on the pool, so the io thread stays free for
       // the API and metrics.
       auto result = std::make_shared<Result<Document>>(std::move(r));
+      if (!result->ok() || result->value().unchanged()) {  // nothing to hash: no second hop
+        net::post(runtime_->io(), [this, g, i, seconds, result] {
+          OnCollected(g, i, std::move(*result), "", seconds, nullptr);
+        });
+        return;
+      }
       // So is packing: a small snapshot is held compressed once its group is evaluated.
       runtime_->Blocking([this, g, i, seconds, result] {
-        std::string hash;
-        std::shared_ptr<const PackedDocument> packed;
-        if (result->ok() && !result->value().unchanged()) {
-          hash = SnapshotHash(result->value());
-          packed = PackedDocument::Pack(result->value());
-        }
+        std::string hash = SnapshotHash(result->value());
+        auto packed = PackedDocument::Pack(result->value());
         net::post(runtime_->io(), [this, g, i, seconds, hash, result, packed] {
           OnCollected(g, i, std::move(*result), hash, seconds, packed);
         });

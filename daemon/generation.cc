@@ -91,6 +91,9 @@ Generation::CollectOutcome Generation::Collected(size_t i, Result<Document> r,
     r = MakeError("internal: unchanged input reported without a held snapshot");
   if (r.ok()) {
     out.error_changed = !st.last_error.empty();  // recovered: its error leaves the report
+    // An unchanged input may come with a fresher digest (a file's settled stat signature).
+    if (r.value().unchanged() && !r.value().raw_digest().empty())
+      st.raw_digest = r.value().raw_digest();
     if (!r.value().unchanged()) {
       out.changed = hash != st.hash || !st.held();
       st.raw_digest = r.value().raw_digest();

@@ -149,13 +149,9 @@ void Metrics::SourceCollected(const std::string& service, const std::string& sou
                               const std::string& env, const std::string& type, bool up,
                               double seconds, double now) {
   auto& s = source_series_[SourceKey(service, source, env)];
-  const std::string& owner = OwnerOf(service);
-  if (s.up != kNone && s.owner != owner) {  // the owner changed with a reload: a new series
-    source_up_.Remove(s.up);
-    s.up = kNone;
-  }
   const TextFamily::Labels l = {{"service", service}, {"source", source}, {"env", env}};
-  if (s.up == kNone) {
+  if (s.up == kNone) {  // (SetOwners relabels existing series when an owner changes)
+    const std::string& owner = OwnerOf(service);
     s.up = source_up_.Add({{"service", service}, {"source", source}, {"env", env}, {"owner", owner}});
     s.owner = owner;
   }

@@ -4,38 +4,15 @@
 
 namespace drift {
 
-StoreWriter::StoreWriter(std::unique_ptr<Store> store)
-    : store_(std::move(store)), writer_([this] { WriteQueued(); }) {}
-
-StoreWriter::~StoreWriter() {
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    stop_ = true;
-  }
-  queued_.notify_all();
-  writer_.join();
-}
-
 void StoreWriter::RecordSnapshot(SnapshotRecord record) {
   std::unique_lock<std::mutex> lock(queue_mu_);
-  space_.wait(lock, [this] { return queue_.size() < kMaxQueued || stop_; });
+  space_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
   queue_.push_back(std::move(record));
   ++enqueued_;
-  queued_.notify_one();
-}
-
-void StoreWriter::Flush() {
-  std::unique_lock<std::mutex> lock(queue_mu_);
-  uint64_t target = enqueued_;
-  written_.wait(lock, [&] { return done_ >= target; });
-}
-
-void StoreWriter::WriteQueued() {
+  if (writing_) return;  // taken with the writer's next batch
+  writing_ = true;
   std::vector<SnapshotRecord> batch;
-  std::unique_lock<std::mutex> lock(queue_mu_);
-  for (;;) {
-    queued_.wait(lock, [this] { return !queue_.empty() || stop_; });
-    if (queue_.empty()) return;  // stopping, and everything is written
+  while (!queue_.empty()) {
     batch.swap(queue_);
     space_.notify_all();
     lock.unlock();
@@ -52,6 +29,13 @@ void StoreWriter::WriteQueued() {
     done_ += n;
     written_.notify_all();
   }
+  writing_ = false;
+}
+
+void StoreWriter::Flush() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  uint64_t target = enqueued_;
+  written_.wait(lock, [&] { return done_ >= target; });
 }
 
 void StoreWriter::RecordFindings(const std::string& service, const std::string& source,

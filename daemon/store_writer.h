@@ -1,15 +1,15 @@
 // The daemon's state store, shared by the io thread and the worker pool: each call holds one
 // lock for its transaction, and failures are logged (a store that cannot be written never
-// stops collection or alerting). Snapshots are queued and written by a writer thread of its
-// own, as many per transaction as have queued up meanwhile (a commit per snapshot made the
-// store most of a 30,000-source daemon's first round). Thread-safe.
+// stops collection or alerting). Snapshots are written in batches: the caller that finds no
+// write under way writes what is queued, one transaction per batch, until the queue is
+// empty, while the others only queue theirs (a commit per snapshot made the store most of a
+// 30,000-source daemon's first round). No thread of its own. Thread-safe.
 #pragma once
 
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,10 +22,10 @@ namespace drift {
 
 class StoreWriter {
  public:
-  explicit StoreWriter(std::unique_ptr<Store> store);
-  ~StoreWriter();  // writes what is queued first
+  explicit StoreWriter(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+  ~StoreWriter() { Flush(); }
 
-  // Queued (waits while kMaxQueued are): written soon, in order.
+  // Written by this call, or queued for the write under way (waits while kMaxQueued are).
   void RecordSnapshot(SnapshotRecord record);
   // Returns once every snapshot queued before the call is written.
   void Flush();
@@ -41,16 +41,14 @@ class StoreWriter {
 
  private:
   static constexpr size_t kMaxQueued = 256;  // each holds a redacted document (~10 KB)
-  void WriteQueued();
 
   std::mutex mu_;  // store_
   std::unique_ptr<Store> store_;
   std::mutex queue_mu_;
-  std::condition_variable queued_, space_, written_;
+  std::condition_variable space_, written_;
   std::vector<SnapshotRecord> queue_;
   uint64_t enqueued_ = 0, done_ = 0;  // snapshots queued and written (or failed) so far
-  bool stop_ = false;
-  std::thread writer_;
+  bool writing_ = false;  // a caller is writing the queue
 };
 
 }  // namespace drift

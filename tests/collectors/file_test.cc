@@ -1,3 +1,10 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "collectors/builtin.h"
@@ -193,6 +200,43 @@ TEST_CASE("file: embedded documents that expand past the snapshot's bound stay s
   CHECK(doc->warnings().back() ==
         "embedded s.data[\"f7.yml\"]: the snapshot's embedded documents expand to over 4000000 nodes "
         "(YAML aliases); compared as a string");
+}
+
+TEST_CASE("file: a settled file the daemon holds costs a stat, and any write is still seen") {
+  TempDir dir;
+  std::string path = dir.write("stage/app.yml", "a: 1\n");
+  auto b = Build(dir, "{type: file, path: \"{env}/app.yml\"}");
+  REQUIRE(b->collector);
+  // Written just now: read (no signature is trusted within 2 s of a change).
+  auto fresh = CollectOnce(*b->collector, CollectRequest{""});
+  REQUIRE(fresh.ok());
+  CHECK_FALSE(fresh->raw_digest().starts_with("stat:"));
+  auto same = CollectOnce(*b->collector, CollectRequest{fresh->raw_digest()});
+  REQUIRE(same.ok());
+  CHECK(same->unchanged());
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  // Settled: the digest held now carries the file's signature.
+  auto settled = CollectOnce(*b->collector, CollectRequest{fresh->raw_digest()});
+  REQUIRE(settled.ok());
+  CHECK(settled->unchanged());
+  std::string held = settled->raw_digest();
+  CHECK(held.starts_with("stat:"));
+  CHECK(held.ends_with(fresh->raw_digest()));
+  auto stat_only = CollectOnce(*b->collector, CollectRequest{held});
+  REQUIRE(stat_only.ok());
+  CHECK(stat_only->unchanged());
+  CHECK(stat_only->raw_digest() == held);
+  // The same size and the old mtime put back: the change time still tells.
+  struct stat before;
+  REQUIRE(::stat(path.c_str(), &before) == 0);
+  dir.write("stage/app.yml", "a: 2\n");
+  timespec times[2] = {before.st_atim, before.st_mtim};
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+  auto changed = CollectOnce(*b->collector, CollectRequest{held});
+  REQUIRE(changed.ok());
+  CHECK_FALSE(changed->unchanged());
+  CHECK(DumpJson(ToJson(*changed, changed->root())) == R"({"a":2})");
+  CHECK_FALSE(changed->raw_digest().starts_with("stat:"));  // changed just now
 }
 
 }  // namespace
