@@ -51,8 +51,9 @@ struct CommonOptions {
 
 // What one collection is told, owned by whoever runs it.
 struct CollectRequest {
-  // Unchanged input costs no parse: with a digest, snapshots carry the digest of their raw
-  // bytes (Document::raw_digest), and a collection whose bytes have this digest returns
+  // Unchanged input costs no parse: with a digest, snapshots carry a digest of their raw
+  // bytes (Document::raw_digest; a file's also carries its stat signature, so a settled file
+  // costs no read), and a collection whose bytes have this digest returns
   // Document::Unchanged instead of parsing them again ("" = nothing held yet). The daemon
   // passes the digest of the snapshot it holds; sources that build documents without raw
   // bytes (sql) always parse. nullopt: no digest at all (drift check).

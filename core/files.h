@@ -2,6 +2,8 @@
 // and the cause. Thread-safe.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -17,8 +19,11 @@ struct ReadLimits {
 };
 
 // "cannot read PATH: <cause>" (missing, unreadable, a directory, short read), or "PATH is
-// 70.2 MiB, over the 64 MiB limit (max_size)".
-Result<std::string> ReadWholeFile(const std::string& path, const ReadLimits& limits = {});
+// 70.2 MiB, over the 64 MiB limit (max_size)". `info`, when given, gets the status of the
+// file that was read (the same open file, so it describes these bytes even if PATH is
+// replaced meanwhile).
+Result<std::string> ReadWholeFile(const std::string& path, const ReadLimits& limits = {},
+                                  struct stat* info = nullptr);
 
 // 64 MiB, 1.5 MiB, 300 bytes.
 std::string HumanSize(uint64_t bytes);

@@ -381,7 +381,7 @@ class Daemon {
         last_change_ = Now();
         grp.evaluating = false;
         --g->pending_evaluations;
-        metrics_.Evaluated(grp.service->name);
+        if (g == gen_) metrics_.Evaluated(grp.service->name);  // not a service a reload removed
         if (grp.dirty) {
           grp.dirty = false;
           Evaluate(g, gi);

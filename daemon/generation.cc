@@ -97,9 +97,13 @@ Generation::CollectOutcome Generation::Collected(size_t i, Result<Document> r,
     if (!r.value().unchanged()) {
       out.changed = hash != st.hash || !st.held();
       st.raw_digest = r.value().raw_digest();
-      out.released = std::exchange(st.doc, std::make_shared<const Document>(std::move(r.value())));
-      st.packed = std::move(packed);
-      st.hash = hash;
+      if (out.changed) {
+        out.released = std::exchange(st.doc, std::make_shared<const Document>(std::move(r.value())));
+        st.packed = std::move(packed);
+        st.hash = hash;
+      } else {  // other bytes, the same content (a timestamp comment): keep what is held
+        out.released = std::make_shared<const Document>(std::move(r.value()));
+      }
     }
     st.last_success = now;
     st.last_error.clear();

@@ -16,12 +16,10 @@ void StoreWriter::RecordSnapshot(SnapshotRecord record) {
     batch.swap(queue_);
     space_.notify_all();
     lock.unlock();
-    {
-      std::lock_guard<std::mutex> store_lock(mu_);
-      if (auto st = store_->Begin(); !st.ok()) Log(spdlog::level::err, st.error().message);
-      for (const auto& rec : batch)
-        if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
-      if (auto st = store_->Commit(); !st.ok()) Log(spdlog::level::err, st.error().message);
+    try {
+      WriteBatch(batch);
+    } catch (const std::exception& e) {  // (allocation) the batch is lost, the writer is not
+      Log(spdlog::level::err, std::string("state store: ") + e.what());
     }
     size_t n = batch.size();
     batch.clear();
@@ -30,6 +28,20 @@ void StoreWriter::RecordSnapshot(SnapshotRecord record) {
     written_.notify_all();
   }
   writing_ = false;
+}
+
+void StoreWriter::WriteBatch(const std::vector<SnapshotRecord>& batch) {
+  std::lock_guard<std::mutex> store_lock(mu_);
+  bool batched = store_->Begin().ok();
+  for (const auto& rec : batch)
+    if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
+  if (!batched) return;
+  if (auto st = store_->Commit(); !st.ok()) {
+    // The whole batch was rolled back: each record again in its own transaction.
+    Log(spdlog::level::warn, st.error().message + " (writing the batch's snapshots one by one)");
+    for (const auto& rec : batch)
+      if (auto r = store_->RecordSnapshot(rec); !r.ok()) Log(spdlog::level::err, r.error().message);
+  }
 }
 
 void StoreWriter::Flush() {

@@ -1,5 +1,5 @@
 // The daemon's state store, shared by the io thread and the worker pool: each call holds one
-// lock for its transaction, and failures are logged (a store that cannot be written never
+// lock for its transactions, and failures are logged (a store that cannot be written never
 // stops collection or alerting). Snapshots are written in batches: the caller that finds no
 // write under way writes what is queued, one transaction per batch, until the queue is
 // empty, while the others only queue theirs (a commit per snapshot made the store most of a
@@ -41,6 +41,7 @@ class StoreWriter {
 
  private:
   static constexpr size_t kMaxQueued = 256;  // each holds a redacted document (~10 KB)
+  void WriteBatch(const std::vector<SnapshotRecord>& batch);  // one transaction
 
   std::mutex mu_;  // store_
   std::unique_ptr<Store> store_;

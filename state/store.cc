@@ -183,8 +183,8 @@ Result<bool> Store::RecordSnapshot(const SnapshotRecord& s) {
   }
   bool changed = previous != s.hash;
   bool own = !in_transaction_;
-  if (own)
-    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st.error();
+  // Inside a caller's transaction (a batch), a savepoint: a failure undoes this record only.
+  if (auto st = Exec(own ? "BEGIN IMMEDIATE" : "SAVEPOINT snapshot"); !st.ok()) return st.error();
   bool ok;
   {
     Stmt up(db_, Prepared("INSERT INTO snapshots (service, source, env, hash, document, collected_at) "
@@ -204,15 +204,20 @@ Result<bool> Store::RecordSnapshot(const SnapshotRecord& s) {
   }
   if (!ok) {
     std::string msg = sqlite3_errmsg(db_);
-    (void)Exec("ROLLBACK");
-    in_transaction_ = false;
+    if (own) {
+      (void)Exec("ROLLBACK");
+    } else {
+      (void)Exec("ROLLBACK TO snapshot");
+      (void)Exec("RELEASE snapshot");
+    }
     return MakeError("state store: " + msg);
   }
-  if (own)
-    if (auto st = Exec("COMMIT"); !st.ok()) {
-      (void)Exec("ROLLBACK");
-      return st.error();
-    }
+  if (!own) {
+    if (auto st = Exec("RELEASE snapshot"); !st.ok()) return st.error();
+  } else if (auto st = Exec("COMMIT"); !st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st.error();
+  }
   return changed;
 }
 

@@ -207,21 +207,22 @@ TEST_CASE("file: a settled file the daemon holds costs a stat, and any write is 
   std::string path = dir.write("stage/app.yml", "a: 1\n");
   auto b = Build(dir, "{type: file, path: \"{env}/app.yml\"}");
   REQUIRE(b->collector);
-  // Written just now: read (no signature is trusted within 2 s of a change).
+  // Read once: its signature is pending, not trusted yet.
   auto fresh = CollectOnce(*b->collector, CollectRequest{""});
   REQUIRE(fresh.ok());
-  CHECK_FALSE(fresh->raw_digest().starts_with("stat:"));
+  CHECK(fresh->raw_digest().starts_with("pending:"));
   auto same = CollectOnce(*b->collector, CollectRequest{fresh->raw_digest()});
   REQUIRE(same.ok());
   CHECK(same->unchanged());
-  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
-  // Settled: the digest held now carries the file's signature.
+  CHECK(same->raw_digest() == fresh->raw_digest());  // still settling: read, not confirmed
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  // The same signature and bytes 2 s later: confirmed.
   auto settled = CollectOnce(*b->collector, CollectRequest{fresh->raw_digest()});
   REQUIRE(settled.ok());
   CHECK(settled->unchanged());
   std::string held = settled->raw_digest();
   CHECK(held.starts_with("stat:"));
-  CHECK(held.ends_with(fresh->raw_digest()));
+  CHECK(held.substr(held.find('|')) == fresh->raw_digest().substr(fresh->raw_digest().find('|')));
   auto stat_only = CollectOnce(*b->collector, CollectRequest{held});
   REQUIRE(stat_only.ok());
   CHECK(stat_only->unchanged());
@@ -236,7 +237,19 @@ TEST_CASE("file: a settled file the daemon holds costs a stat, and any write is 
   REQUIRE(changed.ok());
   CHECK_FALSE(changed->unchanged());
   CHECK(DumpJson(ToJson(*changed, changed->root())) == R"({"a":2})");
-  CHECK_FALSE(changed->raw_digest().starts_with("stat:"));  // changed just now
+  CHECK(changed->raw_digest().starts_with("pending:"));
+  // A symlink switched to another file (a release flip): another inode, read again.
+  dir.write("stage/other.yml", "a: 3\n");
+  std::string link = dir.file("stage/cur.yml");
+  REQUIRE(::symlink(dir.file("stage/other.yml").c_str(), link.c_str()) == 0);
+  auto lb = Build(dir, "{type: file, path: \"{env}/cur.yml\"}");
+  auto via_link = CollectOnce(*lb->collector, CollectRequest{held});
+  REQUIRE(via_link.ok());
+  CHECK(DumpJson(ToJson(*via_link, via_link->root())) == R"({"a":3})");
+  // drift check holds nothing: no signature at all.
+  auto check = CollectOnce(*b->collector);
+  REQUIRE(check.ok());
+  CHECK(check->raw_digest().empty());
 }
 
 }  // namespace

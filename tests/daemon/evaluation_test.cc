@@ -30,9 +30,10 @@ services:
 };
 
 void Collect(Generation& g, const std::string& env, Result<Document> r, const std::string& at) {
+  std::string hash = r.ok() ? SnapshotHash(r.value()) : "";
   for (size_t i = 0; i < g.targets.size(); ++i)
     if (g.program->config.environments[g.targets[i]->env].name == env)
-      (void)g.Collected(i, std::move(r), "h", 0, at);
+      (void)g.Collected(i, std::move(r), hash, 0, at);
 }
 
 TEST_CASE("evaluation: findings of a group, then kept stale while stage is down") {

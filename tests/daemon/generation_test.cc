@@ -147,7 +147,7 @@ TEST_CASE("generation: what a collection changes (snapshot, unknown, recovery)")
     Result<Document> d = doc();
     d.value().set_raw_digest("raw1");
     auto packed = PackedDocument::Pack(d.value());
-    g->Collected(0, std::move(d), "h1", 0.1, "t3", packed);
+    g->Collected(0, std::move(d), "h2", 0.1, "t3", packed);
     CHECK(g->states[0].raw_digest == "raw1");
     auto released = g->Idle(g->group_of[0]);
     CHECK(released.size() == 1);

@@ -1,6 +1,8 @@
 // daemon/store_writer: snapshots queued from many threads are all written, in batches.
 #include "daemon/store_writer.h"
 
+#include <sqlite3.h>
+
 #include <thread>
 
 #include "tests/testing.h"
@@ -41,6 +43,40 @@ TEST_CASE("store writer: queued snapshots from many threads are written, the las
   auto reader = Store::Open(path);
   REQUIRE(reader.ok());
   CHECK((*reader)->SnapshotHistory("svc7", "config").size() == 1);
+}
+
+TEST_CASE("store writer: a snapshot the store refuses costs only itself, not its batch") {
+  testing::TempDir dir;
+  std::string path = dir.file("state.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "CREATE TRIGGER refuse BEFORE INSERT ON snapshots WHEN NEW.service = 'svc1' "
+                       "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    StoreWriter writer(std::move(*store));
+    // From several threads, so that the three land in batches of more than one.
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+      threads.emplace_back([&writer, t] {
+        for (int i = 0; i < 50; ++i) writer.RecordSnapshot(Snap(t, i, 0));
+      });
+    for (auto& th : threads) th.join();
+  }
+  auto reader = Store::Open(path);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->LatestSnapshots().size() == 100);
+  CHECK((*reader)->SnapshotHistory("svc0", "config").size() == 50);
+  CHECK((*reader)->SnapshotHistory("svc1", "config").empty());
+  CHECK((*reader)->SnapshotHistory("svc2", "config").size() == 50);
 }
 
 }  // namespace
