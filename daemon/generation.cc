@@ -193,7 +193,8 @@ size_t Generation::unowned_services() const {
 std::vector<std::vector<std::string>> Generation::source_labels() const {
   std::vector<std::vector<std::string>> out;
   for (const auto* t : targets)
-    out.push_back({t->service->name, t->source->name, program->config.environments[t->env].name});
+    out.push_back({t->service->name, t->source->name, program->config.environments[t->env].name,
+                   t->source->type});
   return out;
 }
 

@@ -80,7 +80,7 @@ struct Generation {
   std::string Progress() const;
   // Services of this shard with no owner.
   size_t unowned_services() const;
-  // (service, source, env) of every target: the label sets the metrics keep.
+  // (service, source, env, type) of every target: the label sets the metrics keep.
   std::vector<std::vector<std::string>> source_labels() const;
 };
 

@@ -206,9 +206,21 @@ void Metrics::RetainSources(const std::vector<std::vector<std::string>>& keep) {
   // A set: a fleet has tens of thousands of sources, and this runs on the io thread.
   std::unordered_set<std::string> kept;
   std::unordered_set<std::string> services;
+  std::set<std::pair<std::string, std::string>> durations;  // type, env
+  bool typed = true;  // every key names its type: histograms can be pruned
   for (const auto& k : keep) {
     kept.insert(SourceKey(k[0], k[1], k[2]));
     services.insert(k[0]);
+    if (k.size() > 3) durations.insert({k[3], k[2]});
+    else typed = false;
+  }
+  for (auto it = durations_.begin(); it != durations_.end();) {
+    if (!typed || durations.count(it->first)) {
+      ++it;
+      continue;
+    }
+    duration_->Remove(it->second);
+    it = durations_.erase(it);
   }
   for (auto it = source_series_.begin(); it != source_series_.end();) {
     if (kept.count(it->first)) {

@@ -46,7 +46,8 @@ class Metrics {
   void SetAlertQueue(size_t n) { alert_queue_->Set(static_cast<double>(n)); }
   void Reloaded(bool ok, double now_unix);
   void SetConnections(size_t open, uint64_t rejected_total);
-  // After a reload: series of sources that no longer exist go away. Keys: service/source/env.
+  // After a reload: series of sources that no longer exist go away, and the duration
+  // histogram of a (type, env) no source has any more. Keys: service, source, env[, type].
   void RetainSources(const std::vector<std::vector<std::string>>& keep);
   std::string Serialize() const;
 

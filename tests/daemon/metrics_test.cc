@@ -32,9 +32,12 @@ TEST_CASE("metrics: durations by type and env, a last duration per source, owner
   CHECK(Has(t, "drift_source_up{env=\"stage\",owner=\"team-authoring\",service=\"cms\",source=\"settings\"} 1"));
   CHECK(t.find("team-learning") == std::string::npos);
   // Sources gone after a reload lose their series.
-  m.RetainSources({{"lms", "deploy", "stage"}});
+  m.RetainSources({{"lms", "deploy", "stage", "kubernetes"}});
   t = m.Serialize();
   CHECK(t.find("source=\"settings\"") == std::string::npos);
+  // No file source is left: its duration histogram goes too.
+  CHECK(t.find("type=\"file\"") == std::string::npos);
+  CHECK(Has(t, "drift_collect_duration_seconds_count{env=\"stage\",type=\"kubernetes\"} 1"));
   CHECK(Has(t, "drift_source_up{env=\"stage\",owner=\"team-platform\",service=\"lms\",source=\"deploy\"} 1"));
 }
 
