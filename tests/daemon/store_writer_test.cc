@@ -16,6 +16,17 @@ SnapshotRecord Snap(int t, int i, int version) {
                         "2026-11-30T12:00:0" + std::to_string(version) + "Z"};
 }
 
+// Three threads each record `versions` rounds of `count` snapshots (svc<thread>, env0…).
+void RecordFromThreads(StoreWriter& writer, int versions, int count) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&writer, t, versions, count] {
+      for (int version = 0; version < versions; ++version)
+        for (int i = 0; i < count; ++i) writer.RecordSnapshot(Snap(t, i, version));
+    });
+  for (auto& th : threads) th.join();
+}
+
 TEST_CASE("store writer: queued snapshots from many threads are written, the last one wins") {
   testing::TempDir dir;
   std::string path = dir.file("state.db");
@@ -23,13 +34,7 @@ TEST_CASE("store writer: queued snapshots from many threads are written, the las
     auto store = Store::Open(path);
     REQUIRE(store.ok());
     StoreWriter writer(std::move(*store));
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 3; ++t)
-      threads.emplace_back([&writer, t] {
-        for (int version = 0; version < 2; ++version)
-          for (int i = 0; i < 200; ++i) writer.RecordSnapshot(Snap(t, i, version));  // > the queue
-      });
-    for (auto& th : threads) th.join();
+    RecordFromThreads(writer, 2, 200);  // more than the queue holds
     writer.Flush();
     auto reader = Store::Open(path);
     REQUIRE(reader.ok());
@@ -64,12 +69,7 @@ TEST_CASE("store writer: a snapshot the store refuses costs only itself, not its
     REQUIRE(store.ok());
     StoreWriter writer(std::move(*store));
     // From several threads, so that the three land in batches of more than one.
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 3; ++t)
-      threads.emplace_back([&writer, t] {
-        for (int i = 0; i < 50; ++i) writer.RecordSnapshot(Snap(t, i, 0));
-      });
-    for (auto& th : threads) th.join();
+    RecordFromThreads(writer, 1, 50);
   }
   auto reader = Store::Open(path);
   REQUIRE(reader.ok());
