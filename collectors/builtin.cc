@@ -18,7 +18,7 @@ namespace {
 constexpr std::string_view kFileKeys[] = {"path", "max_size"};
 constexpr std::string_view kHttpKeys[] = {"url",     "headers", "ca_file", "insecure",
                                           "retries", "max_size"};
-constexpr std::string_view kSqlKeys[] = {"driver", "dsn", "query"};
+constexpr std::string_view kSqlKeys[] = {"driver", "dsn", "query", "max_rows"};
 constexpr std::string_view kExecKeys[] = {"command", "max_size"};
 constexpr std::string_view kKubernetesKeys[] = {
     "kubeconfig", "context",            "kind",  "api_version", "namespace", "name",

@@ -1,176 +1,108 @@
-// type: sql — a read-only query per env (PostgreSQL through libpq, or SQLite).
-#include <libpq-fe.h>
-#include <sqlite3.h>
-
-#include <chrono>
+// type: sql — a read-only query per env through one of the drivers of sql_drivers.h
+// (PostgreSQL, MySQL/MariaDB, SQLite); rows become a snapshot keyed by `key:` columns.
+#include <algorithm>
+#include <charconv>
 #include <cstdlib>
-#include <functional>
 #include <memory>
 
 #include "collectors/builtin.h"
+#include "collectors/sql_drivers.h"
 #include "core/interpolate.h"
+#include "core/secrets.h"
 #include "core/strings.h"
-#include "core/table.h"
 
 namespace drift {
+
+ScalarValue DecimalValue(std::string_view text, bool integral) {
+  ScalarValue v;
+  if (integral) {
+    auto r = std::from_chars(text.data(), text.data() + text.size(), v.i);
+    if (r.ec == std::errc() && r.ptr == text.data() + text.size()) {
+      v.type = Type::kInt;
+      return v;
+    }
+  }
+  // Significant digits: a double holds 15 exactly.
+  std::string_view t = text;
+  if (t.starts_with('-') || t.starts_with('+')) t.remove_prefix(1);
+  bool number = !t.empty() && t.find_first_not_of("0123456789.") == std::string_view::npos &&
+                std::count(t.begin(), t.end(), '.') <= 1 && t != ".";
+  if (number) {
+    std::string digits;
+    for (char c : t)
+      if (c != '.') digits += c;
+    if (t.find('.') != std::string_view::npos) {
+      // trailing zeros of the fraction are not significant
+      size_t frac_zeros = 0;
+      for (size_t i = t.size(); i > 0 && t[i - 1] == '0'; --i) ++frac_zeros;
+      digits.resize(digits.size() - std::min(frac_zeros, digits.size()));
+    }
+    size_t first = digits.find_first_not_of('0');
+    size_t significant = first == std::string::npos ? 0 : digits.size() - first;
+    if (significant <= 15) {
+      v.type = Type::kFloat;
+      v.f = std::strtod(std::string(text).c_str(), nullptr);
+      return v;
+    }
+  }
+  v.type = Type::kString;
+  v.s = std::string(text);
+  return v;
+}
+
+Error TooManyRows(std::string_view driver, size_t max_rows) {
+  return MakeError(std::string(driver) + " query returned more than " + std::to_string(max_rows) +
+                   " rows (max_rows): narrow the query or raise the source's max_rows");
+}
+
 namespace {
 
-Result<Table> QuerySqlite(const std::string& dsn, const std::string& query, Millis timeout) {
-  sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(dsn.c_str(), &db, flags, nullptr);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> guard(db, sqlite3_close);
-  if (rc != SQLITE_OK)
-    return MakeError("cannot open SQLite database " + dsn + ": " +
-                     (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-  sqlite3_busy_timeout(db, static_cast<int>(timeout.count()));
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  sqlite3_progress_handler(
-      db, 10000,
-      [](void* p) -> int {
-        return std::chrono::steady_clock::now() >
-                       *static_cast<std::chrono::steady_clock::time_point*>(p)
-                   ? 1
-                   : 0;
-      },
-      &deadline);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, query.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
-    return MakeError(std::string("SQLite query: ") + sqlite3_errmsg(db));
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> sguard(stmt, sqlite3_finalize);
-  if (!stmt) return MakeError("SQLite query is empty");
-  if (!sqlite3_stmt_readonly(stmt)) return MakeError("SQLite query is not read-only");
-  Table t;
-  int ncol = sqlite3_column_count(stmt);
-  for (int c = 0; c < ncol; ++c) t.columns.push_back(sqlite3_column_name(stmt, c));
-  for (;;) {
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      if (rc == SQLITE_INTERRUPT)
-        return MakeError("SQLite query timed out after " + FormatDuration(timeout));
-      return MakeError(std::string("SQLite query: ") + sqlite3_errmsg(db));
-    }
-    std::vector<ScalarValue> row(ncol);
-    for (int c = 0; c < ncol; ++c) {
-      switch (sqlite3_column_type(stmt, c)) {
-        case SQLITE_INTEGER:
-          row[c].type = Type::kInt;
-          row[c].i = sqlite3_column_int64(stmt, c);
-          break;
-        case SQLITE_FLOAT:
-          row[c].type = Type::kFloat;
-          row[c].f = sqlite3_column_double(stmt, c);
-          break;
-        case SQLITE_NULL: break;
-        default:
-          row[c].type = Type::kString;
-          row[c].s.assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                             static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
-      }
-    }
-    t.rows.push_back(std::move(row));
-  }
-  return t;
-}
-
-std::string PqError(PGconn* c) {
-  std::string m = PQerrorMessage(c);
-  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-  return m;
-}
-
-Result<Table> QueryPostgres(const std::string& dsn, const std::string& query, Millis timeout) {
-  std::string connect_timeout = std::to_string(std::max<long long>(1, timeout.count() / 1000));
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {dsn.c_str(), connect_timeout.c_str(), "drift", nullptr};
-  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  std::unique_ptr<PGconn, void (*)(PGconn*)> guard(conn, PQfinish);
-  if (!conn || PQstatus(conn) != CONNECTION_OK)
-    return MakeError("cannot connect to PostgreSQL: " + (conn ? PqError(conn) : "out of memory"));
-  // SQLSTATE 57014 (query_canceled): what statement_timeout ends a query with, whatever the
-  // server's language.
-  constexpr std::string_view kQueryCanceled = "57014";
-  bool timed_out = false;
-  auto exec = [&](const std::string& sql) -> Result<std::unique_ptr<PGresult, void (*)(PGresult*)>> {
-    std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(conn, sql.c_str()), PQclear);
-    auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-      timed_out = state && kQueryCanceled == state;
-      return MakeError(PqError(conn));
-    }
-    return r;
-  };
-  // A read-only transaction: the query cannot change anything, whatever it says.
-  if (auto r = exec("BEGIN READ ONLY"); !r.ok()) return MakeError("PostgreSQL: " + r.error().message);
-  if (auto r = exec("SET LOCAL statement_timeout = " + std::to_string(timeout.count())); !r.ok())
-    return MakeError("PostgreSQL: " + r.error().message);
-  auto res = exec(query);
-  if (!res.ok()) {
-    if (timed_out) {
-      Error e = MakeError("PostgreSQL query timed out after " + FormatDuration(timeout));
-      e.kind = ErrorKind::kTimeout;
-      return e;
-    }
-    return MakeError("PostgreSQL query: " + res.error().message);
-  }
-  PGresult* r = res->get();
-  Table t;
-  int ncol = PQnfields(r);
-  for (int c = 0; c < ncol; ++c) t.columns.push_back(PQfname(r, c));
-  for (int row = 0; row < PQntuples(r); ++row) {
-    std::vector<ScalarValue> cells(ncol);
-    for (int c = 0; c < ncol; ++c) {
-      if (PQgetisnull(r, row, c)) continue;
-      const char* v = PQgetvalue(r, row, c);
-      ScalarValue& cell = cells[c];
-      switch (PQftype(r, c)) {
-        case 16:  // bool
-          cell.type = Type::kBool;
-          cell.b = v[0] == 't';
-          break;
-        case 20:
-        case 21:
-        case 23:  // int8, int2, int4
-          cell.type = Type::kInt;
-          cell.i = std::strtoll(v, nullptr, 10);
-          break;
-        case 700:
-        case 701:
-        case 1700:  // float4, float8, numeric
-          cell.type = Type::kFloat;
-          cell.f = std::strtod(v, nullptr);
-          break;
-        default:
-          cell.type = Type::kString;
-          cell.s = v;
-      }
-    }
-    t.rows.push_back(std::move(cells));
-  }
-  (void)exec("ROLLBACK");
-  return t;
-}
+constexpr long long kDefaultMaxRows = 1'000'000;
 
 class SqlCollector final : public BlockingCollector {
  public:
   using BlockingCollector::BlockingCollector;
   std::string driver, dsn, query, dir;
+  size_t max_rows = kDefaultMaxRows;
+  MysqlDsn mysql;  // driver mysql: the DSN as written, ${env:}/${file:} in its values
+
   std::string describe() const override { return driver + " query"; }
 
   Result<Document> Collect(const CollectRequest&) const override {  // rows: always parsed
-    auto resolved = ResolveSecretRefs(dsn, dir);
-    if (!resolved.ok()) return resolved.error();
-    std::string target = *resolved;
-    if (driver == "sqlite" && !target.starts_with("file:") && !target.starts_with("/"))
-      target = dir + "/" + target;
-    auto table = driver == "sqlite" ? QuerySqlite(target, query, common_.timeout)
-                                    : QueryPostgres(target, query, common_.timeout);
+    SqlQuery q{.dsn = "", .query = query, .timeout = common_.timeout, .max_rows = max_rows};
+    std::vector<std::string> secrets;
+    Result<Table> table = MakeError("");
+    if (driver == "mysql") {
+      // Each value resolved on its own, so a password needs no quoting or escaping.
+      MysqlDsn d = mysql;
+      for (std::string* v : {&d.host, &d.user, &d.password, &d.database, &d.socket, &d.ssl_ca,
+                             &d.ssl_capath, &d.ssl_cert, &d.ssl_key}) {
+        if (!HasSecretRefs(*v)) continue;
+        auto r = ResolveSecretRefs(*v, dir);
+        if (!r.ok()) return r.error();
+        CollectResolvedSecrets(*v, *r, secrets);
+        *v = std::move(*r);
+      }
+      if (!d.password.empty()) secrets.push_back(d.password);
+      for (std::string* path : {&d.ssl_ca, &d.ssl_capath, &d.ssl_cert, &d.ssl_key})
+        if (!path->empty() && !path->starts_with('/')) *path = dir + "/" + *path;
+      table = QueryMysql(d, q);
+    } else {
+      auto resolved = ResolveSecretRefs(dsn, dir);
+      if (!resolved.ok()) return resolved.error();
+      CollectResolvedSecrets(dsn, *resolved, secrets);
+      q.dsn = std::move(*resolved);
+      if (driver == "sqlite") {
+        if (!q.dsn.starts_with("file:") && !q.dsn.starts_with("/")) q.dsn = dir + "/" + q.dsn;
+        table = QuerySqlite(q);
+      } else {
+        table = QueryPostgres(q);
+      }
+    }
     if (!table.ok()) {
+      // Drivers' messages name hosts and users, never passwords; scrub them anyway.
       Error e = table.error();
-      // libpq messages name hosts and users, never passwords; scrub the DSN anyway.
-      if (HasSecretRefs(dsn)) e.message = ScrubSecrets(e.message, {*resolved});
+      e.message = MaskSecretsInText(ScrubSecrets(std::move(e.message), secrets));
       return e;
     }
     auto doc = TableToDocument(*table, common_.key, driver + " query", "query result");
@@ -178,6 +110,23 @@ class SqlCollector final : public BlockingCollector {
     return FinishSnapshot(std::move(*doc), common_);
   }
 };
+
+// `${env:X}`/`${file:X}` stand-ins, so the DSN's shape can be checked when the config loads.
+std::string WithoutSecretRefs(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    if (s.substr(i).starts_with("${env:") || s.substr(i).starts_with("${file:")) {
+      size_t end = s.find('}', i);
+      if (end != std::string_view::npos) {
+        out += "x";
+        i = end + 1;
+        continue;
+      }
+    }
+    out += s[i++];
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -199,12 +148,35 @@ std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node& spec, const Source
   };
   auto driver = need("driver", c->driver);
   if (driver.IsDefined() && !c->driver.empty() && c->driver != "postgresql" &&
-      c->driver != "sqlite") {
-    r.Error(driver, "unknown sql driver '" + c->driver + "' (expected postgresql or sqlite)");
+      c->driver != "mysql" && c->driver != "sqlite") {
+    std::vector<std::string_view> names = {"postgresql", "mysql", "sqlite"};
+    r.Error(driver, "unknown sql driver '" + c->driver +
+                        "' (expected postgresql, mysql or sqlite)" +
+                        DidYouMean(c->driver, names));
     ok = false;
   }
-  need("dsn", c->dsn);
+  auto dsn = need("dsn", c->dsn);
+  if (ok && c->driver == "mysql") {
+    // Parsed once, as written: secret references stay in the values and are resolved per
+    // collection (the stand-ins only check the shape).
+    auto parsed = ParseMysqlDsn(c->dsn);
+    auto shape = ParseMysqlDsn(WithoutSecretRefs(c->dsn));
+    if (!shape.ok()) {
+      r.Error(dsn, shape.error().message);
+      ok = false;
+    } else if (!parsed.ok()) {
+      r.Error(dsn, "a ${env:}/${file:} reference must be a whole value or part of one in a "
+                   "mysql DSN");
+      ok = false;
+    } else {
+      c->mysql = *parsed;
+    }
+  }
   need("query", c->query);
+  if (auto v = Get(spec, "max_rows"); v.IsDefined()) {
+    if (auto n = r.Int(v, "max_rows", 1, 1'000'000'000)) c->max_rows = static_cast<size_t>(*n);
+    else ok = false;
+  }
   if (!ok) return nullptr;
   return c;
 }

@@ -47,8 +47,22 @@ std::vector<Diagnostic> Diagnostics::Sorted() const {
     return std::tie(a.where.file, a.where.line, a.where.column) <
            std::tie(b.where.file, b.where.line, b.where.column);
   });
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  // A duplicate may be apart from its first at one place (a per-env warning between two
+  // per-env copies of one error): drop every later copy within the place.
+  std::vector<Diagnostic> unique;
+  size_t place = 0;  // where the current place starts in `unique`
+  for (auto& d : out) {
+    if (!unique.empty()) {
+      const Position& p = unique[place].where;
+      if (std::tie(p.file, p.line, p.column) !=
+          std::tie(d.where.file, d.where.line, d.where.column))
+        place = unique.size();
+    }
+    if (std::find(unique.begin() + static_cast<std::ptrdiff_t>(place), unique.end(), d) ==
+        unique.end())
+      unique.push_back(std::move(d));
+  }
+  return unique;
 }
 
 }  // namespace drift
