@@ -187,6 +187,65 @@ services:
     CHECK(unknown.err.find(pw) == std::string::npos);
   }
 
+  SUBCASE("the django-waffle example of docs/configuration.md, as written but for the host") {
+    std::string docs = testing::ReadFile(std::string(DRIFT_SOURCE_DIR) + "/docs/configuration.md");
+    size_t at = docs.find("```yaml\n", docs.find("Django's feature flags"));
+    REQUIRE(at != std::string::npos);
+    std::string example = docs.substr(at + 8, docs.find("```", at + 8) - at - 8);
+    auto replace_all = [&](const std::string& from, const std::string& to) {
+      for (size_t p = example.find(from); p != std::string::npos; p = example.find(from, p))
+        example.replace(p, from.size(), to), p += to.size();
+    };
+    replace_all("edxapp-db.{env}.internal/edxapp?ssl-ca=rds-ca.pem",
+                "127.0.0.1:" + port + "/edxapp_{env}?ssl-mode=VERIFY_IDENTITY&ssl-ca=" + db.ca());
+    REQUIRE(example.find("internal") == std::string::npos);
+    db.Exec("CREATE USER drift_ro@'127.0.0.1' IDENTIFIED BY 'ro-3c1d8e'");
+    for (std::string env : {"prod", "stage", "sandbox"}) {
+      std::string d = "edxapp_" + env;
+      db.Exec("CREATE DATABASE " + d + "; USE " + d + "; "
+              "CREATE TABLE waffle_flag (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) "
+              "UNIQUE, everyone TINYINT(1) NULL, percent DECIMAL(3,1) NULL, testing TINYINT(1), "
+              "superusers TINYINT(1), staff TINYINT(1), authenticated TINYINT(1), "
+              "languages LONGTEXT, rollout TINYINT(1), note LONGTEXT, created DATETIME(6), "
+              "modified DATETIME(6));"
+              "CREATE TABLE waffle_switch (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) "
+              "UNIQUE, active TINYINT(1), note LONGTEXT, created DATETIME(6), modified DATETIME(6));"
+              "CREATE TABLE django_site (id INT PRIMARY KEY, domain VARCHAR(100), name VARCHAR(50));"
+              "CREATE TABLE site_configuration_siteconfiguration (id INT PRIMARY KEY, site_id INT, "
+              "enabled TINYINT(1), site_values LONGTEXT);"
+              "INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, "
+              "authenticated, rollout) VALUES ('new_ui', " + std::string(env == "stage" ? "1" : "0") +
+              ", NULL, 0, 1, 0, 0, 0), ('course_v2', NULL, 25.5, 0, 1, 1, 0, 0);"
+              "INSERT INTO waffle_switch (name, active) VALUES ('maintenance', 0)" +
+              std::string(env == "sandbox" ? "" : ", ('new_grading', 1)") + ";"
+              "INSERT INTO django_site VALUES (1, 'courses.example.com', 'Example');"
+              "INSERT INTO site_configuration_siteconfiguration VALUES (1, 1, 1, "
+              "'{\"ENABLE_X\": " + std::string(env == "sandbox" ? "true" : "false") +
+              ", \"PLATFORM_NAME\": \"Example\"}');"
+              "GRANT SELECT ON " + d + ".* TO drift_ro@'127.0.0.1';");
+    }
+    setenv("EDXAPP_DB_PASSWORD", "ro-3c1d8e", 1);
+    TempDir dir;
+    std::string cfg = dir.write("drift.yaml", "version: 1\nenvironments: [prod, stage, sandbox]\n" +
+                                                  example);
+    auto r = Run({"check", "-c", cfg, "--format", "json"});
+    unsetenv("EDXAPP_DB_PASSWORD");
+    CHECK(r.err == "");
+    CHECK(r.code == 1);
+    std::vector<std::string> got;
+    auto j = nlohmann::json::parse(r.out);
+    for (auto& f : j["findings"])
+      got.push_back(f["path"].get<std::string>() + " " + f["env"].get<std::string>() + " " +
+                    f["kind"].get<std::string>() + " " + f["owner"].get<std::string>() + " " +
+                    f.value("baseline_value", nlohmann::json()).dump() + " " +
+                    f.value("value", nlohmann::json()).dump());
+    CHECK(got == std::vector<std::string>{
+                     "site_configuration[\"courses.example.com\"].site_values.ENABLE_X sandbox "
+                     "changed team-learning false true",
+                     "waffle_flags.new_ui.everyone stage changed team-learning false true",
+                     "waffle_switches.new_grading sandbox missing team-learning {\"active\":true} null"});
+  }
+
   SUBCASE("types: booleans, integers, exact decimals, dates, binary, NULL") {
     db.Exec("USE prod; CREATE TABLE typed (id INT PRIMARY KEY, flag BOOLEAN, tiny TINYINT, "
             "big BIGINT UNSIGNED, d DECIMAL(30,10), whole DECIMAL(12,0), f DOUBLE, "
