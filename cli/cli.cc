@@ -71,6 +71,18 @@ Command AddCheck(CLI::App& app, Io& io) {
   check->add_flag("--list-services", o->list_services,
                   "only list the services (listed and discovered), their envs and where each "
                   "came from");
+  check->footer(R"(Examples:
+  drift check                                  every service in drift.yaml, as a table
+  drift check -c deploy/drift.yaml --service lms --env stage
+  drift check --format json -o report.json     the report for CI or scripts
+  drift check --fail-on critical               fail a pipeline only on critical findings
+  drift check --suggest-waivers                ignore entries for today's findings
+
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage or configuration error (file:line:column: message on stderr)
+  3  no such findings, but a source could not be collected (unknown is not drift))");
   return {check, [o, &io] { return Check(io.config, *o, io.tty, io.out, io.err); }};
 }
 
@@ -98,6 +110,15 @@ Command AddDiff(CLI::App& app, Io& io) {
   diff->add_option("--env-b", o->env_b, "env name of B (for env_tokens)");
   diff->add_option("--format-a", o->format_a, "format of A (default: by extension)");
   diff->add_option("--format-b", o->format_b, "format of B (default: by extension)");
+  diff->footer(R"(Examples:
+  drift diff prod/lms.yml stage/lms.yml
+  drift diff --env-a prod --env-b stage --normalize env_tokens prod.env stage.env
+  drift diff --format json a.json b.yaml
+
+Exit codes:
+  0  the files are the same
+  1  they differ
+  2  usage error, or a file cannot be read or parsed)");
   return {diff, [o, &io] {
             return Diff(o->a, o->b, o->format, o->normalize, o->env_a, o->env_b, o->format_a,
                         o->format_b, io.out, io.err);
@@ -117,6 +138,10 @@ Command AddOwners(CLI::App& app, Io& io) {
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   owners->add_flag("--check", o->check, "exit 1 on unowned services and disagreements");
+  owners->footer(R"(Examples:
+  drift owners                    every service's owner and the source that named it
+  drift owners lms --format json
+  drift owners --check            in CI: exit 1 while a service has no owner or two)");
   return {owners, [o, &io] { return Owners(io.config, o->service, o->format, o->check, io.out, io.err); }};
 }
 
@@ -134,6 +159,9 @@ Command AddHistory(CLI::App& app, Io& io) {
   history->add_option("--format", o->format, "output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+  history->footer(R"(Examples:
+  drift history --finding 9737395ef44b84d8
+  drift history --service lms --path settings.FEATURES.ENABLE_X --format json)");
   return {history, [o, &io] {
             return History(io.config, o->finding, o->service, o->path, o->format, io.out, io.err);
           }};
@@ -149,6 +177,12 @@ Command AddDaemon(CLI::App& app, Io& io, DaemonOptions& dopts) {
   daemon->add_option("--log-format", dopts.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  daemon->footer(R"(Examples:
+  drift daemon -c /etc/drift/drift.yaml        page, API and /metrics on server.listen
+  drift daemon --listen 127.0.0.1:9420 --log-format json
+  drift daemon --once                          one full round, then exit
+  drift daemon --shard 0/3                     one of three daemons sharing a fleet
+Reload: SIGHUP or POST /api/v1/reload (a bad config keeps the old one).)");
   return {daemon, [shard, &dopts, &io] {
             dopts.config_path = io.config;
             if (!shard->empty()) {
@@ -171,6 +205,12 @@ Command AddDaemon(CLI::App& app, Io& io, DaemonOptions& dopts) {
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool tty) {
   CLI::App app{"drift — catch configuration drift between environments", "drift"};
   app.require_subcommand(1);
+  const std::string version_text = std::string("drift ") + DRIFT_VERSION + " (C++20, g++ " + __VERSION__ + ")";
+  app.set_version_flag("--version", version_text);
+  app.footer(R"(Examples:
+  drift check                     collect every source once and print the findings
+  drift daemon                    keep watching: page, API, /metrics, alerts
+  drift <command> --help          options, examples and exit codes of a command)");
   std::string config = "drift.yaml";
   Io io{config, out, err, tty};
   DaemonOptions dopts;
@@ -180,6 +220,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   auto discover = std::make_shared<bool>(false);
   validate->add_flag("--discover", *discover,
                      "also run the discover: generators and list what each found");
+  validate->footer(R"(Examples:
+  drift validate -c drift.yaml
+  drift validate --discover       also list what each discover: generator finds now
+Exit codes: 0 valid (warnings may be printed), 2 errors (file:line:column: message).)");
   commands.push_back(
       {validate, [&io, discover] { return Validate(io.config, *discover, io.out, io.err); }});
   commands.push_back(AddDiff(app, io));
@@ -217,7 +261,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     for (const Command& c : commands)
       if (*c.app) return c.run();
     if (*version) {
-      out << "drift " << DRIFT_VERSION << " (C++20, g++ " << __VERSION__ << ")\n";
+      out << version_text << "\n";
       return kExitOk;
     }
   } catch (const std::exception& e) {

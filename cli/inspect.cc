@@ -16,6 +16,7 @@
 #include "outputs/sink.h"
 #include "pipeline/program.h"
 #include "rules/engine.h"
+#include "state/history.h"
 #include "state/store.h"
 
 namespace drift {
@@ -79,28 +80,6 @@ int Owners(const std::string& config_path, const std::string& only, const std::s
   return check && failed ? kExitFindings : kExitOk;
 }
 
-nlohmann::ordered_json RecordJson(const FindingRecord& r) {
-  nlohmann::ordered_json j;
-  auto value = [](const std::string& text) {
-    return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(text, nullptr, false);
-  };
-  j["id"] = r.id;
-  if (!r.service.empty()) {
-    j["service"] = r.service;
-    j["source"] = r.source;
-    j["path"] = r.path;
-    j["env"] = r.env;
-    j["rule"] = r.rule;
-    j["kind"] = r.kind;
-    j["severity"] = r.severity;
-  }
-  j["first_seen"] = r.first_seen;
-  if (!r.last_seen.empty()) j["last_seen"] = r.last_seen;
-  j["resolved_at"] = r.resolved_at.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.resolved_at);
-  if (!r.baseline_value.empty()) j["baseline_value"] = value(r.baseline_value);
-  if (!r.value.empty()) j["value"] = value(r.value);
-  return j;
-}
 
 int History(const std::string& config_path, const std::string& finding, const std::string& service,
             const std::string& path, const std::string& format, std::ostream& out,
@@ -129,81 +108,56 @@ int History(const std::string& config_path, const std::string& finding, const st
     return kExitUsage;
   }
   if (!finding.empty()) {
-    auto rec = (*store)->FindingById(finding);
-    if (!rec) {
+    auto j = FindingHistoryJson(**store, finding);
+    if (!j) {
       err << "drift: no finding " << finding << " in " << config->state_path << "\n";
       return kExitFindings;
     }
-    auto earlier = (*store)->FindingHistory(finding);
     if (format == "json") {
-      auto j = RecordJson(*rec);
-      j["history"] = nlohmann::ordered_json::array();
-      for (const auto& h : earlier) j["history"].push_back(RecordJson(h));
-      out << DumpJson(nlohmann::ordered_json{{"finding", j}}, 2) << "\n";
+      out << DumpJson(*j, 2) << "\n";
       return kExitOk;
     }
-    out << "finding " << rec->id << ": " << rec->service << " " << rec->path << " in " << rec->env
-        << " (rule " << rec->rule << ", " << rec->kind << ", " << rec->severity << ")\n";
-    if (rec->resolved_at.empty())
-      out << "  open since " << rec->first_seen << ", last seen " << rec->last_seen << "\n";
+    const auto& f = (*j)["finding"];
+    auto text = [](const nlohmann::ordered_json& v) {
+      return v.is_null() ? std::string("(absent)") : DumpJson(v);
+    };
+    out << "finding " << f["id"].get<std::string>() << ": " << f["service"].get<std::string>() << " "
+        << f["path"].get<std::string>() << " in " << f["env"].get<std::string>() << " (rule "
+        << f["rule"].get<std::string>() << ", " << f["kind"].get<std::string>() << ", "
+        << f["severity"].get<std::string>() << ")\n";
+    if (f["resolved_at"].is_null())
+      out << "  open since " << f["first_seen"].get<std::string>() << ", last seen "
+          << f.value("last_seen", "") << "\n";
     else
-      out << "  seen " << rec->first_seen << " to " << rec->last_seen << ", resolved "
-          << rec->resolved_at << "\n";
-    out << "  baseline: " << (rec->baseline_value.empty() ? "(absent)" : rec->baseline_value)
-        << "  value: " << (rec->value.empty() ? "(absent)" : rec->value) << "\n";
-    for (const auto& h : earlier)
-      out << "  earlier: " << h.first_seen << " to " << h.resolved_at << "\n";
+      out << "  seen " << f["first_seen"].get<std::string>() << " to " << f.value("last_seen", "")
+          << ", resolved " << f["resolved_at"].get<std::string>() << "\n";
+    out << "  baseline: " << text(f.value("baseline_value", nlohmann::ordered_json()))
+        << "  value: " << text(f.value("value", nlohmann::ordered_json())) << "\n";
+    for (const auto& h : f["history"])
+      out << "  earlier: " << h["first_seen"].get<std::string>() << " to "
+          << h["resolved_at"].get<std::string>() << "\n";
     return kExitOk;
   }
-  auto parsed = ParsePath(path);
-  if (!parsed.ok() || parsed->empty() || (*parsed)[0].kind != PathSegment::Kind::kKey) {
-    err << "drift: invalid path '" << path << "'" << (parsed.ok() ? "" : ": " + parsed.error().message)
-        << "\n";
+  auto j = PathHistoryJson(**store, service, path, "");
+  if (!j.ok()) {
+    err << "drift: " << j.error().message << "\n";
     return kExitUsage;
   }
-  auto findings = (*store)->FindingsForPath(service, path);
-  // The path's value in every recorded snapshot, keeping only changes per env.
-  nlohmann::ordered_json values = nlohmann::ordered_json::array();
-  std::map<std::string, std::string> last;
-  for (const auto& snap : (*store)->SnapshotHistory(service, (*parsed)[0].key)) {
-    std::string shown = "(not stored)";
-    if (!snap.document.empty()) {
-      auto doc = nlohmann::ordered_json::parse(snap.document, nullptr, false);
-      const nlohmann::ordered_json* cur = &doc;
-      for (size_t i = 1; i < parsed->size() && cur; ++i) {
-        const auto& seg = (*parsed)[i];
-        if (seg.kind == PathSegment::Kind::kKey && cur->is_object() && cur->contains(seg.key))
-          cur = &(*cur)[seg.key];
-        else if (seg.kind == PathSegment::Kind::kIndex && cur->is_array() &&
-                 seg.index < static_cast<int64_t>(cur->size()))
-          cur = &(*cur)[seg.index];
-        else
-          cur = nullptr;
-      }
-      shown = cur ? DumpJson(*cur) : "(absent)";
-    }
-    if (last[snap.env] == shown) continue;
-    last[snap.env] = shown;
-    values.push_back({{"at", snap.collected_at}, {"env", snap.env}, {"value", shown}});
-  }
   if (format == "json") {
-    nlohmann::ordered_json j;
-    j["service"] = service;
-    j["path"] = path;
-    j["findings"] = nlohmann::ordered_json::array();
-    for (const auto& f : findings) j["findings"].push_back(RecordJson(f));
-    j["values"] = values;
-    out << DumpJson(j, 2) << "\n";
+    out << DumpJson(*j, 2) << "\n";
     return kExitOk;
   }
   out << service << " " << path << "\n  findings:\n";
-  if (findings.empty()) out << "    (none recorded)\n";
-  for (const auto& f : findings)
-    out << "    " << f.env << "  " << f.kind << "  " << f.rule << "  "
-        << (f.resolved_at.empty() ? "open since " + f.first_seen
-                                  : f.first_seen + " to " + f.resolved_at) << "  [" << f.id << "]\n";
+  if ((*j)["findings"].empty()) out << "    (none recorded)\n";
+  for (const auto& f : (*j)["findings"])
+    out << "    " << f["env"].get<std::string>() << "  " << f["kind"].get<std::string>() << "  "
+        << f["rule"].get<std::string>() << "  "
+        << (f["resolved_at"].is_null()
+                ? "open since " + f["first_seen"].get<std::string>()
+                : f["first_seen"].get<std::string>() + " to " + f["resolved_at"].get<std::string>())
+        << "  [" << f["id"].get<std::string>() << "]\n";
   out << "  values over time:\n";
-  for (const auto& v : values)
+  for (const auto& v : (*j)["values"])
     out << "    " << v["at"].get<std::string>() << "  " << v["env"].get<std::string>() << "  "
         << v["value"].get<std::string>() << "\n";
   return kExitOk;

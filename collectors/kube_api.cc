@@ -58,20 +58,6 @@ constexpr double kFirstRetryMs = 200;
 constexpr int kMaxTries = 5;
 constexpr int kPageSize = 250;
 
-std::string UrlEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // The API's own words for a failure (a Status object's message), when the body is one.
 std::string StatusMessage(const std::string& body, std::string* reason = nullptr,

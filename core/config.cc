@@ -112,8 +112,18 @@ class Loader {
     Simple(Get(root, "ownership"), "ownership", {{"repos", &c_.ownership_repos}}, true);
     std::string listen, max_connections;
     Simple(Get(root, "server"), "server",
-           {{"listen", &listen}, {"api_token", &c_.api_token}, {"max_connections", &max_connections}},
+           {{"listen", &listen},
+            {"api_token", &c_.api_token},
+            {"max_connections", &max_connections},
+            {"external_url", &c_.external_url}},
            false);
+    if (!c_.external_url.empty()) {
+      if (!c_.external_url.starts_with("http://") && !c_.external_url.starts_with("https://"))
+        r_.Error(Get(Get(root, "server"), "external_url"),
+                 "server.external_url must be an http:// or https:// URL (where people open the "
+                 "page)");
+      while (c_.external_url.ends_with('/')) c_.external_url.pop_back();
+    }
     if (!max_connections.empty())
       if (auto n = r_.Int(Get(Get(root, "server"), "max_connections"), "server.max_connections", 1,
                           1'000'000))

@@ -128,6 +128,7 @@ struct Config {
   std::string listen = "127.0.0.1:9464";
   size_t max_connections = 1000;  // server.max_connections
   std::string api_token;         // may hold ${file:..}/${env:..}; resolved when used
+  std::string external_url;      // server.external_url, no trailing /; "" = the listen address
   std::string state_path;        // resolved against dir; "" = no state store
   std::string fingerprint_key;   // may hold ${file:..}/${env:..}
   Position fingerprint_key_where;

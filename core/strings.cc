@@ -191,4 +191,19 @@ std::pair<std::string, std::string> ShortenValues(std::string_view a, std::strin
   return {ShortenMiddle(a, max), ShortenMiddle(b, max)};
 }
 
+std::string UrlEncode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace drift

@@ -23,6 +23,8 @@ inline uint64_t Fnv1a64(std::string_view s, uint64_t h = kFnvBasis) {
 // Shortest text that reads back as the same double ("1.5", "1e+20", ".inf", ".nan").
 std::string FormatDouble(double v);
 std::string ToLower(std::string_view s);
+// Percent-encodes everything but RFC 3986 unreserved characters (a path segment or a query value).
+std::string UrlEncode(std::string_view s);
 std::string ToUpper(std::string_view s);
 std::string_view Trim(std::string_view s);
 bool IsIdentChar(char c);  // [A-Za-z0-9_-]

@@ -21,10 +21,12 @@ void AlertDispatcher::Load() {
   book_.Load(std::move(entries));
 }
 
-void AlertDispatcher::Configure(const AlertingConfig& alerting, const std::string& config_dir) {
+void AlertDispatcher::Configure(const AlertingConfig& alerting, const std::string& config_dir,
+                                const std::string& page_url) {
   alerting_ = alerting;
   config_dir_ = config_dir;
   book_.set_resend_interval(alerting.resend_interval);
+  book_.set_page_url(page_url);
 }
 
 void AlertDispatcher::Update(const std::string& service, const std::string& source,

@@ -27,7 +27,10 @@ class AlertDispatcher {
   // The book as a previous run left it.
   void Load();
   // The alerting section of the config in force (a reload calls it again).
-  void Configure(const AlertingConfig& alerting, const std::string& config_dir);
+  // `page_url`: where the page is (server.external_url, else the listen address), for
+  // generatorURL.
+  void Configure(const AlertingConfig& alerting, const std::string& config_dir,
+                 const std::string& page_url);
   bool enabled() const { return !alerting_.alertmanager_url.empty(); }
 
   // One evaluation's alerts (AlertBook::Update), then a delivery if one is due.

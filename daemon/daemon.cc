@@ -32,6 +32,7 @@
 #include "daemon/routes.h"
 #include "daemon/scheduler.h"
 #include "daemon/store_writer.h"
+#include "state/history.h"
 #include "outputs/alerts.h"
 #include "outputs/sink.h"
 #include "pipeline/program.h"
@@ -112,8 +113,8 @@ class Daemon {
         return 2;
       }
       server_ = std::move(*server);
-      Log(spdlog::level::info, "listening on " + listen.substr(0, listen.rfind(':')) + ":" +
-                                   std::to_string(server_->port()));
+      bound_ = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(server_->port());
+      Log(spdlog::level::info, "listening on " + bound_);
     }
     Install(std::shared_ptr<Program>(std::move(program)));
     metrics_.Reloaded(true, UnixNow());
@@ -163,6 +164,13 @@ class Daemon {
   }
 
   // Builds the generation for a loaded program: this shard's targets, on the scheduler.
+  // The page's address for links in alerts: server.external_url, else where we listen.
+  std::string PageUrl(const Config& c) const {
+    if (!c.external_url.empty()) return c.external_url;
+    std::string listen = !bound_.empty() ? bound_ : opts_.listen.empty() ? c.listen : opts_.listen;
+    return "http://" + listen;
+  }
+
   void Install(std::shared_ptr<Program> program) {
     auto g = BuildGeneration(program, ++generation_counter_, opts_.shard_index, opts_.shard_count,
                              SteadyClock::now(), executor_.get());
@@ -186,7 +194,7 @@ class Daemon {
     for (size_t gi : carried_groups) Evaluate(g, gi);
     // Alerts of services and sources this config no longer has (or this shard no longer
     // owns) are resolved.
-    alerts_->Configure(c.alerting, c.dir);
+    alerts_->Configure(c.alerting, c.dir, PageUrl(c));
     std::set<std::pair<std::string, std::string>> groups;
     for (const auto& grp : g->groups) groups.emplace(grp.service->name, grp.source->name);
     alerts_->Retain(groups);
@@ -329,8 +337,30 @@ class Daemon {
       last_change_ = Now();
     }
     if (changed) Evaluate(g, g->group_of[i]);
+    ++round_.collected;
+    if (!st.last_error.empty()) ++round_.failed;
+    if (changed) ++round_.changed;
     RoundProgress(g);
+    RoundSummary(g);
     Tick();
+  }
+
+  // One info line per defaults.interval (a "round"; sources with their own intervals fall
+  // in whichever round they finish in), so a healthy daemon's log says it is working.
+  void RoundSummary(const std::shared_ptr<Generation>& g) {
+    auto now = SteadyClock::now();
+    if (!g->round_done || now - round_.since < g->program->config.defaults.interval) return;
+    auto report = Report(g, {}, {}, {});
+    double secs = std::chrono::duration<double>(now - round_.since).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.0f", secs);
+    Log(spdlog::level::info,
+        "round: " + std::to_string(round_.collected) + " collections in the last " + took +
+            " s (" + std::to_string(round_.changed) + " changed, " + std::to_string(round_.failed) +
+            " failed); " + std::to_string(report.findings.size()) + " findings, " +
+            std::to_string(report.sources_failed) + " of " + std::to_string(report.sources) +
+            " sources down");
+    round_ = RoundCounts{.since = now};
   }
 
   // Drops a reference to a snapshot on the pool: freeing a large tree (a 10k-leaf document
@@ -402,12 +432,16 @@ class Daemon {
     // The first round parsed every snapshot and freed most of it again (they are held
     // packed): hand the freed pages back, or RSS stays at the round's peak.
     runtime_->Blocking([] { malloc_trim(0); });
-    if (!opts_.once) return;
     auto report = Report(g, {}, {}, {});
+    double secs = std::chrono::duration<double>(SteadyClock::now() - round_.since).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f", secs);
     Log(spdlog::level::info, "round done: " + std::to_string(report.findings.size()) +
                                  " findings, " + std::to_string(report.sources_failed) + " of " +
-                                 std::to_string(report.sources) + " sources failed");
-    Stop(0);
+                                 std::to_string(report.sources) + " sources failed, in " + took +
+                                 " s");
+    round_ = RoundCounts{.since = SteadyClock::now()};
+    if (opts_.once) Stop(0);
   }
 
   // The report is as of the last change (what a cached copy shows, too).
@@ -456,11 +490,15 @@ class Daemon {
                 }});
     router.Add({"/api/v1/findings", "the current findings (?service, ?env, ?severity)", false,
                 [this, q](const HttpServerRequest& r) {
-                  std::string sev = q(r, "severity");
-                  if (!sev.empty() && !ParseSeverity(sev))
-                    return JsonResponse(400, {{"error", "unknown severity"}});
-                  return Findings(gen_, q(r, "service"), q(r, "env"), sev, r);
+                  std::string sev = q(r, "severity"), service = q(r, "service"), env = q(r, "env");
+                  if (auto why = FilterError(*gen_, service, env, sev))
+                    return JsonResponse(400, {{"error", *why}});
+                  return Findings(gen_, service, env, sev, r);
                 }});
+    router.Add({"/api/v1/history",
+                "a finding's occurrences (?finding=ID), or a path's values over time "
+                "(?service=&path=, optional &source=&env=)",
+                false, [this, q](const HttpServerRequest& r) { return History(r, q); }});
     router.Add({"/api/v1/sources", "each source's health", false, [this](const HttpServerRequest&) {
                   return JsonResponse(200, {{"sources", SourcesJson(gen_->Sources())}});
                 }});
@@ -478,6 +516,52 @@ class Daemon {
                                                        Endpoints())};
                 }});
     return router;
+  }
+
+  template <typename Query>
+  HttpServerResponse History(const HttpServerRequest& r, const Query& q) {
+    std::string finding = q(r, "finding"), service = q(r, "service"), path = q(r, "path"),
+                source = q(r, "source"), env = q(r, "env");
+    if (!store_)
+      return JsonResponse(404, {{"error", "no history: drift.yaml has no state.path"}});
+    if (finding.empty() == (service.empty() || path.empty()))
+      return JsonResponse(400, {{"error", "history needs ?finding=ID, or ?service=S&path=P "
+                                          "(with &source= and &env= if wanted)"}});
+    if (!finding.empty()) {
+      auto j = store_->Read([&](Store& s) { return FindingHistoryJson(s, finding); });
+      if (!j) return JsonResponse(404, {{"error", "no finding " + finding + " in the state store"}});
+      return HttpServerResponse{200, "application/json", DumpJson(*j)};
+    }
+    if (auto why = FilterError(*gen_, service, env, "")) return JsonResponse(400, {{"error", *why}});
+    if (!source.empty() && path != source && !path.starts_with(source + ".") &&
+        !path.starts_with(source + "["))
+      return JsonResponse(400, {{"error", "path '" + path + "' is not in source '" + source +
+                                              "' (paths start with their source's name)"}});
+    auto j = store_->Read([&](Store& s) { return PathHistoryJson(s, service, path, env); });
+    if (!j.ok()) return JsonResponse(400, {{"error", j.error().message}});
+    return HttpServerResponse{200, "application/json", DumpJson(*j)};
+  }
+
+  // Why a filter names nothing that exists (a typo must not read as "no drift"), or nullopt.
+  static std::optional<std::string> FilterError(const Generation& g, const std::string& service,
+                                                const std::string& env, const std::string& sev) {
+    const Config& c = g.program->config;
+    auto list = [](const std::vector<std::string>& names) {
+      std::string out;
+      for (size_t i = 0; i < names.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+      return out;
+    };
+    if (!sev.empty() && !ParseSeverity(sev))
+      return "unknown severity '" + sev + "' (expected critical, warning or info)";
+    if (!env.empty() && c.env_index(env) < 0)
+      return "unknown env '" + env + "' (expected " + list(c.env_names()) + ")";
+    if (!service.empty() && !c.service(service)) {
+      std::vector<std::string_view> names;
+      for (const auto& s : c.services) names.push_back(s.name);
+      return "unknown service '" + service + "'" + DidYouMean(service, names);
+    }
+    return std::nullopt;
   }
 
   // The router's table, as the page lists it.
@@ -538,6 +622,11 @@ class Daemon {
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<StoreWriter> store_;
   std::unique_ptr<HttpServer> server_;
+  std::string bound_;  // host:port the server listens on ("" with --once)
+  struct RoundCounts {
+    SteadyClock::time_point since = SteadyClock::now();
+    uint64_t collected = 0, changed = 0, failed = 0;
+  } round_;
   std::unique_ptr<net::signal_set> signals_;
   std::unique_ptr<net::steady_timer> timer_;
   std::unique_ptr<net::steady_timer> discover_timer_;
@@ -549,10 +638,7 @@ class Daemon {
   uint64_t metrics_version_ = 0;
   const Generation* metrics_gen_ = nullptr;
   static constexpr size_t kMaxCachedReports = 64;
-  ResponseCache findings_cache_{kMaxCachedReports,
-                                std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count()};
+  ResponseCache findings_cache_{kMaxCachedReports};
   std::string last_change_;
   std::unique_ptr<Sink> json_sink_ = MakeSink("json", {});
   std::shared_ptr<const std::string> metrics_text_, metrics_gzip_;

@@ -1,5 +1,7 @@
 #include "daemon/metrics.h"
 
+#include "daemon/process_metrics.h"
+
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
@@ -248,6 +250,7 @@ std::string Metrics::Serialize() const {
   std::string out = prometheus::TextSerializer().Serialize(registry_->Collect());
   for (const TextFamily* f : {&evaluations_, &source_up_, &last_success_, &last_duration_})
     f->AppendTo(out);
+  AppendProcessMetrics(out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/response_cache.h"
 
+#include "core/crypto.h"
 #include "daemon/log.h"
 
 namespace drift {
@@ -17,8 +18,7 @@ HttpServerResponse ResponseCache::Get(const std::string& key, uint64_t generatio
     e.plain = std::make_shared<const std::string>(render());
     e.gzip.reset();
     e.version = version;
-    e.etag = "\"" + std::to_string(epoch_) + "-" + std::to_string(generation) + "-" +
-             std::to_string(version) + "\"";
+    e.etag = "\"" + Sha256Hex(*e.plain).substr(0, 24) + "\"";
   }
   HttpServerResponse resp(200, content_type, "");
   resp.shared_body = e.plain;

@@ -1,6 +1,7 @@
 // Rendered API bodies kept until what they show changes and shared by every response (no
-// copy per request); clients that accept gzip get a copy compressed once; the ETag lets
-// pollers skip unchanged bodies with If-None-Match. Not thread-safe: the io thread's.
+// copy per request); clients that accept gzip get a copy compressed once; the ETag (a digest
+// of the body, so it differs exactly when the body does, across restarts too) lets pollers
+// skip unchanged bodies with If-None-Match. Not thread-safe: the io thread's.
 #pragma once
 
 #include <functional>
@@ -15,9 +16,8 @@ namespace drift {
 
 class ResponseCache {
  public:
-  // At most `max_entries` keys (keys come from clients' filters); `epoch` (the process's
-  // start) keeps a tag from an earlier process, whose versions started over, from matching.
-  ResponseCache(size_t max_entries, int64_t epoch) : max_(max_entries), epoch_(epoch) {}
+  // At most `max_entries` keys (keys come from clients' filters).
+  explicit ResponseCache(size_t max_entries) : max_(max_entries) {}
 
   // The response for `key` as of (generation, version): the cached body when it is that
   // recent, else `render`'s (a 304 when the client holds it already).
@@ -32,7 +32,6 @@ class ResponseCache {
     std::string etag;
   };
   size_t max_;
-  int64_t epoch_;
   uint64_t generation_ = 0;
   std::map<std::string, Entry> entries_;
 };

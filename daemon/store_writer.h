@@ -38,6 +38,12 @@ class StoreWriter {
   // Alert states by key: a record to save, nullopt to delete.
   using AlertWrites = std::map<std::string, std::optional<AlertRecord>>;
   void SaveAlerts(const AlertWrites& writes);
+  // Runs `read` on the store under the writer's lock (history for the API).
+  template <typename F>
+  auto Read(F&& read) {
+    std::lock_guard lock(mu_);
+    return read(*store_);
+  }
 
  private:
   static constexpr size_t kMaxQueued = 256;  // each holds a redacted document (~10 KB)

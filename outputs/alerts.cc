@@ -229,6 +229,9 @@ std::string AlertBook::Payload(const std::vector<std::string>& keys, double now)
     nlohmann::ordered_json a;
     a["labels"] = e.alert.labels;
     a["annotations"] = e.alert.annotations;
+    if (!page_url_.empty())
+      a["generatorURL"] = page_url_ + "/?service=" + UrlEncode(e.alert.service) +
+                          "&env=" + UrlEncode(e.alert.env);
     if (e.alert.starts_at > 0) a["startsAt"] = FormatUnixTime(e.alert.starts_at);
     a["endsAt"] = FormatUnixTime(e.firing ? now + 4 * resend_ : e.resolved_at);
     arr.push_back(std::move(a));

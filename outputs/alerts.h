@@ -54,6 +54,9 @@ class AlertBook {
  public:
   explicit AlertBook(std::chrono::milliseconds resend_interval);
   void set_resend_interval(std::chrono::milliseconds d) { resend_ = d.count() / 1000.0; }
+  // The page's address (no trailing /): each alert's generatorURL is the page filtered to
+  // its service and env. "" = no generatorURL.
+  void set_page_url(std::string url) { page_url_ = std::move(url); }
 
   // Entries from the state store (after a restart).
   void Load(std::vector<AlertEntry> entries);
@@ -85,6 +88,7 @@ class AlertBook {
   size_t size() const { return entries_.size(); }
 
  private:
+  std::string page_url_;
   void Resolve(AlertEntry& e, double now);
   double resend_;
   std::map<std::string, AlertEntry> entries_;

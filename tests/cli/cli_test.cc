@@ -399,10 +399,29 @@ TEST_CASE("diff: exit codes, json and normalizers") {
   CHECK(e.err.starts_with(bad + ":1:7: JSON parse error"));
 }
 
-TEST_CASE("version") {
+TEST_CASE("version, and --version the same") {
   auto r = Run({"version"});
   CHECK(r.code == 0);
-  CHECK(r.out.starts_with("drift 0.1.0 "));
+  CHECK(r.out.starts_with("drift 0.1.0 (C++20, g++ "));
+  auto flag = Run({"--version"});
+  CHECK(flag.code == 0);
+  CHECK(flag.out == r.out);
+}
+
+TEST_CASE("every --help ends with examples, and check and diff with the exit codes") {
+  for (std::string cmd : {"check", "diff", "validate", "owners", "history", "daemon"}) {
+    INFO(cmd);
+    auto r = Run({cmd, "--help"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("\nExamples:\n  drift " + cmd) != std::string::npos);
+    CHECK(r.out.find("--log-level") != std::string::npos);
+  }
+  auto check = Run({"check", "--help"}).out;
+  CHECK(check.ends_with("  3  no such findings, but a source could not be collected (unknown is not "
+                        "drift)\n"));
+  CHECK(Run({"diff", "--help"}).out.find("Exit codes:\n  0  the files are the same\n") !=
+        std::string::npos);
+  CHECK(Run({"--help"}).out.find("drift <command> --help") != std::string::npos);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST_CASE("alert dispatcher: posts the book's alerts, retries after a failure, c
   AlertingConfig cfg;
   cfg.alertmanager_url = "http://127.0.0.1:" + std::to_string(am.port()) + "/";
   cfg.headers = {{"X-Scope-OrgID", "drift"}};
-  d.Configure(cfg, ".");
+  d.Configure(cfg, ".", "https://drift.example.org");
   REQUIRE(d.enabled());
   d.Update("app", "conf", {"stage"}, OneAlert());
   // The first POST fails (503); the retry comes after the 1 s backoff and succeeds.
@@ -70,6 +70,8 @@ TEST_CASE("alert dispatcher: posts the book's alerts, retries after a failure, c
   CHECK(body[0]["labels"]["alertname"] == "ConfigDrift");
   CHECK(body[0]["labels"]["service"] == "app");
   CHECK(body[0]["labels"]["severity"] == "critical");
+  // Alertmanager's "Source" link: the page filtered to the alert's service and env.
+  CHECK(body[0]["generatorURL"] == "https://drift.example.org/?service=app&env=stage");
   std::string m = metrics.Serialize();
   CHECK(m.find("drift_alerts_sent_total{result=\"error\"} 1") != std::string::npos);
   CHECK(m.find("drift_alerts_sent_total{result=\"ok\"} 1") != std::string::npos);
@@ -94,7 +96,7 @@ TEST_CASE("alert dispatcher: the book's state goes to the store and comes back a
   Runtime rt(4, 4, executor);
     Metrics metrics;
     AlertDispatcher d(rt, &writer, metrics);
-    d.Configure(cfg, ".");
+    d.Configure(cfg, ".", "");
     d.Update("app", "conf", {"stage"}, OneAlert());
     REQUIRE(RunUntil(rt, [&] { return posts.load() >= 1; }));
     d.Stop();

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "state/store.h"
+#include "core/crypto.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
 
@@ -67,7 +68,7 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
   TempDir dir;
   testing::TestHttpServer api(Api);
   WriteFixture(dir, api.port(), "a: 1\nb: 1\n", "a: 2\nb: 1\n");
-  std::string first_seen, etag;
+  std::string first_seen, etag, before_restart;
   {
     Daemon d(dir);
     CHECK(HttpDo(d.url("/healthz")).status == 200);
@@ -117,10 +118,51 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     CHECK(metrics.find("drift_source_up{env=\"stage\",owner=\"team-app\",service=\"app\",source=\"broken\"} 0") !=
           std::string::npos);
     CHECK(metrics.find("drift_build_info{version=\"0.1.0\"} 1") != std::string::npos);
+    // The process_* figures every Prometheus client exposes.
+    CHECK(d.Metric("process_resident_memory_bytes") > 1e6);
+    CHECK(d.Metric("process_open_fds") >= 3);
+    CHECK(d.Metric("process_max_fds") >= d.Metric("process_open_fds"));
+    CHECK(d.Metric("process_cpu_seconds_total") > 0);
+    CHECK(std::abs(d.Metric("process_start_time_seconds") - static_cast<double>(std::time(nullptr))) < 600);
+    CHECK(metrics.find("# TYPE process_cpu_seconds_total counter") != std::string::npos);
+
+    // A filter that names nothing is an error saying so, not an empty report.
+    auto bad_env = HttpDo(d.url("/api/v1/findings?env=nope"));
+    CHECK(bad_env.status == 400);
+    CHECK(nlohmann::json::parse(bad_env.body)["error"] == "unknown env 'nope' (expected prod or stage)");
+    auto bad_service = HttpDo(d.url("/api/v1/findings?service=ap"));
+    CHECK(bad_service.status == 400);
+    CHECK(nlohmann::json::parse(bad_service.body)["error"] == "unknown service 'ap' (did you mean 'app'?)");
+    CHECK(nlohmann::json::parse(HttpDo(d.url("/api/v1/findings?severity=bogus")).body)["error"] ==
+          "unknown severity 'bogus' (expected critical, warning or info)");
+
+    // History from the state store, the same JSON `drift history` prints.
+    std::string id = d.Findings("?service=app&env=stage")["findings"][1]["id"];
+    auto by_id = HttpDo(d.url("/api/v1/history?finding=" + id));
+    CHECK(by_id.status == 200);
+    auto h = nlohmann::json::parse(by_id.body)["finding"];
+    CHECK(h["path"] == "conf.a");
+    CHECK(h["first_seen"] == first_seen);
+    CHECK(h["resolved_at"].is_null());
+    CHECK(h["history"].empty());
+    auto cli = testing::Run({"history", "-c", dir.file("drift.yaml"), "--finding", id, "--format", "json"});
+    CHECK(nlohmann::json::parse(cli.out) == nlohmann::json::parse(by_id.body));
+    auto by_path = HttpDo(d.url("/api/v1/history?service=app&source=conf&env=stage&path=conf.a"));
+    CHECK(by_path.status == 200);
+    auto values = nlohmann::json::parse(by_path.body)["values"];
+    REQUIRE(values.size() >= 1);
+    CHECK(values.back()["env"] == "stage");
+    CHECK(values.back()["value"] == "2");
+    CHECK(HttpDo(d.url("/api/v1/history?finding=0000000000000000")).status == 404);
+    CHECK(HttpDo(d.url("/api/v1/history?service=app")).status == 400);
+    CHECK(HttpDo(d.url("/api/v1/history?service=app&source=api&path=conf.a")).status == 400);
+    // The first round's summary is logged.
+    CHECK(ReadFile(dir.file("daemon.log")).find("round done: ") != std::string::npos);
     std::string page = HttpDo(d.url("/")).body;
     CHECK(page.find("<h2>app <small>team-app</small></h2>") != std::string::npos);
     // Every endpoint of the router, listed at the bottom.
     for (const char* e : {"GET /metrics", "GET /healthz", "GET /readyz", "GET /api/v1/findings",
+                          "GET /api/v1/history",
                           "GET /api/v1/sources", "POST /api/v1/check", "POST /api/v1/reload"})
       CHECK(page.find(e) != std::string::npos);
     auto sources = nlohmann::json::parse(HttpDo(d.url("/api/v1/sources")).body)["sources"];
@@ -133,7 +175,9 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     CHECK(trig.status == 202);
     CHECK(nlohmann::json::parse(trig.body)["triggered"] == 6);
 
-    etag = EtagOf(HttpDo(d.url("/api/v1/findings")));
+    auto last = HttpDo(d.url("/api/v1/findings"));
+    etag = EtagOf(last);
+    before_restart = last.body;
     auto t0 = std::chrono::steady_clock::now();
     d.child->Signal(SIGTERM);
     CHECK(d.child->Wait(std::chrono::seconds(10)) == 0);
@@ -145,8 +189,10 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     REQUIRE(f["findings"].size() == 3);
     CHECK(f["findings"][1]["path"] == "conf.a");
     CHECK(f["findings"][1]["first_seen"] == first_seen);  // since when survives restarts
-    // A tag from before the restart never matches (the versions behind it restarted).
-    CHECK(HttpDo(d.url("/api/v1/findings"), "GET", "", {"If-None-Match: " + etag}).status == 200);
+    // The tag is the body's digest: it differs exactly when the body does, restarts or not.
+    auto again = HttpDo(d.url("/api/v1/findings"));
+    CHECK(EtagOf(again) == "\"" + Sha256Hex(again.body).substr(0, 24) + "\"");
+    CHECK((EtagOf(again) == etag) == (again.body == before_restart));
     d.child->Signal(SIGINT);
     CHECK(d.child->Wait(std::chrono::seconds(10)) == 0);
   }
