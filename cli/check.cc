@@ -4,6 +4,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
 #include <map>
 #include <sstream>
 
@@ -110,6 +113,18 @@ void ListServices(const Program& p, std::ostream& out) {
 
 }  // namespace
 
+std::string ProgressLine(const CheckProgress::Snapshot& s, int per_host) {
+  std::string line = "collecting " + std::to_string(s.done) + "/" + std::to_string(s.total) +
+                     " sources, " + std::to_string(s.failed) + " failed";
+  std::string waiting;
+  for (const auto& h : s.busiest) {
+    if (h.left <= static_cast<size_t>(per_host)) break;
+    waiting += (waiting.empty() ? "; waiting on " : ", ") + h.name + " (" +
+               std::to_string(h.left) + " left, " + std::to_string(per_host) + " at a time)";
+  }
+  return line + waiting;
+}
+
 int Check(const std::string& config_path, const CheckArgs& args, bool tty, std::ostream& out,
           std::ostream& err) {
   const std::string& format = args.format;
@@ -159,7 +174,32 @@ int Check(const std::string& config_path, const CheckArgs& args, bool tty, std::
   Executor executor(CheckWorkers(program->config));
   co.executor = &executor;
   co.record_in_background = true;
+  CheckProgress progress;
+  std::mutex progress_mu;
+  std::condition_variable progress_cv;
+  bool collected = false;
+  std::thread printer;
+  if (args.progress) {
+    co.progress = &progress;
+    // Quiet for the first second (a quick check prints nothing), then a line redrawn in place.
+    printer = std::thread([&, per_host = c.defaults.max_per_host] {
+      std::unique_lock lock(progress_mu);
+      if (progress_cv.wait_for(lock, std::chrono::seconds(1), [&] { return collected; })) return;
+      do {
+        err << "\r\033[K" << ProgressLine(progress.Get(), per_host) << std::flush;
+      } while (!progress_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return collected; }));
+      err << "\r\033[K" << std::flush;
+    });
+  }
   CheckReport report = RunCheck(*program, co);
+  if (printer.joinable()) {
+    {
+      std::lock_guard lock(progress_mu);
+      collected = true;
+    }
+    progress_cv.notify_all();
+    printer.join();
+  }
   for (const auto& w : report.warnings) err << "drift: warning: " << w << "\n";
   for (const auto& e : report.errors)
     err << "drift: cannot collect service " << e.service << ", source " << e.source << ", env "

@@ -50,7 +50,8 @@ CLI::Option* AddConfig(CLI::App* sub, Io& io) {
   return sub->add_option("-c,--config", io.config, "config file")->capture_default_str();
 }
 
-Command AddCheck(CLI::App& app, Io& io) {
+// `progress`: read when the command runs (after -q may have turned it off).
+Command AddCheck(CLI::App& app, Io& io, const bool& progress) {
   auto o = std::make_shared<CheckArgs>();
   auto* check = app.add_subcommand("check", "collect every source once, evaluate rules, print findings");
   AddConfig(check, io);
@@ -83,7 +84,10 @@ Exit codes:
   1  findings at or above --fail-on
   2  usage or configuration error (file:line:column: message on stderr)
   3  no such findings, but a source could not be collected (unknown is not drift))");
-  return {check, [o, &io] { return Check(io.config, *o, io.tty, io.out, io.err); }};
+  return {check, [o, &io, &progress] {
+            o->progress = progress;
+            return Check(io.config, *o, io.tty, io.out, io.err);
+          }};
 }
 
 Command AddDiff(CLI::App& app, Io& io) {
@@ -202,7 +206,8 @@ Reload: SIGHUP or POST /api/v1/reload (a bad config keeps the old one).)");
 
 }  // namespace
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool tty) {
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool tty,
+           bool err_tty) {
   CLI::App app{"drift — catch configuration drift between environments", "drift"};
   app.require_subcommand(1);
   const std::string version_text = std::string("drift ") + DRIFT_VERSION + " (C++20, g++ " + __VERSION__ + ")";
@@ -213,8 +218,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   drift <command> --help          options, examples and exit codes of a command)");
   std::string config = "drift.yaml";
   Io io{config, out, err, tty};
+  const char* force = std::getenv("DRIFT_PROGRESS");
+  bool progress = force ? std::string_view(force) == "always" : err_tty;
   DaemonOptions dopts;
-  std::vector<Command> commands{AddCheck(app, io)};
+  std::vector<Command> commands{AddCheck(app, io, progress)};
   auto* validate = app.add_subcommand("validate", "check the config only");
   AddConfig(validate, io);
   auto discover = std::make_shared<bool>(false);
@@ -254,7 +261,10 @@ Exit codes: 0 valid (warnings may be printed), 2 errors (file:line:column: messa
     return rc == 0 ? kExitOk : kExitUsage;
   }
   if (verbose) log_level = "debug";
-  if (quiet) log_level = "error";
+  if (quiet) {
+    log_level = "error";
+    progress = false;
+  }
   SetUpLogging(log_level);
   dopts.log_level = log_level;
   try {

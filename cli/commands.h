@@ -2,6 +2,8 @@
 // inspect.cc (owners, history), diff.cc. Internal to the cli library.
 #pragma once
 
+#include "pipeline/program.h"
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,7 +24,11 @@ struct CheckArgs {
   std::string format = "table", fail_on = "warning", output;
   std::vector<std::string> services, envs;
   bool suggest = false, timings = false, list_services = false;
+  bool progress = false;  // a progress line on stderr (a terminal) while collecting
 };
+// "collecting 120/300 sources, 3 failed; waiting on api:443 (180 left, 4 at a time)": the
+// hosts named are those with more collections left than `per_host` lets run at once.
+std::string ProgressLine(const CheckProgress::Snapshot& s, int per_host);
 int Check(const std::string& config_path, const CheckArgs& args, bool tty, std::ostream& out,
           std::ostream& err);
 int Validate(const std::string& config_path, bool discover, std::ostream& out, std::ostream& err);

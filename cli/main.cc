@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::ios::sync_with_stdio(false);
-  int rc = drift::RunCli(args, std::cout, std::cerr, isatty(STDOUT_FILENO) != 0);
+  int rc = drift::RunCli(args, std::cout, std::cerr, isatty(STDOUT_FILENO) != 0,
+                         isatty(STDERR_FILENO) != 0);
   std::cout.flush();
   return rc;
 }

@@ -54,7 +54,8 @@ void BlockingCollector::Start(Runtime& rt, CollectRequest request, Done done) co
 
 std::vector<Result<Document>> CollectAll(Runtime& rt,
                                          std::span<const Collector* const> collectors,
-                                         int max_concurrency) {
+                                         int max_concurrency,
+                                         const std::function<void(size_t, bool)>& on_done) {
   std::vector<std::optional<Result<Document>>> results(collectors.size());
   size_t next = 0, finished = 0;
   auto& io = rt.io();
@@ -65,6 +66,7 @@ std::vector<Result<Document>> CollectAll(Runtime& rt,
     size_t i = next++;
     collectors[i]->Start(rt, {}, [&, i](Result<Document> r) {
       boost::asio::post(io, [&, i, r = std::move(r)]() mutable {
+        if (on_done) on_done(i, r.ok());
         results[i] = std::move(r);
         if (++finished == collectors.size()) {
           // Done: connections curl keeps for reuse may still have waits pending (and the

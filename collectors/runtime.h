@@ -52,9 +52,11 @@ class Runtime {
 
 // Collects every collector once, at most max_concurrency at a time, and returns their
 // results in order. Runs the io_context on the calling thread until all are done.
+// `on_done(i, ok)`, when given, is called on the calling thread as collection i finishes.
 std::vector<Result<Document>> CollectAll(Runtime& runtime,
                                          std::span<const Collector* const> collectors,
-                                         int max_concurrency);
+                                         int max_concurrency,
+                                         const std::function<void(size_t, bool)>& on_done = {});
 
 // One collector, on a runtime of its own (tests, `drift diff`-like uses).
 Result<Document> CollectOnce(const Collector& collector, CollectRequest request = {});

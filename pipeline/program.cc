@@ -271,8 +271,17 @@ class CheckRun {
   void Collect() {
     std::vector<const Collector*> collectors;
     for (const Target* t : todo_) collectors.push_back(t->collector.get());
+    CheckProgress* progress = options_.progress;
+    if (progress) {
+      std::vector<std::string> hosts;
+      for (const Collector* c : collectors) hosts.push_back(HostOf(c->describe()));
+      progress->Start(std::move(hosts));
+    }
     Runtime runtime(c_.defaults.max_concurrency, c_.defaults.max_per_host, executor_);
-    for (auto& r : CollectAll(runtime, collectors, c_.defaults.max_concurrency))
+    auto on_done = [progress](size_t i, bool ok) {
+      if (progress) progress->Done(i, ok);
+    };
+    for (auto& r : CollectAll(runtime, collectors, c_.defaults.max_concurrency, on_done))
       results_.push_back(std::move(r));
   }
 
@@ -424,6 +433,46 @@ void CheckRun::RecordAndSort(std::unique_ptr<Store> store) {
 
 CheckReport RunCheck(const Program& p, const CheckOptions& options) {
   return CheckRun(p, options).Run();
+}
+
+void CheckProgress::Start(std::vector<std::string> hosts) {
+  std::lock_guard lock(mu_);
+  hosts_ = std::move(hosts);
+  left_.clear();
+  done_ = failed_ = 0;
+  for (const auto& h : hosts_)
+    if (!h.empty()) ++left_[h];
+}
+
+void CheckProgress::Done(size_t index, bool ok) {
+  std::lock_guard lock(mu_);
+  ++done_;
+  if (!ok) ++failed_;
+  if (index < hosts_.size() && !hosts_[index].empty()) {
+    auto it = left_.find(hosts_[index]);
+    if (it != left_.end() && --it->second == 0) left_.erase(it);
+  }
+}
+
+CheckProgress::Snapshot CheckProgress::Get(size_t max_hosts) const {
+  std::lock_guard lock(mu_);
+  Snapshot s{hosts_.size(), done_, failed_, {}};
+  for (const auto& [name, left] : left_) s.busiest.push_back({name, left});
+  std::stable_sort(s.busiest.begin(), s.busiest.end(),
+                   [](const Host& a, const Host& b) { return a.left > b.left; });
+  if (s.busiest.size() > max_hosts) s.busiest.resize(max_hosts);
+  return s;
+}
+
+std::string HostOf(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return "";
+  std::string_view proto = url.substr(0, scheme);
+  if (proto != "http" && proto != "https") return "";
+  std::string_view rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  return std::string(rest);
 }
 
 }  // namespace drift

@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collectors/collector.h"
@@ -60,6 +63,33 @@ struct LoadOptions {
 std::unique_ptr<Program> LoadProgram(const std::string& path, Diagnostics& diags,
                                      const LoadOptions& options = {});
 
+// How far a check's collection is, for a progress line. The check updates it as collections
+// finish; anyone may read it meanwhile. Thread-safe.
+class CheckProgress {
+ public:
+  struct Host {
+    std::string name;  // host:port of an HTTP(S) source
+    size_t left;       // its collections not finished yet
+  };
+  struct Snapshot {
+    size_t total = 0, done = 0, failed = 0;
+    std::vector<Host> busiest;  // hosts with the most collections left, most first
+  };
+  // One host per collection ("" when it has none): the check's collections, before they start.
+  void Start(std::vector<std::string> hosts);
+  void Done(size_t index, bool ok);
+  Snapshot Get(size_t max_hosts = 3) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> hosts_;
+  std::map<std::string, size_t> left_;
+  size_t done_ = 0, failed_ = 0;
+};
+
+// "host:port" of an http(s):// address ("" for anything else).
+std::string HostOf(std::string_view url);
+
 struct CheckOptions {
   std::vector<std::string> services;  // empty = all
   std::vector<std::string> envs;      // empty = all (the baseline is collected regardless)
@@ -71,6 +101,8 @@ struct CheckOptions {
   // Where collection, evaluation and the store's work run; without one, RunCheck makes one
   // of CheckWorkers threads for the check.
   Executor* executor = nullptr;
+  // Updated while collecting, when given (the caller shows it).
+  CheckProgress* progress = nullptr;
 };
 
 // The executor size for a check of `config`.

@@ -2,6 +2,7 @@
 #include <regex>
 #include <set>
 
+#include "cli/commands.h"
 #include "tests/support/http_server.h"
 #include "tests/support/kube_api_server.h"
 #include "tests/testing.h"
@@ -397,6 +398,44 @@ TEST_CASE("diff: exit codes, json and normalizers") {
   auto e = Run({"diff", a, bad});
   CHECK(e.code == 2);
   CHECK(e.err.starts_with(bad + ":1:7: JSON parse error"));
+}
+
+TEST_CASE("check: a progress line while collecting, naming the host the per-host limit holds up") {
+  CheckProgress::Snapshot s;
+  s.total = 300;
+  s.done = 120;
+  s.failed = 3;
+  s.busiest = {{"api.example.org:443", 170}, {"cfg.example.org:80", 4}};
+  CHECK(ProgressLine(s, 4) == "collecting 120/300 sources, 3 failed; waiting on "
+                              "api.example.org:443 (170 left, 4 at a time)");
+  s.busiest = {{"cfg.example.org:80", 4}};
+  CHECK(ProgressLine(s, 4) == "collecting 120/300 sources, 3 failed");
+  CHECK(HostOf("https://u:pw@api.example.org:8443/v1/x?y=1") == "api.example.org:8443");
+  CHECK(HostOf("/srv/lms.yml") == "");
+
+  // 24 collections behind one connection to a slow host: about 2.4 s, so the line shows.
+  testing::TestHttpServer slow([](const testing::HttpCall&) {
+    return testing::HttpReply(200, "{\"a\": 1}", "application/json", {}, 100);
+  });
+  TempDir dir;
+  std::string cfg = "version: 1\nenvironments: [prod, stage, sandbox]\n"
+                    "defaults: {max_per_host: 1}\nservices:\n";
+  for (int i = 0; i < 8; ++i)
+    cfg += "  s" + std::to_string(i) + ":\n    owner: t\n    sources:\n      c: {type: http, url: "
+           "\"http://127.0.0.1:" + std::to_string(slow.port()) + "/{env}\"}\n";
+  dir.write("drift.yaml", cfg);
+  setenv("DRIFT_PROGRESS", "always", 1);
+  auto r = Run({"check", "-c", dir.file("drift.yaml")});
+  auto quiet = Run({"check", "-q", "-c", dir.file("drift.yaml")});
+  unsetenv("DRIFT_PROGRESS");
+  CHECK(r.code == 0);
+  CHECK(r.err.find("\r\033[Kcollecting ") != std::string::npos);
+  CHECK(r.err.find(" sources, 0 failed; waiting on 127.0.0.1:" + std::to_string(slow.port()) + " (") !=
+        std::string::npos);
+  CHECK(r.err.ends_with("\r\033[K"));  // the line is cleared before the report
+  CHECK(quiet.err == "");
+  // Not a terminal, not asked: nothing.
+  CHECK(Run({"check", "-c", dir.file("drift.yaml")}).err == "");
 }
 
 TEST_CASE("version, and --version the same") {
