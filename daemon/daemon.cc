@@ -509,12 +509,9 @@ class Daemon {
                   if (Reload(&errors)) return JsonResponse(200, {{"reloaded", true}});
                   return JsonResponse(400, {{"reloaded", false}, {"errors", errors}});
                 }});
-    router.Add({"/", "the page", false, [this](const HttpServerRequest&) {
-                  auto g = gen_;
-                  return HttpServerResponse{200, "text/html; charset=utf-8",
-                                            RenderPage(Report(g, {}, {}, {}), g->Sources(), UnixNow(),
-                                                       Endpoints())};
-                }});
+    router.Add({"/",
+                "the parity page (?owner=&env=&severity=&rule=, ?service= for a service's view)",
+                false, [this, q](const HttpServerRequest& r) { return Page(r, q); }});
     return router;
   }
 
@@ -540,6 +537,50 @@ class Daemon {
     auto j = store_->Read([&](Store& s) { return PathHistoryJson(s, service, path, env); });
     if (!j.ok()) return JsonResponse(400, {{"error", j.error().message}});
     return HttpServerResponse{200, "application/json", DumpJson(*j)};
+  }
+
+  template <typename Query>
+  HttpServerResponse Page(const HttpServerRequest& r, const Query& q) {
+    auto g = gen_;
+    PageView view = PageView::From([&](const char* name) { return q(r, name); });
+    if (auto why = FilterError(*g, view.service, view.env, view.severity)) {
+      std::string esc;
+      for (char c : *why) esc += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
+      return HttpServerResponse{400, "text/html; charset=utf-8",
+                                "<!doctype html><meta charset=\"utf-8\"><title>drift</title><p>" +
+                                    esc + " · <a href=\"/\">the page</a></p>\n"};
+    }
+    CheckReport report = Report(g, {}, {}, {});
+    PageInput in;
+    in.report = &report;
+    in.sources = g->Sources();
+    in.now = UnixNow();
+    in.endpoints = Endpoints();
+    const Program& p = *g->program;
+    for (size_t i = 0; i < p.config.services.size(); ++i)
+      in.services.emplace_back(p.config.services[i].name,
+                               i < p.ownership.size() ? p.ownership[i].owner : std::string());
+    if (store_) {
+      // The trend changes by the day: read at most every 5 minutes.
+      auto now = SteadyClock::now();
+      if (trend_at_ == SteadyClock::time_point() || now - trend_at_ > std::chrono::minutes(5)) {
+        trend_ = store_->Read([&](Store& s) { return s.OpenFindingsByDay(14, in.now); });
+        trend_at_ = now;
+      }
+      in.trend = trend_;
+      if (!view.service.empty()) {
+        std::vector<std::string> ids;
+        for (const auto& f : report.findings)
+          if (f.service == view.service && ids.size() < 1000) ids.push_back(f.id);
+        in.history = store_->Read([&](Store& s) {
+          std::map<std::string, std::vector<std::pair<std::string, std::string>>> out;
+          for (const auto& id : ids)
+            for (const auto& h : s.FindingHistory(id)) out[id].emplace_back(h.first_seen, h.resolved_at);
+          return out;
+        });
+      }
+    }
+    return HttpServerResponse{200, "text/html; charset=utf-8", RenderPage(in, view)};
   }
 
   // Why a filter names nothing that exists (a typo must not read as "no drift"), or nullopt.
@@ -623,6 +664,8 @@ class Daemon {
   std::unique_ptr<StoreWriter> store_;
   std::unique_ptr<HttpServer> server_;
   std::string bound_;  // host:port the server listens on ("" with --once)
+  std::map<std::string, std::vector<int>> trend_;  // the page's, read from the store
+  SteadyClock::time_point trend_at_;
   struct RoundCounts {
     SteadyClock::time_point since = SteadyClock::now();
     uint64_t collected = 0, changed = 0, failed = 0;

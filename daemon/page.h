@@ -1,8 +1,10 @@
-// What the daemon shows of its state (SPEC §7): the page at `/` (the findings by service and
-// the sources' health, one self-contained HTML document) and the sources' JSON. Pure
-// functions; thread-safe.
+// What the daemon shows of its state (SPEC §7): the parity page at `/` (a matrix of services
+// × envs, a service view, source health; one self-contained HTML document) and the sources'
+// JSON. Pure functions; thread-safe.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,9 +30,30 @@ struct Endpoint {
   bool post = false;
 };
 
-// `now` (Unix seconds) ages the findings. Every value is escaped.
-std::string RenderPage(const CheckReport& report, const std::vector<SourceStatus>& sources,
-                       double now, const std::vector<Endpoint>& endpoints = {});
+// What the page's URL asks for: filters (kept in every link) and the service view.
+struct PageView {
+  std::string owner, env, severity, rule, service;
+  size_t page = 0;  // of the service view's findings, 0-based
+  // From the query string's parameters (`get(name)` is "" when absent).
+  static PageView From(const std::function<std::string(const char*)>& get);
+};
+
+struct PageInput {
+  const CheckReport* report = nullptr;
+  std::vector<SourceStatus> sources;
+  std::vector<std::pair<std::string, std::string>> services;  // name and owner ("" = none)
+  double now = 0;  // Unix seconds: ages
+  std::vector<Endpoint> endpoints;
+  // A finding's earlier occurrences (first seen, resolved), by finding id: its history.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> history;
+  // Open findings per service at the end of each of the last days, oldest first.
+  std::map<std::string, std::vector<int>> trend;
+};
+
+inline constexpr size_t kPageFindings = 100;  // per page of a service view
+
+// Every value is escaped; the page refreshes its content every 30 s keeping URL and scroll.
+std::string RenderPage(const PageInput& in, const PageView& view);
 
 // The `sources` list of GET /api/v1/sources (SPEC §7).
 nlohmann::ordered_json SourcesJson(const std::vector<SourceStatus>& sources);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/document.h"
+#include "core/report.h"
 #include "core/strings.h"
 #include "state/statement.h"
 
@@ -305,6 +306,30 @@ std::vector<FindingRecord> Store::FindingHistory(const std::string& id) {
     r.baseline_value = q.Text(2);
     r.value = q.Text(3);
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<int>> Store::OpenFindingsByDay(int days, double now) {
+  std::string cutoff = FormatUnixTime(now - 86400.0 * (days - 1));
+  // Every occurrence that was open at some point since the first day's end: current rows
+  // and earlier, resolved ones.
+  Stmt q(db_,
+         "SELECT service, first_seen, resolved_at FROM findings "
+         "WHERE resolved_at IS NULL OR resolved_at >= ?1 "
+         "UNION ALL SELECT f.service, h.first_seen, h.resolved_at FROM finding_history h "
+         "JOIN findings f ON f.id = h.id WHERE h.resolved_at >= ?1");
+  q.Bind(1, cutoff);
+  std::map<std::string, std::vector<int>> out;
+  std::vector<std::string> ends;
+  for (int d = days - 1; d >= 0; --d) ends.push_back(FormatUnixTime(now - 86400.0 * d));
+  while (q.Step() == SQLITE_ROW) {
+    auto& counts = out[q.Text(0)];
+    if (counts.empty()) counts.assign(days, 0);
+    std::string first = q.Text(1), resolved = q.Text(2);
+    // RFC 3339 UTC timestamps compare as text.
+    for (int d = 0; d < days; ++d)
+      if (first <= ends[d] && (resolved.empty() || resolved > ends[d])) ++counts[d];
   }
   return out;
 }

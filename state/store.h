@@ -97,6 +97,9 @@ class Store {
   std::optional<FindingRecord> FindingById(const std::string& id);
   // Earlier, resolved occurrences of a finding: first_seen, resolved_at, values.
   std::vector<FindingRecord> FindingHistory(const std::string& id);
+  // Per service, how many findings were open at the end of each of the last `days` days
+  // (the last ending at `now`, Unix seconds), oldest first: the page's trend.
+  std::map<std::string, std::vector<int>> OpenFindingsByDay(int days, double now);
   std::vector<FindingRecord> FindingsForPath(const std::string& service, const std::string& path);
   std::vector<SnapshotRecord> SnapshotHistory(const std::string& service, const std::string& source);
   // Alert delivery state: upserts `save` and deletes `remove` in one transaction.

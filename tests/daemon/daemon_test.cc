@@ -159,7 +159,11 @@ TEST_CASE("daemon: findings follow changes, restarts keep first_seen, SIGTERM ex
     // The first round's summary is logged.
     CHECK(ReadFile(dir.file("daemon.log")).find("round done: ") != std::string::npos);
     std::string page = HttpDo(d.url("/")).body;
-    CHECK(page.find("<h2>app <small>team-app</small></h2>") != std::string::npos);
+    CHECK(page.find("<tr data-service=\"app\"><td><a href=\"/?service=app\">app</a></td><td>team-app</td>") !=
+          std::string::npos);
+    CHECK(HttpDo(d.url("/?env=nope")).status == 400);
+    std::string view = HttpDo(d.url("/?service=app&env=stage")).body;
+    CHECK(view.find("<code>conf.a</code>") != std::string::npos);
     // Every endpoint of the router, listed at the bottom.
     for (const char* e : {"GET /metrics", "GET /healthz", "GET /readyz", "GET /api/v1/findings",
                           "GET /api/v1/history",

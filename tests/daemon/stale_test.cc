@@ -95,8 +95,10 @@ rules:
     if (a["labels"]["rule"] == "secrets-never-shared") CHECK(a["startsAt"] == starts_at);
   // The page shows the stale findings next to the down source.
   std::string page = HttpDo(d.url("/")).body;
-  CHECK(page.find("stale since") != std::string::npos);
-  CHECK(page.find("down") != std::string::npos);
+  CHECK(page.find("<span class=\"mark stale\"") != std::string::npos);
+  CHECK(page.find("▼ down</span>") != std::string::npos);
+  std::string view = HttpDo(d.url("/?service=app&env=stage")).body;
+  CHECK(view.find("stale since") != std::string::npos);
 
   // Restarted while stage is still down: the store gives the stale findings back.
   dp->child->Signal(SIGTERM);
