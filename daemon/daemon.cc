@@ -580,7 +580,12 @@ class Daemon {
         });
       }
     }
-    return HttpServerResponse{200, "text/html; charset=utf-8", RenderPage(in, view)};
+    HttpServerResponse resp(200, "text/html; charset=utf-8", "");
+    auto body = std::make_shared<const std::string>(RenderPage(in, view));
+    resp.shared_body = body;
+    std::shared_ptr<const std::string> zipped;
+    SendGzipIfAccepted(r, body, zipped, 6, resp);
+    return resp;
   }
 
   // Why a filter names nothing that exists (a typo must not read as "no drift"), or nullopt.

@@ -33,8 +33,11 @@ std::string Age(double now, const std::string& t) {
   return std::to_string(s / 86400) + "d";
 }
 
-// The part of `a` that `b` does not share at either end, marked (both shortened first).
+// The part of `a` that `b` does not share at either end, marked (both shortened first). Only
+// strings are marked in part: `tru`e against `fals`e would say nothing.
 std::pair<std::string, std::string> Highlight(const std::string& a, const std::string& b) {
+  if (!a.starts_with('"') || !b.starts_with('"'))
+    return {"<mark>" + Esc(a) + "</mark>", "<mark>" + Esc(b) + "</mark>"};
   size_t pre = 0;
   while (pre < a.size() && pre < b.size() && a[pre] == b[pre]) ++pre;
   // Never split a UTF-8 sequence.
@@ -90,8 +93,11 @@ constexpr std::string_view kStyle =
     ".muted{color:#777}.trend{vertical-align:middle}";
 
 // Refreshes the content in place every 30 s: the URL (filters) and the scroll position stay.
+// On load it also notes on <html data-hscroll> whether the page is wider than the window
+// (what the browser tests check at 1366 px).
 constexpr std::string_view kRefresh =
-    "<script>setInterval(function(){fetch(location.href,{cache:'no-store'}).then(function(r){"
+    "<script>document.documentElement.setAttribute('data-hscroll',String(document."
+    "documentElement.scrollWidth>document.documentElement.clientWidth));setInterval(function(){fetch(location.href,{cache:'no-store'}).then(function(r){"
     "return r.ok?r.text():null}).then(function(t){if(!t)return;var d=new DOMParser()"
     ".parseFromString(t,'text/html').getElementById('main');if(d)document.getElementById('main')"
     ".innerHTML=d.innerHTML})},30000)</script>";

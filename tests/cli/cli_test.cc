@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "tests/support/example.h"
 #include "tests/support/http_server.h"
 #include "tests/support/kube_api_server.h"
 #include "tests/testing.h"
@@ -15,37 +16,6 @@ using testing::Run;
 using testing::SourceDir;
 using testing::TempDir;
 
-// Serves a directory's files, as `make demo` does for the example's http source.
-testing::HttpReply ServeFile(const std::string& root, const testing::HttpCall& c) {
-  std::string path = root + c.target;
-  if (c.target.find("..") != std::string::npos || !std::filesystem::is_regular_file(path))
-    return {404, "not found", "text/plain"};
-  return {200, ReadFile(path), "application/json"};
-}
-
-// A copy of config/example with a known fingerprint key, so output is reproducible, and its
-// http source pointed at `server`.
-std::string CopyExample(const TempDir& dir, const testing::TestHttpServer& server) {
-  std::filesystem::copy(SourceDir() + "/config/example", dir.path() + "/example",
-                        std::filesystem::copy_options::recursive);
-  std::filesystem::remove(dir.path() + "/example/drift-fingerprint.key");
-  dir.write("example/drift-fingerprint.key", "0123456789abcdef0123456789abcdef");
-  std::string cfg = ReadFile(dir.file("example/drift.yaml"));
-  for (size_t at; (at = cfg.find("127.0.0.1:18080")) != std::string::npos;)
-    cfg.replace(at, 15, "127.0.0.1:" + std::to_string(server.port()));
-  return dir.write("example/drift.yaml", cfg);
-}
-
-// The example's Kubernetes clusters, from the copy's manifests, as `make demo` serves them;
-// the kubeconfig goes where the example's kubernetes sources read it.
-std::unique_ptr<testing::FakeKubeApi> StartExampleClusters(const TempDir& dir) {
-  std::string kube = dir.path() + "/example/kubernetes";
-  auto api = std::make_unique<testing::FakeKubeApi>(kube, std::vector<std::string>{"prod", "stage", "sandbox"});
-  for (const char* c : {"prod", "stage", "sandbox"}) REQUIRE(api->LoadManifests(c, kube + "/" + c) == "");
-  api->WriteKubeconfig(kube + "/kubeconfig", "openedx");
-  return api;
-}
-
 std::string StripTimes(std::string s) {
   return std::regex_replace(s, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"),
                             "2026-01-01T00:00:00Z");
@@ -54,9 +24,9 @@ std::string StripTimes(std::string s) {
 TEST_CASE("check --format json on the example matches the golden file") {
   TempDir dir;
   std::string envs = dir.path() + "/example/envs";
-  testing::TestHttpServer server([&](const testing::HttpCall& c) { return ServeFile(envs, c); });
-  std::string cfg = CopyExample(dir, server);
-  auto kube = StartExampleClusters(dir);
+  testing::TestHttpServer server([&](const testing::HttpCall& c) { return testing::ServeFile(envs, c); });
+  std::string cfg = testing::CopyExample(dir, server);
+  auto kube = testing::StartExampleClusters(dir);
   auto r = Run({"check", "-c", cfg, "--format", "json"});
   CHECK(r.code == 1);
   CHECK(r.err == "");
@@ -314,9 +284,9 @@ TEST_CASE("suggested waivers silence exactly their findings: the example, and ke
   {
     TempDir dir;
     std::string envs = dir.path() + "/example/envs";
-    testing::TestHttpServer server([&](const testing::HttpCall& c) { return ServeFile(envs, c); });
-    std::string cfg = CopyExample(dir, server);
-    auto kube = StartExampleClusters(dir);
+    testing::TestHttpServer server([&](const testing::HttpCall& c) { return testing::ServeFile(envs, c); });
+    std::string cfg = testing::CopyExample(dir, server);
+    auto kube = testing::StartExampleClusters(dir);
     std::string original = ReadFile(cfg);
     auto before = Run({"check", "-c", cfg, "--format", "json"});
     INFO(before.err);
