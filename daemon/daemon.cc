@@ -543,6 +543,7 @@ class Daemon {
   HttpServerResponse Page(const HttpServerRequest& r, const Query& q) {
     auto g = gen_;
     PageView view = PageView::From([&](const char* name) { return q(r, name); });
+    // (`.*`, Grafana's "All", is no filter: PageView::From drops it.)
     if (auto why = FilterError(*g, view.service, view.env, view.severity)) {
       std::string esc;
       for (char c : *why) esc += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);

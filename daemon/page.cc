@@ -104,7 +104,12 @@ constexpr std::string_view kRefresh =
 
 }  // namespace
 
-PageView PageView::From(const std::function<std::string(const char*)>& get) {
+PageView PageView::From(const std::function<std::string(const char*)>& get_raw) {
+  // `.*` is what a Grafana link sends for "All": no filter.
+  auto get = [&](const char* name) {
+    std::string v = get_raw(name);
+    return v == ".*" ? std::string() : v;
+  };
   PageView v;
   v.owner = get("owner");
   v.env = get("env");

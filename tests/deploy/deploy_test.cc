@@ -281,7 +281,21 @@ rules:
       ++queries;
     }
   }
-  CHECK(queries >= 14);
+  CHECK(queries >= 15);
+  // Every panel has a unit and a link to drift's page filtered the same way; the matrix
+  // maps severities to words and colours.
+  for (const auto& panel : dash["panels"]) {
+    INFO(panel["title"]);
+    CHECK(panel["fieldConfig"]["defaults"].contains("unit"));
+    CHECK(panel["links"][0]["url"].get<std::string>().starts_with("${drift_url}/?service="));
+  }
+  auto matrix = query(Expand(dash["panels"][6]["targets"][0]["expr"]));
+  std::map<std::string, std::string> worst;  // service/env -> value
+  for (const auto& r : matrix)
+    worst[r["metric"]["service"].get<std::string>() + "/" + r["metric"]["env"].get<std::string>()] =
+        r["value"][1];
+  CHECK(worst == std::map<std::string, std::string>{
+                     {"app/prod", "0"}, {"app/stage", "3"}, {"orphan/prod", "0"}, {"orphan/stage", "2"}});
   // The variables' values come from the metrics too.
   for (const auto& var : dash["templating"]["list"]) {
     if (var["type"] != "query") continue;

@@ -6,6 +6,8 @@
 #include "rules/normalizer.h"
 #include "tests/testing.h"
 
+#include <filesystem>
+
 namespace drift {
 namespace {
 
@@ -36,6 +38,37 @@ TEST_CASE("docs: every registered source type, expectation, normalizer and forma
   for (const auto& s : BuiltinSinks()) {
     INFO("format ", s.name);
     CHECK(output.find("| `" + std::string(s.name) + "` |") != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace drift
+
+namespace drift {
+namespace {
+
+// Users' clones have nothing outside the repository: every relative link of the README and
+// docs/ resolves inside it, and nothing points at the contract document they do not have.
+TEST_CASE("docs: the README and docs/ stand alone") {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files{fs::path(DRIFT_SOURCE_DIR) / "README.md"};
+  for (const auto& e : fs::directory_iterator(fs::path(DRIFT_SOURCE_DIR) / "docs"))
+    if (e.path().extension() == ".md") files.push_back(e.path());
+  for (const auto& file : files) {
+    std::string text = testing::ReadFile(file.string());
+    INFO(file.string());
+    CHECK(text.find("SPEC") == std::string::npos);
+    CHECK(text.find("../shared") == std::string::npos);
+    for (size_t at = text.find("]("); at != std::string::npos; at = text.find("](", at + 2)) {
+      std::string target = text.substr(at + 2, text.find(')', at) - at - 2);
+      if (target.starts_with("http://") || target.starts_with("https://") || target.starts_with("#"))
+        continue;
+      target = target.substr(0, target.find('#'));
+      INFO(target);
+      fs::path resolved = fs::weakly_canonical(file.parent_path() / target);
+      CHECK(fs::exists(resolved));
+      CHECK(resolved.string().starts_with(fs::weakly_canonical(DRIFT_SOURCE_DIR).string()));
+    }
   }
 }
 
