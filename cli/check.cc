@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 #include <mutex>
 #include <condition_variable>
@@ -179,6 +180,20 @@ int Check(const std::string& config_path, const CheckArgs& args, bool tty, std::
   std::condition_variable progress_cv;
   bool collected = false;
   std::thread printer;
+  // Stops the printer however RunCheck ends (a joinable thread destroyed would terminate).
+  auto stop_printer = [&] {
+    if (!printer.joinable()) return;
+    {
+      std::lock_guard lock(progress_mu);
+      collected = true;
+    }
+    progress_cv.notify_all();
+    printer.join();
+  };
+  struct Guard {
+    std::function<void()> f;
+    ~Guard() { f(); }
+  } guard{stop_printer};
   if (args.progress) {
     co.progress = &progress;
     // Quiet for the first second (a quick check prints nothing), then a line redrawn in place.
@@ -192,14 +207,7 @@ int Check(const std::string& config_path, const CheckArgs& args, bool tty, std::
     });
   }
   CheckReport report = RunCheck(*program, co);
-  if (printer.joinable()) {
-    {
-      std::lock_guard lock(progress_mu);
-      collected = true;
-    }
-    progress_cv.notify_all();
-    printer.join();
-  }
+  stop_printer();
   for (const auto& w : report.warnings) err << "drift: warning: " << w << "\n";
   for (const auto& e : report.errors)
     err << "drift: cannot collect service " << e.service << ", source " << e.source << ", env "

@@ -219,7 +219,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   std::string config = "drift.yaml";
   Io io{config, out, err, tty};
   const char* force = std::getenv("DRIFT_PROGRESS");
-  bool progress = force ? std::string_view(force) == "always" : err_tty;
+  bool progress = force && std::string_view(force) == "always" ? true
+                  : force && std::string_view(force) == "never" ? false
+                                                                : err_tty;
   DaemonOptions dopts;
   std::vector<Command> commands{AddCheck(app, io, progress)};
   auto* validate = app.add_subcommand("validate", "check the config only");
@@ -239,15 +241,17 @@ Exit codes: 0 valid (warnings may be printed), 2 errors (file:line:column: messa
   commands.push_back(AddDaemon(app, io, dopts));
   auto* version = app.add_subcommand("version", "version and build info");
 
-  // SPEC §5: every command takes --log-level (-v debug, -q error) and logs to stderr.
+  // Every command takes --log-level (-v debug, -q error) and logs to stderr.
   std::string log_level = "info";
   bool verbose = false, quiet = false;
-  for (const Command& c : commands) {
-    c.app->add_option("--log-level", log_level, "debug, info, warn or error")
+  std::vector<CLI::App*> apps{version};
+  for (const Command& c : commands) apps.push_back(c.app);
+  for (CLI::App* a : apps) {
+    a->add_option("--log-level", log_level, "debug, info, warn or error")
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
         ->capture_default_str();
-    c.app->add_flag("-v,--verbose", verbose, "same as --log-level debug");
-    c.app->add_flag("-q,--quiet", quiet, "same as --log-level error");
+    a->add_flag("-v,--verbose", verbose, "same as --log-level debug");
+    a->add_flag("-q,--quiet", quiet, "same as --log-level error");
   }
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());

@@ -111,21 +111,33 @@ class SqlCollector final : public BlockingCollector {
   }
 };
 
-// `${env:X}`/`${file:X}` stand-ins, so the DSN's shape can be checked when the config loads.
-std::string WithoutSecretRefs(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    if (s.substr(i).starts_with("${env:") || s.substr(i).starts_with("${file:")) {
-      size_t end = s.find('}', i);
+// The DSN as written, its ${env:}/${file:} references kept in the values they stand in
+// (resolved per collection). They are swapped for opaque tokens while it is parsed: a
+// `${file:/run/secrets/pw}` holds the '/' and ':' that split a URL.
+Result<MysqlDsn> ParseMysqlTemplate(std::string_view dsn) {
+  std::vector<std::string> refs;
+  std::string tokenized;
+  auto token = [](size_t n) { return "\x01" + std::to_string(n) + "\x02"; };
+  for (size_t i = 0; i < dsn.size();) {
+    if (dsn.substr(i).starts_with("${env:") || dsn.substr(i).starts_with("${file:")) {
+      size_t end = dsn.find('}', i);
       if (end != std::string_view::npos) {
-        out += "x";
+        refs.emplace_back(dsn.substr(i, end + 1 - i));
+        tokenized += token(refs.size() - 1);
         i = end + 1;
         continue;
       }
     }
-    out += s[i++];
+    tokenized += dsn[i++];
   }
-  return out;
+  auto d = ParseMysqlDsn(tokenized);
+  if (!d.ok()) return d;
+  for (std::string* v : {&d->host, &d->user, &d->password, &d->database, &d->socket, &d->ssl_ca,
+                         &d->ssl_capath, &d->ssl_cert, &d->ssl_key})
+    for (size_t n = 0; n < refs.size(); ++n)
+      for (size_t at = v->find(token(n)); at != std::string::npos; at = v->find(token(n), at))
+        v->replace(at, token(n).size(), refs[n]), at += refs[n].size();
+  return d;
 }
 
 }  // namespace
@@ -157,19 +169,11 @@ std::unique_ptr<Collector> MakeSqlCollector(const YAML::Node& spec, const Source
   }
   auto dsn = need("dsn", c->dsn);
   if (ok && c->driver == "mysql") {
-    // Parsed once, as written: secret references stay in the values and are resolved per
-    // collection (the stand-ins only check the shape).
-    auto parsed = ParseMysqlDsn(c->dsn);
-    auto shape = ParseMysqlDsn(WithoutSecretRefs(c->dsn));
-    if (!shape.ok()) {
-      r.Error(dsn, shape.error().message);
-      ok = false;
-    } else if (!parsed.ok()) {
-      r.Error(dsn, "a ${env:}/${file:} reference must be a whole value or part of one in a "
-                   "mysql DSN");
-      ok = false;
-    } else {
+    if (auto parsed = ParseMysqlTemplate(c->dsn); parsed.ok()) {
       c->mysql = *parsed;
+    } else {
+      r.Error(dsn, parsed.error().message);
+      ok = false;
     }
   }
   need("query", c->query);

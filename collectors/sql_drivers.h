@@ -17,7 +17,9 @@ namespace drift {
 struct SqlQuery {
   std::string dsn;  // secrets already resolved
   std::string query;
-  std::chrono::milliseconds timeout{0};  // bounds the whole call, connecting included
+  // Bounds connecting, the server's statement time and each wait for the server (MySQL's
+  // client-side socket timeouts are per read, in whole seconds).
+  std::chrono::milliseconds timeout{0};
   size_t max_rows = 0;                   // more rows is an error
 };
 

@@ -2,6 +2,8 @@
 // streamed with mysql_use_result so `max_rows` bounds memory as well as the answer).
 #include <mysql.h>
 #include <errmsg.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cctype>
@@ -159,14 +161,17 @@ Result<MysqlDsn> ParseWords(std::string_view s) {
   MysqlDsn d;
   size_t i = 0;
   auto space = [&] { while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i; };
+  int word = 0;
   for (space(); i < s.size(); space()) {
+    ++word;
     size_t k0 = i;
     while (i < s.size() && s[i] != '=' && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
     std::string key(s.substr(k0, i - k0));
     space();
+    // The word itself is not shown: it may be the end of a password holding a space.
     if (i >= s.size() || s[i] != '=')
-      return MakeError("a mysql DSN is a mysql:// URL or key=value words; '" + key +
-                       "' has no =value");
+      return MakeError("a mysql DSN is a mysql:// URL or key=value words; word " +
+                       std::to_string(word) + " has no =value (quote a value with spaces: key='a b')");
     ++i;
     space();
     std::string value;
@@ -193,8 +198,13 @@ Result<MysqlDsn> ParseWords(std::string_view s) {
   return d;
 }
 
+// "localhost" or a loopback IP literal (a name such as 127.db.example.org is not one).
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 // What the driver says, without a password even if the server echoed one.
@@ -327,6 +337,15 @@ bool ReadOnlyStatement(std::string_view q) {
   size_t j = i;
   while (j < q.size() && std::isalpha(static_cast<unsigned char>(q[j]))) ++j;
   std::string word = ToLower(q.substr(i, j - i));
+  // SELECT … INTO OUTFILE/DUMPFILE writes a file on the server, read-only transaction or not.
+  std::string flat;
+  for (char c : ToLower(q)) flat += std::isspace(static_cast<unsigned char>(c)) ? ' ' : c;
+  for (size_t at = flat.find("into"); at != std::string::npos; at = flat.find("into", at + 4)) {
+    size_t k = flat.find_first_not_of(' ', at + 4);
+    if (k != std::string::npos &&
+        (flat.compare(k, 7, "outfile") == 0 || flat.compare(k, 8, "dumpfile") == 0))
+      return false;
+  }
   return word == "select" || word == "with" || word == "show" || word == "table" ||
          word == "values" || word == "desc" || word == "describe";
 }
@@ -365,7 +384,8 @@ Result<Table> QueryMysql(const MysqlDsn& d, const SqlQuery& q) {
   };
   if (!ReadOnlyStatement(q.query))
     return MakeError(
-        "a mysql query must be a SELECT (or WITH, SHOW, TABLE, VALUES, DESCRIBE) statement");
+        "a mysql query must be a SELECT (or WITH, SHOW, TABLE, VALUES, DESCRIBE) statement, "
+        "without INTO OUTFILE or DUMPFILE");
   InitLibrary();
   std::unique_ptr<MYSQL, void (*)(MYSQL*)> m(mysql_init(nullptr), mysql_close);
   if (!m) return MakeError("MySQL: out of memory");
@@ -392,6 +412,10 @@ Result<Table> QueryMysql(const MysqlDsn& d, const SqlQuery& q) {
     if (mode == MysqlDsn::SslMode::kVerifyCa || mode == MysqlDsn::SslMode::kVerifyIdentity)
       mysql_optionsv(c, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
   }
+  // Only the usual authentication plugins: never send the password in clear text
+  // (mysql_clear_password) or to a plugin a server names.
+  mysql_optionsv(c, MARIADB_OPT_RESTRICTED_AUTH,
+                 "mysql_native_password,caching_sha2_password,client_ed25519,sha256_password");
   auto str = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
   if (!mysql_real_connect(c, d.host.c_str(), str(d.user), d.password.c_str(), str(d.database),
                           d.port, str(d.socket), 0)) {
@@ -403,6 +427,15 @@ Result<Table> QueryMysql(const MysqlDsn& d, const SqlQuery& q) {
       e.kind = ErrorKind::kTimeout;
     else if (no == CR_CONNECTION_ERROR || no == CR_CONN_HOST_ERROR || no == CR_UNKNOWN_HOST)
       e.kind = ErrorKind::kUnreachable;
+    return e;
+  }
+  // The connector enforces TLS only together with certificate checks: REQUIRED is checked here.
+  if (mode != MysqlDsn::SslMode::kDisabled && mode != MysqlDsn::SslMode::kPreferred &&
+      !mysql_get_ssl_cipher(c)) {
+    Error e = MakeError("cannot connect to MySQL at " + d.where() +
+                        ": the server does not offer TLS (ssl-mode " +
+                        (mode == MysqlDsn::SslMode::kRequired ? "REQUIRED" : "VERIFY_*") + ")");
+    e.kind = ErrorKind::kTls;
     return e;
   }
   // MariaDB 10.1+ limits a statement by max_statement_time (seconds), MySQL 5.7.8+ a SELECT by

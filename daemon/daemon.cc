@@ -551,7 +551,14 @@ class Daemon {
                                 "<!doctype html><meta charset=\"utf-8\"><title>drift</title><p>" +
                                     esc + " · <a href=\"/\">the page</a></p>\n"};
     }
-    CheckReport report = Report(g, {}, {}, {});
+    // The report behind the page is built once per change of the findings, not per request.
+    if (!page_report_ || page_report_version_ != findings_version_ || page_report_gen_ != g.get()) {
+      page_report_ = std::make_shared<const CheckReport>(Report(g, {}, {}, {}));
+      page_report_version_ = findings_version_;
+      page_report_gen_ = g.get();
+    }
+    auto held = page_report_;  // this request's, whatever a later one rebuilds
+    const CheckReport& report = *held;
     PageInput in;
     in.report = &report;
     in.sources = g->Sources();
@@ -570,9 +577,22 @@ class Daemon {
       }
       in.trend = trend_;
       if (!view.service.empty()) {
+        // The findings on the page shown (as RenderPage filters and pages them): at most
+        // kPageFindings lookups, each by the index on finding_history(id).
         std::vector<std::string> ids;
-        for (const auto& f : report.findings)
-          if (f.service == view.service && ids.size() < 1000) ids.push_back(f.id);
+        size_t skip = view.page * kPageFindings;
+        for (const auto& f : report.findings) {
+          if (f.service != view.service || (!view.env.empty() && f.env != view.env) ||
+              (!view.severity.empty() && SeverityName(f.severity) != view.severity) ||
+              (!view.rule.empty() && f.rule != view.rule))
+            continue;
+          if (skip > 0) {
+            --skip;
+            continue;
+          }
+          if (ids.size() == kPageFindings) break;
+          ids.push_back(f.id);
+        }
         in.history = store_->Read([&](Store& s) {
           std::map<std::string, std::vector<std::pair<std::string, std::string>>> out;
           for (const auto& id : ids)
@@ -671,6 +691,9 @@ class Daemon {
   std::unique_ptr<HttpServer> server_;
   std::string bound_;  // host:port the server listens on ("" with --once)
   std::map<std::string, std::vector<int>> trend_;  // the page's, read from the store
+  std::shared_ptr<const CheckReport> page_report_;   // the page's, as of page_report_version_
+  uint64_t page_report_version_ = 0;
+  const Generation* page_report_gen_ = nullptr;
   SteadyClock::time_point trend_at_;
   struct RoundCounts {
     SteadyClock::time_point since = SteadyClock::now();

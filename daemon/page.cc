@@ -117,8 +117,9 @@ PageView PageView::From(const std::function<std::string(const char*)>& get_raw) 
   v.rule = get("rule");
   v.service = get("service");
   std::string p = get("page");
+  // 1-based in the URL.
   if (!p.empty() && p.size() < 7 && p.find_first_not_of("0123456789") == std::string::npos)
-    v.page = static_cast<size_t>(std::stoul(p));
+    v.page = std::max<size_t>(1, std::stoul(p)) - 1;
   return v;
 }
 
@@ -315,9 +316,9 @@ std::string RenderPage(const PageInput& in, const PageView& view) {
     h += "</table>";
     if (pages > 1) {
       h += "<p>page " + std::to_string(page + 1) + " of " + std::to_string(pages);
-      if (page > 0) h += " · <a href=\"" + link({{"page", std::to_string(page - 1)}}) + "\">previous</a>";
+      if (page > 0) h += " · <a href=\"" + link({{"page", std::to_string(page)}}) + "\">previous</a>";
       if (page + 1 < pages)
-        h += " · <a href=\"" + link({{"page", std::to_string(page + 1)}}) + "\">next</a>";
+        h += " · <a href=\"" + link({{"page", std::to_string(page + 2)}}) + "\">next</a>";
       h += "</p>";
     }
   }

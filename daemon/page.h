@@ -33,7 +33,7 @@ struct Endpoint {
 // What the page's URL asks for: filters (kept in every link) and the service view.
 struct PageView {
   std::string owner, env, severity, rule, service;
-  size_t page = 0;  // of the service view's findings, 0-based
+  size_t page = 0;  // of the service view's findings, 0-based (`page=1` in the URL is 0)
   // From the query string's parameters (`get(name)` is "" when absent).
   static PageView From(const std::function<std::string(const char*)>& get);
 };

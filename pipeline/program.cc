@@ -472,7 +472,11 @@ std::string HostOf(std::string_view url) {
   std::string_view rest = url.substr(scheme + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
-  return std::string(rest);
+  // The port, written or not: the per-host limit is per host and port.
+  size_t close = rest.rfind(']');
+  size_t colon = rest.rfind(':');
+  bool has_port = colon != std::string_view::npos && (close == std::string_view::npos || colon > close);
+  return std::string(rest) + (has_port ? "" : proto == "https" ? ":443" : ":80");
 }
 
 }  // namespace drift

@@ -382,6 +382,8 @@ TEST_CASE("check: a progress line while collecting, naming the host the per-host
   CHECK(ProgressLine(s, 4) == "collecting 120/300 sources, 3 failed");
   CHECK(HostOf("https://u:pw@api.example.org:8443/v1/x?y=1") == "api.example.org:8443");
   CHECK(HostOf("/srv/lms.yml") == "");
+  CHECK(HostOf("https://api.example.org/v1") == "api.example.org:443");
+  CHECK(HostOf("http://[::1]/x") == "[::1]:80");
 
   // 24 collections behind one connection to a slow host: about 2.4 s, so the line shows.
   testing::TestHttpServer slow([](const testing::HttpCall&) {
@@ -412,6 +414,7 @@ TEST_CASE("version, and --version the same") {
   auto r = Run({"version"});
   CHECK(r.code == 0);
   CHECK(r.out.starts_with("drift 0.1.0 (C++20, g++ "));
+  CHECK(Run({"version", "-q"}).out == r.out);  // every command takes the logging options
   auto flag = Run({"--version"});
   CHECK(flag.code == 0);
   CHECK(flag.out == r.out);

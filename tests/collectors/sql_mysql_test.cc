@@ -48,6 +48,9 @@ TEST_CASE("sql/mysql: DSN as a URL and as key=value words") {
   CHECK(ParseMysqlDsn("host=db.example.com")->effective_ssl_mode() ==
         MysqlDsn::SslMode::kVerifyIdentity);
   CHECK(ParseMysqlDsn("host=127.0.0.1")->effective_ssl_mode() == MysqlDsn::SslMode::kPreferred);
+  CHECK(ParseMysqlDsn("host=::1")->effective_ssl_mode() == MysqlDsn::SslMode::kPreferred);
+  CHECK(ParseMysqlDsn("host=127.db.example.org")->effective_ssl_mode() ==
+        MysqlDsn::SslMode::kVerifyIdentity);
   CHECK(ParseMysqlDsn("socket=/run/mysqld/mysqld.sock")->effective_ssl_mode() ==
         MysqlDsn::SslMode::kPreferred);
 
@@ -59,6 +62,10 @@ TEST_CASE("sql/mysql: DSN as a URL and as key=value words") {
   CHECK(ParseMysqlDsn("host=x ssl-mode=sometimes").error().message ==
         "ssl-mode of a mysql DSN must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or "
         "VERIFY_IDENTITY");
+  // The word is not repeated: it may be the tail of a password with a space in it.
+  CHECK(ParseMysqlDsn("host=x password=ab cd").error().message ==
+        "a mysql DSN is a mysql:// URL or key=value words; word 3 has no =value (quote a value "
+        "with spaces: key='a b')");
   CHECK(ParseMysqlDsn("host=x password='open").error().message ==
         "the value of password in the mysql DSN lacks its closing '");
   CHECK(ParseMysqlDsn("mysql://u:p%zz@h/db").error().message ==
@@ -288,6 +295,14 @@ services:
     auto clear = cipher("ssl-mode=DISABLED");
     REQUIRE(clear.ok());
     CHECK(AsJson(*clear) == R"({"Ssl_cipher":{"Value":""}})");
+    // A password from a file, its path full of the '/' and ':' that split a URL.
+    std::string pw_file = dir.write("secrets/mysql:pw", pw);
+    auto from_file = BuildCollector(dir, "{type: sql, driver: mysql, dsn: \"mysql://drift:${file:" +
+                                             pw_file + "}@127.0.0.1:" + port +
+                                             "/prod\", query: \"SELECT 1 AS one\"}");
+    auto one = from_file->Collect();
+    REQUIRE_MESSAGE(one.ok(), one.error().message);
+    CHECK(AsJson(*one) == R"([{"one":1}])");
     auto unknown_ca = cipher("ssl-mode=VERIFY_IDENTITY");  // the system's CAs do not know it
     REQUIRE(!unknown_ca.ok());
     CHECK(unknown_ca.error().kind == ErrorKind::kTls);
@@ -302,7 +317,10 @@ services:
                                      " database=prod\", query: \"" + query + "\"" + extra + "}");
     };
     CHECK(make("DELETE FROM waffle_flag")->Collect().error().message ==
-          "a mysql query must be a SELECT (or WITH, SHOW, TABLE, VALUES, DESCRIBE) statement");
+          "a mysql query must be a SELECT (or WITH, SHOW, TABLE, VALUES, DESCRIBE) statement, "
+          "without INTO OUTFILE or DUMPFILE");
+    CHECK(make("SELECT name INTO  OUTFILE '/tmp/x' FROM waffle_flag")->Collect().error().message ==
+          make("DELETE FROM waffle_flag")->Collect().error().message);
     // A SELECT that writes through a function: the read-only transaction refuses it.
     db.Exec("USE prod; CREATE FUNCTION wipe() RETURNS INT MODIFIES SQL DATA "
             "BEGIN DELETE FROM waffle_flag; RETURN 1; END");

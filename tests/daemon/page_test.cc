@@ -113,9 +113,9 @@ TEST_CASE("page: a service's view: values side by side, the difference marked, h
   }
   v.page = 2;
   std::string last = RenderPage(in, v);
-  CHECK(last.find("page 3 of 3 · <a href=\"/?page=1&amp;service=lms\">previous</a>") !=
+  CHECK(last.find("page 3 of 3 · <a href=\"/?page=2&amp;service=lms\">previous</a>") !=
         std::string::npos);
-  CHECK(std::count(last.begin(), last.end(), '\n') >= 0);
+  CHECK(PageView::From([](const char* n) { return std::string(n) == "page" ? "3" : ""; }).page == 2);
   size_t rows = 0;
   for (size_t at = last.find("<tr data-env="); at != std::string::npos; at = last.find("<tr data-env=", at + 1))
     ++rows;
