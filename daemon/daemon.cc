@@ -545,11 +545,7 @@ class Daemon {
     PageView view = PageView::From([&](const char* name) { return q(r, name); });
     // (`.*`, Grafana's "All", is no filter: PageView::From drops it.)
     if (auto why = FilterError(*g, view.service, view.env, view.severity)) {
-      std::string esc;
-      for (char c : *why) esc += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
-      return HttpServerResponse{400, "text/html; charset=utf-8",
-                                "<!doctype html><meta charset=\"utf-8\"><title>drift</title><p>" +
-                                    esc + " · <a href=\"/\">the page</a></p>\n"};
+      return HttpServerResponse{400, "text/html; charset=utf-8", RenderPageError(*why)};
     }
     // The report behind the page is built once per change of the findings, not per request.
     if (!page_report_ || page_report_version_ != findings_version_ || page_report_gen_ != g.get()) {
@@ -577,22 +573,10 @@ class Daemon {
       }
       in.trend = trend_;
       if (!view.service.empty()) {
-        // The findings on the page shown (as RenderPage filters and pages them): at most
-        // kPageFindings lookups, each by the index on finding_history(id).
+        // The findings on the page shown: at most kPageFindings lookups, each by the index
+        // on finding_history(id).
         std::vector<std::string> ids;
-        size_t skip = view.page * kPageFindings;
-        for (const auto& f : report.findings) {
-          if (f.service != view.service || (!view.env.empty() && f.env != view.env) ||
-              (!view.severity.empty() && SeverityName(f.severity) != view.severity) ||
-              (!view.rule.empty() && f.rule != view.rule))
-            continue;
-          if (skip > 0) {
-            --skip;
-            continue;
-          }
-          if (ids.size() == kPageFindings) break;
-          ids.push_back(f.id);
-        }
+        for (const Finding* f : ServiceView(report, view).shown) ids.push_back(f->id);
         in.history = store_->Read([&](Store& s) {
           std::map<std::string, std::vector<std::pair<std::string, std::string>>> out;
           for (const auto& id : ids)

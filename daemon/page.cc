@@ -123,6 +123,28 @@ PageView PageView::From(const std::function<std::string(const char*)>& get_raw) 
   return v;
 }
 
+ServiceViewRows ServiceView(const CheckReport& report, const PageView& view) {
+  std::vector<const Finding*> all;
+  for (const auto& f : report.findings)
+    if (f.service == view.service && (view.env.empty() || f.env == view.env) &&
+        (view.severity.empty() || SeverityName(f.severity) == view.severity) &&
+        (view.rule.empty() || f.rule == view.rule))
+      all.push_back(&f);
+  ServiceViewRows rows;
+  rows.total = all.size();
+  rows.pages = (all.size() + kPageFindings - 1) / kPageFindings;
+  rows.page = std::min(view.page, rows.pages ? rows.pages - 1 : 0);
+  size_t first = rows.page * kPageFindings;
+  rows.shown.assign(all.begin() + static_cast<std::ptrdiff_t>(std::min(first, all.size())),
+                    all.begin() + static_cast<std::ptrdiff_t>(std::min(first + kPageFindings, all.size())));
+  return rows;
+}
+
+std::string RenderPageError(const std::string& message) {
+  return "<!doctype html><meta charset=\"utf-8\"><title>drift</title><p>" + Esc(message) +
+         " · <a href=\"/\">the page</a></p>\n";
+}
+
 std::string RenderPage(const PageInput& in, const PageView& view) {
   const CheckReport& report = *in.report;
   auto sev_ok = [&](const Finding& f) {
@@ -273,22 +295,17 @@ std::string RenderPage(const PageInput& in, const PageView& view) {
     h += "</table>";
   } else {
     // The service view: its findings, values side by side, the difference marked; history.
-    std::vector<const Finding*> list;
-    for (const auto& f : report.findings)
-      if (f.service == view.service && sev_ok(f) && rule_ok(f) &&
-          (view.env.empty() || f.env == view.env))
-        list.push_back(&f);
-    h += "<p>owner " + owner_html(view.service) + " · " + std::to_string(list.size()) +
+    ServiceViewRows rows = ServiceView(report, view);
+    size_t pages = rows.pages, page = rows.page;
+    h += "<p>owner " + owner_html(view.service) + " · " + std::to_string(rows.total) +
          " findings</p>";
-    size_t pages = (list.size() + kPageFindings - 1) / kPageFindings;
-    size_t page = std::min(view.page, pages ? pages - 1 : 0);
     h += "<table class=\"findings\"><colgroup><col style=\"width:7%\"><col style=\"width:8%\">"
          "<col style=\"width:20%\"><col style=\"width:22%\"><col style=\"width:22%\">"
          "<col style=\"width:11%\"><col style=\"width:10%\"></colgroup><tr><th>env</th>"
          "<th>severity</th><th>path</th><th>" +
          Esc(report.baseline) + " (baseline)</th><th>value</th><th>rule</th><th>age</th></tr>";
-    for (size_t i = page * kPageFindings; i < std::min(list.size(), (page + 1) * kPageFindings); ++i) {
-      const Finding& f = *list[i];
+    for (const Finding* shown : rows.shown) {
+      const Finding& f = *shown;
       auto [b, v] = ShortenValues(f.baseline_value ? DumpJson(*f.baseline_value) : "—",
                                   f.value ? DumpJson(*f.value) : "—", f.baseline_value && f.value,
                                   160);

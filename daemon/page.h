@@ -52,8 +52,20 @@ struct PageInput {
 
 inline constexpr size_t kPageFindings = 100;  // per page of a service view
 
+// The findings a service view lists (of view.service, under the view's filters) and the
+// page of them it shows (view.page, clamped to the last): what RenderPage lists and what the
+// daemon reads the history of, from one place.
+struct ServiceViewRows {
+  size_t total = 0, page = 0, pages = 0;
+  std::vector<const Finding*> shown;  // into the report, at most kPageFindings
+};
+ServiceViewRows ServiceView(const CheckReport& report, const PageView& view);
+
 // Every value is escaped; the page refreshes its content every 30 s keeping URL and scroll.
 std::string RenderPage(const PageInput& in, const PageView& view);
+
+// A page saying only `message` (escaped), with a link back to the page.
+std::string RenderPageError(const std::string& message);
 
 // The `sources` list of GET /api/v1/sources (SPEC §7).
 nlohmann::ordered_json SourcesJson(const std::vector<SourceStatus>& sources);
