@@ -1,4 +1,4 @@
-// Parsers from snapshot text into a Document: YAML (libyaml events), JSON (simdjson),
+// Parsers from snapshot text into a Document: YAML (libfyaml events), JSON (simdjson),
 // dotenv, ini, csv and tsv. Errors carry file:line:col and the cause; a parser never throws.
 #pragma once
 

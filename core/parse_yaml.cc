@@ -1,5 +1,6 @@
-// YAML snapshots through libyaml's event API, streamed straight into a Document.
-#include <yaml.h>
+// YAML snapshots through libfyaml's event API (YAML 1.2, the whole conformance suite), streamed
+// straight into a Document.
+#include <libfyaml.h>
 
 #include <charconv>
 #include <optional>
@@ -9,6 +10,10 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <algorithm>
+#include <initializer_list>
+
+#include <nlohmann/json.hpp>
 
 #include "core/parse.h"
 
@@ -148,18 +153,64 @@ struct Frame {
   std::string anchor;
   size_t node_start;
   size_t alias_start;
+  // A map or list in a key's place (`? [a, b]: c`): drift's keys are text, so its JSON text
+  // becomes the key of the enclosing map.
+  bool is_key = false;
+  bool flow = false;  // opened with '[' or '{'
+  uint32_t line = 1, col = 1;
 };
+
+struct Mark {
+  uint32_t line = 1, col = 1;
+};
+
+// The text of a token; empty for none (an empty node has no value token).
+std::string_view Text(fy_token* t) {
+  if (!t) return {};
+  size_t len = 0;
+  const char* p = fy_token_get_text(t, &len);
+  return p ? std::string_view(p, len) : std::string_view();
+}
+
+// libfyaml's parse errors, in words that say what to fix where its own are terse.
+std::string Humanize(std::string_view msg) {
+  bool tab = msg.find("tab") != std::string_view::npos;
+  if (tab && (msg.find("indent") != std::string_view::npos ||
+              msg.find("indendation") != std::string_view::npos))
+    return "a tab is used for indentation (YAML indents with spaces only)";
+  if (msg == "invalid nested block mapping on the same line")
+    return "a second 'key: value' on the same line (a value containing ': ' must be quoted)";
+  if (msg == "invalid scalar at the end of block sequence")
+    return "this line is neither an item of the list above ('- ') nor indented less than it";
+  if (msg == "invalid multiline plain key")
+    return "a key spans several lines (is the line indented wrong?)";
+  return std::string(msg);
+}
 
 class YamlBuilder {
  public:
   YamlBuilder(const ParseOptions& o) : opts_(o) {}
 
   Result<Document> Run(std::string_view text) {
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) return MakeError("out of memory initialising libyaml");
-    std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> guard(&parser, yaml_parser_delete);
-    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
-                                 text.size());
+    // Errors are collected, never printed (libfyaml writes to stderr by default).
+    fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = nullptr;
+    dcfg.output_fn = [](fy_diag*, void*, const char*, size_t) {};
+    dcfg.colorize = false;
+    std::unique_ptr<fy_diag, void (*)(fy_diag*)> diag(fy_diag_create(&dcfg), fy_diag_destroy);
+    if (!diag) return MakeError("out of memory initialising libfyaml");
+    fy_diag_set_collect_errors(diag.get(), true);
+    fy_parse_cfg cfg{};
+    cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
+                                                FYPCF_JSON_NONE);
+    cfg.diag = diag.get();
+    std::unique_ptr<fy_parser, void (*)(fy_parser*)> parser(fy_parser_create(&cfg),
+                                                            fy_parser_destroy);
+    if (!parser) return MakeError("out of memory initialising libfyaml");
+    if (fy_parser_set_string(parser.get(), text.empty() ? "" : text.data(), text.size()) != 0)
+      return MakeError("libfyaml refused the input");
+    text_ = text;
     doc_.set_origin(opts_.origin);
     doc_.reserve_for(text.size());
     merge_key_ = doc_.intern("<<");
@@ -167,16 +218,19 @@ class YamlBuilder {
     stream_ = doc_.reserve_container(Type::kList, 1, 1);
     frames_.push_back(Frame{stream_, Type::kList, 0, kNoKey, false, {}, 0, 0});
     for (;;) {
-      yaml_event_t ev;
-      if (!yaml_parser_parse(&parser, &ev)) {
-        std::string msg = parser.problem ? parser.problem : "invalid YAML";
-        if (parser.context) msg += std::string(" ") + parser.context;
-        return MakeError("YAML parse error: " + msg,
-                         Pos(parser.problem_mark.line, parser.problem_mark.column));
+      fy_event* ev = fy_parser_parse(parser.get());
+      if (!ev) {
+        if (fy_parser_get_stream_error(parser.get())) return ParseError(diag.get());
+        break;
       }
-      std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> evguard(&ev, yaml_event_delete);
-      if (ev.type == YAML_STREAM_END_EVENT) break;
+      auto free_event = [&](fy_event* e) { fy_parser_event_free(parser.get(), e); };
+      std::unique_ptr<fy_event, decltype(free_event)> evguard(ev, free_event);
+      if (ev->type == FYET_STREAM_END) break;
       if (auto err = Handle(ev)) return *err;
+      if (const fy_mark* m = fy_event_end_mark(ev); m && (m->line || m->column)) {
+        last_ = Mark{static_cast<uint32_t>(m->line + 1), static_cast<uint32_t>(m->column + 1)};
+        last_pos_ = m->input_pos;
+      }
     }
     Frame& top = frames_.back();
     size_t ndocs = pending_.size() - top.pending_start;
@@ -192,73 +246,182 @@ class YamlBuilder {
   }
 
  private:
-  Position Pos(size_t line, size_t col) const {
-    return Position{opts_.origin, static_cast<uint32_t>(line + 1), static_cast<uint32_t>(col + 1)};
+  Position Pos(Mark m) const { return Position{opts_.origin, m.line, m.col}; }
+
+  Error ParseError(fy_diag* diag) const {
+    void* it = nullptr;
+    while (fy_diag_error* e = fy_diag_errors_iterate(diag, &it)) {
+      if (e->type < FYET_ERROR || !e->msg) continue;
+      std::string_view msg = e->msg;
+      // Collected errors carry 1-based line and column.
+      Mark at{static_cast<uint32_t>(std::max(e->line, 1)),
+              static_cast<uint32_t>(std::max(e->column, 1))};
+      // An unclosed '[' or '{' is found at the end of the input; say where it was opened.
+      if (msg.find("without a closing") != std::string_view::npos || AtEnd(at)) {
+        for (auto f = frames_.rbegin(); f != frames_.rend(); ++f) {
+          if (!f->flow) continue;
+          std::string what = f->type == Type::kList ? "'['" : "'{'";
+          return MakeError("YAML parse error: this " + what + " is never closed",
+                           Pos(Mark{f->line, f->col}));
+        }
+      }
+      return MakeError("YAML parse error: " + Humanize(msg), Pos(at));
+    }
+    return MakeError("YAML parse error: invalid YAML", Pos(last_));
   }
 
-  std::optional<Error> Handle(const yaml_event_t& ev) {
-    uint32_t line = static_cast<uint32_t>(ev.start_mark.line + 1);
-    uint32_t col = static_cast<uint32_t>(ev.start_mark.column + 1);
-    switch (ev.type) {
-      case YAML_SCALAR_EVENT: {
-        std::string_view value(reinterpret_cast<const char*>(ev.data.scalar.value),
-                               ev.data.scalar.length);
+  // The '|' or '>' of a block scalar whose content starts at `content`: the first one after
+  // the previous event, outside comments.
+  Mark BlockIndicator(Mark content) const {
+    Mark at = last_;
+    bool comment = false;
+    for (size_t i = last_pos_; i < text_.size(); ++i) {
+      char c = text_[i];
+      if (at.line > content.line || (at.line == content.line && at.col >= content.col)) break;
+      if (c == '\n') {
+        comment = false;
+        ++at.line;
+        at.col = 1;
+        continue;
+      }
+      if (c == '#') comment = true;
+      if (!comment && (c == '|' || c == '>')) return at;
+      ++at.col;
+    }
+    return content;
+  }
+
+  // Whether only blanks follow the (1-based) mark in the text.
+  bool AtEnd(Mark m) const {
+    size_t pos = 0;
+    for (uint32_t line = 1; line < m.line; ++line) {
+      pos = text_.find('\n', pos);
+      if (pos == std::string_view::npos) return true;
+      ++pos;
+    }
+    pos = std::min(text_.size(), pos + m.col - 1);
+    return text_.find_first_not_of(" \t\r\n", pos) == std::string_view::npos;
+  }
+
+  // Where a token starts; where the last event ended for an empty node, which has no text.
+  Mark Start(const fy_mark* m) const {
+    if (!m || (m->line == 0 && m->column == 0 && m->input_pos == 0)) return last_;
+    return Mark{static_cast<uint32_t>(m->line + 1), static_cast<uint32_t>(m->column + 1)};
+  }
+  // Where an anchor or alias starts: libfyaml marks the name, after its '&' or '*'.
+  Mark SigilStart(fy_token* t) const {
+    Mark m = Start(fy_token_start_mark(t));
+    if (m.col > 1) --m.col;
+    return m;
+  }
+  // A node starts at its first property (`&a !tag value` at the '&').
+  Mark NodeStart(fy_token* anchor, fy_token* tag, fy_token* value) const {
+    Mark at = value ? Start(fy_token_start_mark(value)) : last_;
+    auto earlier = [](Mark a, Mark b) { return a.line < b.line || (a.line == b.line && a.col < b.col); };
+    if (tag) {
+      Mark t = Start(fy_token_start_mark(tag));
+      if (earlier(t, at)) at = t;
+    }
+    if (anchor) {
+      Mark a = SigilStart(anchor);
+      if (earlier(a, at)) at = a;
+    }
+    return at;
+  }
+
+  std::optional<Error> Handle(fy_event* ev) {
+    switch (ev->type) {
+      case FYET_DOCUMENT_START: {
+        // A `%YAML 1.1` directive reads that document with the 1.1 schema; `%YAML 1.2` with
+        // the core schema; without one, the source's `yaml:` setting decides.
+        fy_document_state* ds = ev->document_start.document_state;
+        yaml11_ = opts_.yaml_1_1;
+        if (ds && fy_document_state_version_explicit(ds)) {
+          const fy_version* v = fy_document_state_version(ds);
+          yaml11_ = v && v->major == 1 && v->minor <= 1;
+        }
+        return std::nullopt;
+      }
+      case FYET_SCALAR: {
+        const fy_event_scalar_data& s = ev->scalar;
+        std::string_view value = Text(s.value);
+        fy_scalar_style style = s.value ? fy_token_scalar_style(s.value) : FYSS_PLAIN;
+        bool plain = style == FYSS_PLAIN;
+        // libfyaml 0.7.12 gives an empty block scalar at the very end of the input as one NUL
+        // byte; YAML text cannot hold a NUL, so it is never content.
+        if ((style == FYSS_LITERAL || style == FYSS_FOLDED) && !value.empty() &&
+            value.back() == '\0')
+          value.remove_suffix(1);
         Frame& top = frames_.back();
+        Mark at = NodeStart(s.anchor, s.tag, s.value);
+        if (style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) {
+          // libfyaml marks a quoted scalar's text; the node starts at its quote.
+          if (!s.anchor && !s.tag && at.col > 1) --at.col;
+        } else if ((style == FYSS_LITERAL || style == FYSS_FOLDED) && !s.anchor && !s.tag) {
+          at = BlockIndicator(at);  // libfyaml marks the content; the node starts at its '|'
+        } else if (!s.value && !s.anchor && !s.tag && top.type == Type::kMap &&
+                   top.key != kNoKey) {
+          ++at.col;  // an empty value: just after the key's ':'
+        }
         if (top.type == Type::kMap && top.key == kNoKey) {
           top.key = doc_.intern(value);
-          if (top.key == merge_key_ && ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-            top.has_merge = true;
+          if (top.key == merge_key_ && plain && !s.tag) top.has_merge = true;
+          if (s.anchor) {
+            // An anchored key may be used as a value elsewhere (`&k key: v`, then `*k`).
+            NodeId id = doc_.add_string(value, at.line, at.col);
+            anchors_[std::string(Text(s.anchor))] = Anchor{id, 1};
+          }
           return std::nullopt;
         }
-        auto id = Scalar(ev, value, line, col);
+        auto id = Scalar(s, value, plain, at);
         if (!id.ok()) return id.error();
-        if (ev.data.scalar.anchor)
-          anchors_[reinterpret_cast<const char*>(ev.data.scalar.anchor)] = Anchor{*id, 1};
+        if (s.anchor) anchors_[std::string(Text(s.anchor))] = Anchor{*id, 1};
         return Add(*id);
       }
-      case YAML_ALIAS_EVENT: {
-        std::string name = reinterpret_cast<const char*>(ev.data.alias.anchor);
+      case FYET_ALIAS: {
+        std::string name(Text(ev->alias.anchor));
+        Mark at = SigilStart(ev->alias.anchor);
         auto it = anchors_.find(name);
         if (it == anchors_.end())
-          return MakeError("YAML alias *" + name + " refers to no anchor", Pos(line - 1, col - 1));
+          return MakeError("YAML alias *" + name + " refers to no anchor", Pos(at));
         alias_nodes_ += it->second.size;
         if (alias_nodes_ > opts_.max_alias_nodes)
           return MakeError("YAML aliases expand to more than " +
                                std::to_string(opts_.max_alias_nodes) +
                                " nodes (an alias bomb?)",
-                           Pos(line - 1, col - 1));
+                           Pos(at));
         Frame& top = frames_.back();
         if (top.type == Type::kMap && top.key == kNoKey) {
-          NodeId n = it->second.node;
-          if (doc_.type(n) == Type::kMap || doc_.type(n) == Type::kList)
-            return MakeError("a map or list used as a mapping key is not supported",
-                             Pos(line - 1, col - 1));
-          top.key = doc_.intern(doc_.scalar_text(n));
+          top.key = KeyOf(it->second.node);
           return std::nullopt;
         }
         return Add(it->second.node);
       }
-      case YAML_SEQUENCE_START_EVENT:
-      case YAML_MAPPING_START_EVENT: {
+      case FYET_SEQUENCE_START:
+      case FYET_MAPPING_START: {
+        bool is_map = ev->type == FYET_MAPPING_START;
+        fy_token* anchor = is_map ? ev->mapping_start.anchor : ev->sequence_start.anchor;
+        fy_token* tag = is_map ? ev->mapping_start.tag : ev->sequence_start.tag;
+        fy_token* start = is_map ? ev->mapping_start.mapping_start
+                                 : ev->sequence_start.sequence_start;
+        Mark at = NodeStart(anchor, tag, start);
         Frame& top = frames_.back();
-        if (top.type == Type::kMap && top.key == kNoKey)
-          return MakeError("a map or list used as a mapping key is not supported",
-                           Pos(line - 1, col - 1));
+        bool is_key = top.type == Type::kMap && top.key == kNoKey;
         if (frames_.size() > opts_.max_depth)
           return MakeError("nesting deeper than " + std::to_string(opts_.max_depth) + " levels",
-                           Pos(line - 1, col - 1));
-        bool is_map = ev.type == YAML_MAPPING_START_EVENT;
+                           Pos(at));
         Type t = is_map ? Type::kMap : Type::kList;
-        const yaml_char_t* anchor =
-            is_map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor;
-        NodeId id = doc_.reserve_container(t, line, col);
+        NodeId id = doc_.reserve_container(t, at.line, at.col);
+        fy_token_type opener = start ? fy_token_get_type(start) : FYTT_NONE;
+        bool flow = opener == FYTT_FLOW_SEQUENCE_START || opener == FYTT_FLOW_MAPPING_START;
         frames_.push_back(Frame{id, t, pending_.size(), kNoKey, false,
-                                anchor ? reinterpret_cast<const char*>(anchor) : "",
-                                doc_.node_count() - 1, alias_nodes_});
+                                anchor ? std::string(Text(anchor)) : std::string(),
+                                doc_.node_count() - 1, alias_nodes_, is_key, flow, at.line,
+                                at.col});
         return std::nullopt;
       }
-      case YAML_SEQUENCE_END_EVENT:
-      case YAML_MAPPING_END_EVENT: {
+      case FYET_SEQUENCE_END:
+      case FYET_MAPPING_END: {
         Frame f = std::move(frames_.back());
         frames_.pop_back();
         std::span<const Entry> kids(pending_.data() + f.pending_start,
@@ -275,11 +438,22 @@ class YamlBuilder {
           size_t size = (doc_.node_count() - f.node_start) + (alias_nodes_ - f.alias_start);
           anchors_[f.anchor] = Anchor{f.id, size};
         }
+        if (f.is_key) {
+          frames_.back().key = KeyOf(f.id);
+          return std::nullopt;
+        }
         return Add(f.id);
       }
       default:
         return std::nullopt;
     }
+  }
+
+  // A scalar key as its text; a map or list as its compact JSON text.
+  KeyId KeyOf(NodeId n) {
+    if (doc_.type(n) == Type::kMap || doc_.type(n) == Type::kList)
+      return doc_.intern(ToJson(doc_, n).dump());
+    return doc_.intern(doc_.scalar_text(n));
   }
 
   std::optional<Error> Add(NodeId v) {
@@ -289,26 +463,25 @@ class YamlBuilder {
     return std::nullopt;
   }
 
-  Result<NodeId> Scalar(const yaml_event_t& ev, std::string_view value, uint32_t line,
-                        uint32_t col) {
-    const char* tag_c = reinterpret_cast<const char*>(ev.data.scalar.tag);
-    std::string_view tag = tag_c ? tag_c : "";
-    bool plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+  Result<NodeId> Scalar(const fy_event_scalar_data& s, std::string_view value, bool plain,
+                        Mark at) {
+    std::string_view tag = Text(s.tag);
+    uint32_t line = at.line, col = at.col;
     if (tag.empty() || tag == "!") {
-      if (plain && tag.empty()) return ResolvePlain(doc_, value, opts_.yaml_1_1, line, col);
+      if (plain && tag.empty()) return ResolvePlain(doc_, value, yaml11_, line, col);
       return doc_.add_string(value, line, col);
     }
     if (tag.starts_with(kYamlTagPrefix)) {
       std::string_view t = tag.substr(kYamlTagPrefix.size());
       if (t == "str" || t == "binary" || t == "timestamp") return doc_.add_string(value, line, col);
-      NodeId r = ResolvePlain(doc_, value, opts_.yaml_1_1, line, col);
+      NodeId r = ResolvePlain(doc_, value, yaml11_, line, col);
       Type got = doc_.type(r);
       bool fits = (t == "int" && got == Type::kInt) ||
                   (t == "float" && (got == Type::kFloat || got == Type::kInt)) ||
                   (t == "bool" && got == Type::kBool) || (t == "null" && got == Type::kNull);
       if (!fits)
         return MakeError(std::string("'").append(value).append("' is not a valid !!").append(t),
-                         Position{opts_.origin, line, col});
+                         Pos(at));
       if (t == "float" && got == Type::kInt) {
         double d = static_cast<double>(doc_.node(r).i);
         return doc_.add_float(d, line, col);
@@ -367,6 +540,10 @@ class YamlBuilder {
   }
 
   const ParseOptions& opts_;
+  bool yaml11_ = false;  // the current document's schema
+  Mark last_;            // where the last event ended
+  size_t last_pos_ = 0;  // ... as a byte offset
+  std::string_view text_;
   Document doc_;
   NodeId stream_ = kNoNode;
   KeyId merge_key_ = kNoKey;

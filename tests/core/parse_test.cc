@@ -101,13 +101,37 @@ TEST_CASE("yaml: nesting deeper than the limit is an error") {
 TEST_CASE("yaml: malformed input names file, line, column and cause") {
   Error e = YamlError("a: 1\nb: [1, 2\nc: 3\n");
   CHECK(e.where.file == "bad.yaml");
-  CHECK(e.where.line == 3);
-  CHECK(e.message.starts_with("YAML parse error: "));
+  CHECK(e.ToString() == "bad.yaml:2:4: YAML parse error: this '[' is never closed");
   Error e2 = YamlError("a: b: c\n");
   CHECK(e2.ToString() ==
-        "bad.yaml:1:5: YAML parse error: mapping values are not allowed in this context");
+        "bad.yaml:1:5: YAML parse error: a second 'key: value' on the same line (a value "
+        "containing ': ' must be quoted)");
   Error e3 = YamlError("x: *nowhere\n");
   CHECK(e3.ToString() == "bad.yaml:1:4: YAML alias *nowhere refers to no anchor");
+}
+
+TEST_CASE("yaml: the mistakes people make are named in words, at the place to fix") {
+  auto msg = [](const std::string& text) { return YamlError(text).ToString(); };
+  CHECK(msg("a:\n\tb: 1\n") ==
+        "bad.yaml:2:1: YAML parse error: a tab is used for indentation (YAML indents with "
+        "spaces only)");
+  CHECK(msg("a: {b: 1\n") == "bad.yaml:1:4: YAML parse error: this '{' is never closed");
+  CHECK(msg("a: [b, 1\n\n") == "bad.yaml:1:4: YAML parse error: this '[' is never closed");
+  CHECK(msg("a: {b: 1\nc: 2}\n") == "bad.yaml:2:2: YAML parse error: missing comma in flow mapping");
+  CHECK(msg("a: 'x\n") == "bad.yaml:1:5: YAML parse error: single-quoted scalar without closing quote");
+  CHECK(msg("a: \"x\n") == "bad.yaml:1:5: YAML parse error: double-quoted scalar without closing quote");
+  CHECK(msg("a: 1\n b: 2\n") ==
+        "bad.yaml:1:4: YAML parse error: a key spans several lines (is the line indented wrong?)");
+  CHECK(msg("- a\nb: 1\n") ==
+        "bad.yaml:2:1: YAML parse error: this line is neither an item of the list above ('- ') "
+        "nor indented less than it");
+  CHECK(msg("a:\n  b: 1\n c: 2\n") == "bad.yaml:3:2: YAML parse error: invalid indentation in mapping");
+  CHECK(msg("a: [1, 2]]\n") == "bad.yaml:1:10: YAML parse error: flow sequence with invalid extra closing bracket");
+  CHECK(msg("a: \"\\q\"\n") == "bad.yaml:1:5: YAML parse error: invalid escape 'q' in double-quoted string");
+  CHECK(msg("key: value # ok\nother: @x\n") == "bad.yaml:2:8: YAML parse error: plain scalar cannot start with '@'");
+  CHECK(msg("%YAML 1.2\n%YAML 1.2\n---\na\n") == "bad.yaml:2:7: YAML parse error: duplicate version directive");
+  CHECK(msg("a: !!int x\n") == "bad.yaml:1:4: 'x' is not a valid !!int");
+  CHECK(msg("a: &x 1\nb: *y\n") == "bad.yaml:2:4: YAML alias *y refers to no anchor");
 }
 
 TEST_CASE("yaml and json: every truncation of a valid document parses or errors, never crashes") {
@@ -122,8 +146,8 @@ TEST_CASE("yaml and json: every truncation of a valid document parses or errors,
     auto r = ParseYaml(cut, {});
     if (r.ok()) continue;
     ++errors;
-    // An error says where, inside what was read (its end included: libyaml puts the end of
-    // a last line without a newline on the line after it).
+    // An error says where, inside what was read (its end included: the end of a last line
+    // without a newline is on the line after it).
     CHECK(r.error().where.line >= 1);
     CHECK(r.error().where.line <= std::count(cut.begin(), cut.end(), '\n') + 2);
     CHECK_FALSE(r.error().message.empty());
