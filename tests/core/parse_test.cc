@@ -134,6 +134,42 @@ TEST_CASE("yaml: the mistakes people make are named in words, at the place to fi
   CHECK(msg("a: &x 1\nb: *y\n") == "bad.yaml:2:4: YAML alias *y refers to no anchor");
 }
 
+TEST_CASE("yaml: UTF-16 and UTF-32 are read, invalid UTF-8 is refused where it is") {
+  auto utf16 = [](std::u16string_view s, bool big, bool bom) {
+    std::string out;
+    if (bom) out += big ? "\xFE\xFF" : "\xFF\xFE";
+    for (char16_t c : s) {
+      char hi = static_cast<char>(c >> 8), lo = static_cast<char>(c & 0xFF);
+      out += big ? hi : lo;
+      out += big ? lo : hi;
+    }
+    return out;
+  };
+  for (bool big : {false, true})
+    for (bool bom : {false, true}) {
+      auto d = ParseYaml(utf16(u"a: caf\u00e9\nb: [1, \U0001F600]\n", big, bom), {});
+      REQUIRE_MESSAGE(d.ok(), (d.ok() ? "" : d.error().ToString()));
+      CHECK(AsJson(*d) == "{\"a\":\"caf\u00e9\",\"b\":[1,\"\U0001F600\"]}");
+      CHECK(d->node(d->find(d->root(), "b")).line == 2);
+    }
+  std::string utf32le("\xFF\xFE\0\0a\0\0\0:\0\0\0 \0\0\0" "1\0\0\0", 20);
+  auto d32 = ParseYaml(utf32le, {});
+  REQUIRE(d32.ok());
+  CHECK(AsJson(*d32) == R"({"a":1})");
+  // libfyaml 0.7.12 loops forever on this (found by the fuzzer): refused before it reads it.
+  CHECK(YamlError(std::string("%YA\373LK1.\n\0", 10)).ToString() ==
+        "bad.yaml:1:4: YAML parse error: the text is not valid UTF-8 (byte 0xFB)");
+  // libfyaml 0.7.12 crashes destroying a parser that failed on these (found by the fuzzer).
+  CHECK(YamlError("? a:\t::b\n").ToString() ==
+        "bad.yaml:1:5: YAML parse error: a tab is used for indentation (YAML indents with "
+        "spaces only)");
+  CHECK(YamlError(std::string("-\n  ? ULL:\t\0\0\0005OTUREFFY  \n\n", 27)).where.line == 2);
+  CHECK(YamlError("a: ok\nb: caf\xc3\xa9 \xff\n").ToString() ==
+        "bad.yaml:2:9: YAML parse error: the text is not valid UTF-8 (byte 0xFF)");
+  CHECK(YamlError("a: \xed\xa0\x80\n").ToString() ==
+        "bad.yaml:1:4: YAML parse error: the text is not valid UTF-8 (byte 0xED)");
+}
+
 TEST_CASE("yaml and json: every truncation of a valid document parses or errors, never crashes") {
   std::string y = "a: {b: [1, 2, {c: \"x\\ny\"}], d: &r 'q'}\ne: *r\nf: !T 3\n";
   auto whole = ParseYaml(y, {});
