@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <algorithm>
@@ -143,7 +144,8 @@ NodeId ResolvePlain(Document& doc, std::string_view s, bool yaml11, uint32_t lin
 
 struct Anchor {
   NodeId node;
-  size_t size;  // nodes it stands for, aliases inside it included
+  size_t size;   // nodes it stands for, aliases inside it included
+  uint64_t seq;  // when it was defined: a later definition of the name wins
 };
 
 struct Frame {
@@ -160,6 +162,7 @@ struct Frame {
   bool is_key = false;
   bool flow = false;  // opened with '[' or '{'
   uint32_t line = 1, col = 1;
+  uint64_t anchor_seq = 0;
 };
 
 struct Mark {
@@ -252,20 +255,48 @@ std::optional<Result<std::string>> ToUtf8(std::string_view t) {
   return Result<std::string>(std::move(out));
 }
 
-// Where UTF-8 text first goes wrong (libfyaml loops forever on some invalid bytes).
-std::optional<size_t> InvalidUtf8At(std::string_view t) {
-  if (simdjson::validate_utf8(t.data(), t.size())) return std::nullopt;
-  size_t i = 0;
-  while (i < t.size()) {
+// Where the text first stops being YAML's characters, and why: invalid UTF-8 (libfyaml loops
+// forever on some) or a control character (a NUL ends libfyaml's input early, silently).
+struct BadChar {
+  size_t offset;
+  std::string why;
+};
+std::optional<BadChar> FindBadChar(std::string_view t) {
+  bool utf8 = simdjson::validate_utf8(t.data(), t.size());
+  auto hex = [](unsigned c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02X", c);
+    return std::string(buf);
+  };
+  for (size_t i = 0; i < t.size();) {
     auto c = static_cast<unsigned char>(t[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > t.size()) return i;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(t[i + k]) & 0xC0) != 0x80) return i;
-    if (!simdjson::validate_utf8(t.data() + i, n)) return i;  // overlong, surrogate, > U+10FFFF
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+        return BadChar{i, "a control character (" + hex(c) + ") is not allowed in YAML"};
+      ++i;
+      continue;
+    }
+    size_t n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n != 0 && i + n <= t.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(t[i + k]) & 0xC0) == 0x80;
+    // Overlong forms, surrogates and code points past U+10FFFF (only when simdjson found any).
+    if (ok && !utf8) ok = simdjson::validate_utf8(t.data() + i, n);
+    if (!ok) return BadChar{i, "the text is not valid UTF-8 (byte " + hex(c) + ")"};
+    // C1 controls (U+0080-U+009F) but NEL.
+    auto c1 = static_cast<unsigned char>(t[i + 1]);
+    if (c == 0xC2 && c1 < 0xA0 && c1 != 0x85)
+      return BadChar{i, "a control character (U+00" + hex(c1).substr(2) + ") is not allowed in YAML"};
     i += n;
   }
-  return t.size();
+  return std::nullopt;
+}
+
+// A parser libfyaml cannot destroy, kept where it stays reachable (not a leak to report).
+void KeepUndestroyed(fy_parser* p) {
+  static std::mutex mu;
+  static auto* kept = new std::vector<fy_parser*>();
+  std::lock_guard lock(mu);
+  kept->push_back(p);
 }
 
 class YamlBuilder {
@@ -295,15 +326,8 @@ class YamlBuilder {
       utf8_ = std::move(converted->value());
       text = utf8_;
     }
-    if (auto bad = InvalidUtf8At(text)) {
-      Mark at = MarkAt(text, *bad);
-      char byte[8];
-      std::snprintf(byte, sizeof byte, "0x%02X",
-                    *bad < text.size() ? static_cast<unsigned char>(text[*bad]) : 0);
-      return MakeError(std::string("YAML parse error: the text is not valid UTF-8 (byte ") + byte +
-                           ")",
-                       Pos(at));
-    }
+    if (auto bad = FindBadChar(text))
+      return MakeError("YAML parse error: " + bad->why, Pos(MarkAt(text, bad->offset)));
     if (fy_parser_set_string(parser.get(), text.empty() ? "" : text.data(), text.size()) != 0)
       return MakeError("libfyaml refused the input");
     text_ = text;
@@ -321,7 +345,7 @@ class YamlBuilder {
           // libfyaml 0.7.12 crashes destroying a parser that failed on a tab after a block
           // entry's ':' (`? a:<tab>:b`; found by the fuzzer): that parser is left allocated
           // (a few KB) rather than destroyed.
-          if (failed_on_tab_after_block_entry_) (void)parser.release();
+          if (failed_on_tab_after_block_entry_) KeepUndestroyed(parser.release());
           return e;
         }
         break;
@@ -386,8 +410,7 @@ class YamlBuilder {
         std::string_view raw = text_.substr(a->input_pos, b->input_pos - a->input_pos);
         // One line of plain text is its value (a tab inside it is content).
         if (style == FYSS_PLAIN) return raw;
-        if (style == FYSS_DOUBLE_QUOTED && !raw.empty() && raw.back() == '"') raw.remove_suffix(1);
-        if (style == FYSS_SINGLE_QUOTED && !raw.empty() && raw.back() == '\'') raw.remove_suffix(1);
+        // A quoted scalar's marks hold its text without the quotes.
         bool as_written = true;
         for (char c : raw) {
           if (c == '\r' || c == '\t' || (style == FYSS_SINGLE_QUOTED && c == '\'') ||
@@ -596,15 +619,16 @@ class YamlBuilder {
           top.key = doc_.intern(value);
           if (top.key == merge_key_ && plain && !s.tag) top.has_merge = true;
           if (s.anchor) {
-            // An anchored key may be used as a value elsewhere (`&k key: v`, then `*k`).
-            NodeId id = doc_.add_string(value, at.line, at.col);
-            anchors_[std::string(Name(s.anchor))] = Anchor{id, 1};
+            // An anchored key may be used as a value elsewhere (`&k 1: v`, then `*k` is 1).
+            auto id = Scalar(s, value, plain, at);
+            if (!id.ok()) return id.error();
+            anchors_[std::string(Name(s.anchor))] = Anchor{*id, 1, ++anchor_seq_};
           }
           return std::nullopt;
         }
         auto id = Scalar(s, value, plain, at);
         if (!id.ok()) return id.error();
-        if (s.anchor) anchors_[std::string(Name(s.anchor))] = Anchor{*id, 1};
+        if (s.anchor) anchors_[std::string(Name(s.anchor))] = Anchor{*id, 1, ++anchor_seq_};
         return Add(*id);
       }
       case FYET_ALIAS: {
@@ -646,7 +670,7 @@ class YamlBuilder {
         frames_.push_back(Frame{id, t, pending_.size(), kNoKey, false,
                                 anchor ? std::string(Name(anchor)) : std::string(),
                                 doc_.node_count() - 1, alias_nodes_, is_key, flow, at.line,
-                                at.col});
+                                at.col, anchor ? ++anchor_seq_ : 0});
         return std::nullopt;
       }
       case FYET_SEQUENCE_END:
@@ -664,8 +688,12 @@ class YamlBuilder {
         }
         pending_.resize(f.pending_start);
         if (!f.anchor.empty()) {
+          // Defined where the container starts: a node inside it that reuses the name was
+          // defined later and keeps it.
           size_t size = (doc_.node_count() - f.node_start) + (alias_nodes_ - f.alias_start);
-          anchors_[f.anchor] = Anchor{f.id, size};
+          auto it = anchors_.find(f.anchor);
+          if (it == anchors_.end() || it->second.seq < f.anchor_seq)
+            anchors_[f.anchor] = Anchor{f.id, size, f.anchor_seq};
         }
         if (f.is_key) {
           frames_.back().key = KeyOf(f.id);
@@ -681,7 +709,7 @@ class YamlBuilder {
   // A scalar key as its text; a map or list as its compact JSON text.
   KeyId KeyOf(NodeId n) {
     if (doc_.type(n) == Type::kMap || doc_.type(n) == Type::kList)
-      return doc_.intern(ToJson(doc_, n).dump());
+      return doc_.intern(DumpJson(ToJson(doc_, n)));
     return doc_.intern(doc_.scalar_text(n));
   }
 
@@ -776,6 +804,7 @@ class YamlBuilder {
   std::string scratch_;  // a decoded scalar, until the next one
   std::string utf8_;     // the text converted from UTF-16 or UTF-32
   bool failed_on_tab_after_block_entry_ = false;
+  uint64_t anchor_seq_ = 0;
   Document doc_;
   NodeId stream_ = kNoNode;
   KeyId merge_key_ = kNoKey;

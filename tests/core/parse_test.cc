@@ -164,6 +164,16 @@ TEST_CASE("yaml: UTF-16 and UTF-32 are read, invalid UTF-8 is refused where it i
         "bad.yaml:1:5: YAML parse error: a tab is used for indentation (YAML indents with "
         "spaces only)");
   CHECK(YamlError(std::string("-\n  ? ULL:\t\0\0\0005OTUREFFY  \n\n", 27)).where.line == 2);
+  // A NUL ends libfyaml's input early and silently (b would be missing); YAML allows no
+  // control characters but tab, LF and CR.
+  CHECK(YamlError(std::string("a: x\0y\nb: 2\n", 12)).ToString() ==
+        "bad.yaml:1:5: YAML parse error: a control character (0x00) is not allowed in YAML");
+  CHECK(YamlError("a: 1\nb: \x01\n").ToString() ==
+        "bad.yaml:2:4: YAML parse error: a control character (0x01) is not allowed in YAML");
+  CHECK(YamlError("a: \xc2\x9b\n").ToString() ==
+        "bad.yaml:1:4: YAML parse error: a control character (U+009B) is not allowed in YAML");
+  CHECK(AsJson(testing::Yaml("a: \"x\ty\"\r\nb: \xc2\x85\xc2\xa0\n")) ==
+        "{\"a\":\"x\\ty\",\"b\":\"\xc2\x85\xc2\xa0\"}");
   CHECK(YamlError("a: ok\nb: caf\xc3\xa9 \xff\n").ToString() ==
         "bad.yaml:2:9: YAML parse error: the text is not valid UTF-8 (byte 0xFF)");
   CHECK(YamlError("a: \xed\xa0\x80\n").ToString() ==

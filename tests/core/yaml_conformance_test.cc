@@ -204,6 +204,16 @@ TEST_CASE("yaml conformance: an empty block scalar at the end of the input is em
   CHECK(ReadJson("- |\n- >\n") == json::parse(R"(["", ""])"));
 }
 
+TEST_CASE("yaml conformance: anchors") {
+  // An anchored key used as a value keeps its type.
+  CHECK(ReadJson("&k 1: a\nb: *k\n&t true: x\nc: *t\n") ==
+        json::parse(R"({"1": "a", "b": 1, "true": "x", "c": true})"));
+  // The most recent definition of a name wins, even one inside the anchored container.
+  CHECK(ReadJson("x: &a {b: &a 1}\ny: *a\n") == json::parse(R"({"x": {"b": 1}, "y": 1})"));
+  CHECK(ReadJson("x: &a 1\ny: &a [2]\nz: *a\n") ==
+        json::parse(R"({"x": 1, "y": [2], "z": [2]})"));
+}
+
 TEST_CASE("yaml conformance: a node's position is its first property") {
   Document d = Read("a: &x !!str 1\nb: !t\n  k: v\nc: *x\nd:\n");
   auto at = [&](const char* k) {
