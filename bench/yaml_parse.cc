@@ -22,8 +22,7 @@ namespace {
 
 // Median seconds of each of `runs`, taking turns so that a slow spell of a shared machine
 // falls on every reader alike.
-std::vector<double> Medians(const std::vector<std::function<bool()>>& readers, int runs,
-                            bool& ok) {
+std::vector<double> Medians(const std::vector<std::function<bool()>>& readers, int runs, bool& ok) {
   std::vector<std::vector<double>> t(readers.size());
   for (int r = 0; r < runs; ++r) {
     for (size_t i = 0; i < readers.size(); ++i) {
@@ -63,15 +62,16 @@ bool Libyaml(const std::string& text) {
 
 bool Libfyaml(const std::string& text) {
   fy_parse_cfg cfg{};
-  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-                                              FYPCF_JSON_NONE);
+  cfg.flags =
+      static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE);
   fy_parser* p = fy_parser_create(&cfg);
   fy_parser_set_string(p, text.data(), text.size());
   size_t chars = 0;
   while (fy_event* ev = fy_parser_parse(p)) {
     // Where each scalar ends, the least a reader looks at (drift reads one-line scalars in
     // place from their marks).
-    if (ev->type == FYET_SCALAR && ev->scalar.value) chars += fy_token_end_mark(ev->scalar.value)->input_pos;
+    if (ev->type == FYET_SCALAR && ev->scalar.value)
+      chars += fy_token_end_mark(ev->scalar.value)->input_pos;
     fy_parser_event_free(p, ev);
   }
   bool ok = !fy_parser_get_stream_error(p);

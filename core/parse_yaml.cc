@@ -1,22 +1,21 @@
 // YAML snapshots through libfyaml's event API (YAML 1.2, the whole conformance suite), streamed
 // straight into a Document.
 #include <libfyaml.h>
+#include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
-#include <optional>
-#include <variant>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
-#include <algorithm>
-#include <initializer_list>
-
-#include <nlohmann/json.hpp>
-#include <simdjson.h>
+#include <variant>
 
 #include "core/parse.h"
 
@@ -28,10 +27,10 @@ constexpr std::string_view kYamlTagPrefix = "tag:yaml.org,2002:";
 bool IsDigits(std::string_view s, int base) {
   if (s.empty()) return false;
   for (char c : s) {
-    bool ok = base == 16   ? std::isxdigit(static_cast<unsigned char>(c))
-              : base == 8  ? (c >= '0' && c <= '7')
-              : base == 2  ? (c == '0' || c == '1')
-                           : (c >= '0' && c <= '9');
+    bool ok = base == 16  ? std::isxdigit(static_cast<unsigned char>(c))
+              : base == 8 ? (c >= '0' && c <= '7')
+              : base == 2 ? (c == '0' || c == '1')
+                          : (c >= '0' && c <= '9');
     if (!ok) return false;
   }
   return true;
@@ -71,8 +70,7 @@ std::optional<std::variant<int64_t, double>> ResolveInt(std::string_view s, bool
   auto [p, ec] = std::from_chars(body.data(), body.data() + body.size(), v, base);
   if (ec == std::errc() && p == body.data() + body.size()) {
     if (!neg && v <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v);
-    if (neg && v <= static_cast<uint64_t>(INT64_MAX) + 1)
-      return static_cast<int64_t>(0 - v);
+    if (neg && v <= static_cast<uint64_t>(INT64_MAX) + 1) return static_cast<int64_t>(0 - v);
   }
   // Out of range: keep the magnitude as a float rather than inventing a value.
   double d = std::strtod(std::string(s).c_str(), nullptr);
@@ -121,10 +119,10 @@ NodeId ResolvePlain(Document& doc, std::string_view s, bool yaml11, uint32_t lin
     return doc.add_null(line, col);
   char c = s[0];
   // Fast path: most scalars are words that cannot be anything but strings.
-  bool maybe_special = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 't' ||
-                       c == 'T' || c == 'f' || c == 'F' ||
-                       (yaml11 && (c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 'o' ||
-                                   c == 'O'));
+  bool maybe_special =
+      (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 't' || c == 'T' ||
+      c == 'f' || c == 'F' ||
+      (yaml11 && (c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 'o' || c == 'O'));
   if (!maybe_special) return doc.add_string(s, line, col);
   if (s == "true" || s == "True" || s == "TRUE") return doc.add_bool(true, line, col);
   if (s == "false" || s == "False" || s == "FALSE") return doc.add_bool(false, line, col);
@@ -218,18 +216,27 @@ std::optional<Result<std::string>> ToUtf8(std::string_view t) {
   int width = 0;
   bool big = false;
   size_t skip = 0;
-  if (b(0) == 0 && b(1) == 0 && b(2) == 0xFE && b(3) == 0xFF) width = 4, big = true, skip = 4;
-  else if (b(0) == 0xFF && b(1) == 0xFE && b(2) == 0 && b(3) == 0) width = 4, skip = 4;
-  else if (b(0) == 0xFE && b(1) == 0xFF) width = 2, big = true, skip = 2;
-  else if (b(0) == 0xFF && b(1) == 0xFE) width = 2, skip = 2;
-  else if (b(0) == 0 && b(1) == 0 && b(2) == 0 && b(3) != 0 && b(3) < 0x100) width = 4, big = true;
-  else if (b(0) != 0 && b(0) < 0x100 && b(1) == 0 && b(2) == 0 && b(3) == 0) width = 4;
-  else if (b(0) == 0 && b(1) != 0 && b(1) < 0x100) width = 2, big = true;
-  else if (b(0) != 0 && b(0) < 0x100 && b(1) == 0) width = 2;
+  if (b(0) == 0 && b(1) == 0 && b(2) == 0xFE && b(3) == 0xFF)
+    width = 4, big = true, skip = 4;
+  else if (b(0) == 0xFF && b(1) == 0xFE && b(2) == 0 && b(3) == 0)
+    width = 4, skip = 4;
+  else if (b(0) == 0xFE && b(1) == 0xFF)
+    width = 2, big = true, skip = 2;
+  else if (b(0) == 0xFF && b(1) == 0xFE)
+    width = 2, skip = 2;
+  else if (b(0) == 0 && b(1) == 0 && b(2) == 0 && b(3) != 0 && b(3) < 0x100)
+    width = 4, big = true;
+  else if (b(0) != 0 && b(0) < 0x100 && b(1) == 0 && b(2) == 0 && b(3) == 0)
+    width = 4;
+  else if (b(0) == 0 && b(1) != 0 && b(1) < 0x100)
+    width = 2, big = true;
+  else if (b(0) != 0 && b(0) < 0x100 && b(1) == 0)
+    width = 2;
   if (width == 0) return std::nullopt;
   const char* name = width == 2 ? "UTF-16" : "UTF-32";
   if ((t.size() - skip) % width != 0)
-    return Result<std::string>(MakeError(std::string("the text is ") + name + " with an odd byte count"));
+    return Result<std::string>(
+        MakeError(std::string("the text is ") + name + " with an odd byte count"));
   auto unit = [&](size_t i) {
     uint32_t u = 0;
     for (int k = 0; k < width; ++k)
@@ -285,7 +292,8 @@ std::optional<BadChar> FindBadChar(std::string_view t) {
     // C1 controls (U+0080-U+009F) but NEL.
     auto c1 = static_cast<unsigned char>(t[i + 1]);
     if (c == 0xC2 && c1 < 0xA0 && c1 != 0x85)
-      return BadChar{i, "a control character (U+00" + hex(c1).substr(2) + ") is not allowed in YAML"};
+      return BadChar{i,
+                     "a control character (U+00" + hex(c1).substr(2) + ") is not allowed in YAML"};
     i += n;
   }
   return std::nullopt;
@@ -314,8 +322,8 @@ class YamlBuilder {
     if (!diag) return MakeError("out of memory initialising libfyaml");
     fy_diag_set_collect_errors(diag.get(), true);
     fy_parse_cfg cfg{};
-    cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-                                                FYPCF_JSON_NONE);
+    cfg.flags =
+        static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE);
     cfg.diag = diag.get();
     std::unique_ptr<fy_parser, void (*)(fy_parser*)> parser(fy_parser_create(&cfg),
                                                             fy_parser_destroy);
@@ -377,10 +385,13 @@ class YamlBuilder {
 
   Error ParseError(fy_diag* diag) {
     void* it = nullptr;
+    while (fy_diag_error* e = fy_diag_errors_iterate(diag, &it))
+      if (e->msg && std::string_view(e->msg) == "cannot use tab for indentation of block entry")
+        failed_on_tab_after_block_entry_ = true;
+    it = nullptr;
     while (fy_diag_error* e = fy_diag_errors_iterate(diag, &it)) {
       if (e->type < FYET_ERROR || !e->msg) continue;
       std::string_view msg = e->msg;
-      failed_on_tab_after_block_entry_ = msg == "cannot use tab for indentation of block entry";
       // Collected errors carry 1-based line and column.
       Mark at{static_cast<uint32_t>(std::max(e->line, 1)),
               static_cast<uint32_t>(std::max(e->column, 1))};
@@ -401,8 +412,8 @@ class YamlBuilder {
   // A scalar's text. A one-line plain scalar, or a quoted one without escapes, is its input
   // as written: read in place, without libfyaml's formatting (a third of its reading time).
   std::string_view ScalarText(fy_token* value, fy_scalar_style style) {
-    if (value && (style == FYSS_PLAIN || style == FYSS_SINGLE_QUOTED ||
-                  style == FYSS_DOUBLE_QUOTED)) {
+    if (value &&
+        (style == FYSS_PLAIN || style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED)) {
       const fy_mark* a = fy_token_start_mark(value);
       const fy_mark* b = fy_token_end_mark(value);
       if (a && b && a->line == b->line && a->input_pos <= b->input_pos &&
@@ -431,8 +442,7 @@ class YamlBuilder {
   std::string_view Name(fy_token* t) const {
     const fy_mark* a = fy_token_start_mark(t);
     const fy_mark* b = fy_token_end_mark(t);
-    if (a && b && a->line == b->line && a->input_pos < b->input_pos &&
-        b->input_pos <= text_.size())
+    if (a && b && a->line == b->line && a->input_pos < b->input_pos && b->input_pos <= text_.size())
       return text_.substr(a->input_pos, b->input_pos - a->input_pos);
     return Text(t);
   }
@@ -466,34 +476,75 @@ class YamlBuilder {
       if (++i >= raw.size()) return false;
       int hex = 0;
       switch (raw[i]) {
-        case '0': out += '\0'; break;
-        case 'a': out += '\a'; break;
-        case 'b': out += '\b'; break;
-        case 't': out += '\t'; break;
-        case 'n': out += '\n'; break;
-        case 'v': out += '\v'; break;
-        case 'f': out += '\f'; break;
-        case 'r': out += '\r'; break;
-        case 'e': out += '\x1b'; break;
-        case ' ': out += ' '; break;
-        case '"': out += '"'; break;
-        case '/': out += '/'; break;
-        case '\\': out += '\\'; break;
-        case 'N': AppendUtf8(0x85, out); break;
-        case '_': AppendUtf8(0xA0, out); break;
-        case 'L': AppendUtf8(0x2028, out); break;
-        case 'P': AppendUtf8(0x2029, out); break;
-        case 'x': hex = 2; break;
-        case 'u': hex = 4; break;
-        case 'U': hex = 8; break;
-        default: return false;
+        case '0':
+          out += '\0';
+          break;
+        case 'a':
+          out += '\a';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'e':
+          out += '\x1b';
+          break;
+        case ' ':
+          out += ' ';
+          break;
+        case '"':
+          out += '"';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case 'N':
+          AppendUtf8(0x85, out);
+          break;
+        case '_':
+          AppendUtf8(0xA0, out);
+          break;
+        case 'L':
+          AppendUtf8(0x2028, out);
+          break;
+        case 'P':
+          AppendUtf8(0x2029, out);
+          break;
+        case 'x':
+          hex = 2;
+          break;
+        case 'u':
+          hex = 4;
+          break;
+        case 'U':
+          hex = 8;
+          break;
+        default:
+          return false;
       }
       if (hex == 0) continue;
       if (i + hex >= raw.size()) return false;
       uint32_t cp = 0;
       for (int k = 1; k <= hex; ++k) {
         char h = raw[i + k];
-        int d = h >= '0' && h <= '9' ? h - '0'
+        int d = h >= '0' && h <= '9'   ? h - '0'
                 : h >= 'a' && h <= 'f' ? h - 'a' + 10
                 : h >= 'A' && h <= 'F' ? h - 'A' + 10
                                        : -1;
@@ -569,7 +620,9 @@ class YamlBuilder {
   Mark NodeStart(fy_token* anchor, fy_token* tag, fy_token* value) const {
     Mark at = value ? Start(fy_token_start_mark(value)) : last_;
     if (!anchor && !tag) return at;
-    auto earlier = [](Mark a, Mark b) { return a.line < b.line || (a.line == b.line && a.col < b.col); };
+    auto earlier = [](Mark a, Mark b) {
+      return a.line < b.line || (a.line == b.line && a.col < b.col);
+    };
     if (tag) {
       Mark t = Start(fy_token_start_mark(tag));
       if (earlier(t, at)) at = t;
@@ -611,8 +664,7 @@ class YamlBuilder {
           if (!s.anchor && !s.tag && at.col > 1) --at.col;
         } else if ((style == FYSS_LITERAL || style == FYSS_FOLDED) && !s.anchor && !s.tag) {
           at = BlockIndicator(at);  // libfyaml marks the content; the node starts at its '|'
-        } else if (!s.value && !s.anchor && !s.tag && top.type == Type::kMap &&
-                   top.key != kNoKey) {
+        } else if (!s.value && !s.anchor && !s.tag && top.type == Type::kMap && top.key != kNoKey) {
           ++at.col;  // an empty value: just after the key's ':'
         }
         if (top.type == Type::kMap && top.key == kNoKey) {
@@ -640,8 +692,7 @@ class YamlBuilder {
         alias_nodes_ += it->second.size;
         if (alias_nodes_ > opts_.max_alias_nodes)
           return MakeError("YAML aliases expand to more than " +
-                               std::to_string(opts_.max_alias_nodes) +
-                               " nodes (an alias bomb?)",
+                               std::to_string(opts_.max_alias_nodes) + " nodes (an alias bomb?)",
                            Pos(at));
         Frame& top = frames_.back();
         if (top.type == Type::kMap && top.key == kNoKey) {
@@ -655,8 +706,8 @@ class YamlBuilder {
         bool is_map = ev->type == FYET_MAPPING_START;
         fy_token* anchor = is_map ? ev->mapping_start.anchor : ev->sequence_start.anchor;
         fy_token* tag = is_map ? ev->mapping_start.tag : ev->sequence_start.tag;
-        fy_token* start = is_map ? ev->mapping_start.mapping_start
-                                 : ev->sequence_start.sequence_start;
+        fy_token* start =
+            is_map ? ev->mapping_start.mapping_start : ev->sequence_start.sequence_start;
         Mark at = NodeStart(anchor, tag, start);
         Frame& top = frames_.back();
         bool is_key = top.type == Type::kMap && top.key == kNoKey;
@@ -669,8 +720,8 @@ class YamlBuilder {
         bool flow = opener == FYTT_FLOW_SEQUENCE_START || opener == FYTT_FLOW_MAPPING_START;
         frames_.push_back(Frame{id, t, pending_.size(), kNoKey, false,
                                 anchor ? std::string(Name(anchor)) : std::string(),
-                                doc_.node_count() - 1, alias_nodes_, is_key, flow, at.line,
-                                at.col, anchor ? ++anchor_seq_ : 0});
+                                doc_.node_count() - 1, alias_nodes_, is_key, flow, at.line, at.col,
+                                anchor ? ++anchor_seq_ : 0});
         return std::nullopt;
       }
       case FYET_SEQUENCE_END:

@@ -27,17 +27,9 @@ constexpr const char* kAppTag = "application tags are kept in the value as \"!ta
 // Cases drift reads differently from the suite on purpose (id -> reason).
 const std::map<std::string, std::string>& Deviations() {
   static const std::map<std::string, std::string> kDeviations = {
-      {"5TYM", kAppTag},
-      {"6CK3", kAppTag},
-      {"6WLZ", kAppTag},
-      {"7FWL", kAppTag},
-      {"9WXW", kAppTag},
-      {"CC74", kAppTag},
-      {"CUP7", kAppTag},
-      {"M5C3", kAppTag},
-      {"P76L", kAppTag},
-      {"Z67P", kAppTag},
-      {"Z9M4", kAppTag},
+      {"5TYM", kAppTag}, {"6CK3", kAppTag}, {"6WLZ", kAppTag}, {"7FWL", kAppTag},
+      {"9WXW", kAppTag}, {"CC74", kAppTag}, {"CUP7", kAppTag}, {"M5C3", kAppTag},
+      {"P76L", kAppTag}, {"Z67P", kAppTag}, {"Z9M4", kAppTag},
   };
   return kDeviations;
 }
@@ -72,7 +64,8 @@ Outcome Check(const json& c) {
   o.origin = c["id"].get<std::string>() + ".yaml";
   auto d = ParseYaml(c["yaml"].get<std::string>(), o);
   if (c.contains("error")) {
-    if (d.ok()) return {false, "accepted invalid YAML: " + Normalized(ToJson(*d, d->root())).dump()};
+    if (d.ok())
+      return {false, "accepted invalid YAML: " + Normalized(ToJson(*d, d->root())).dump()};
     return {true, ""};
   }
   if (!d.ok()) return {false, "refused: " + d.error().ToString()};
@@ -106,11 +99,11 @@ TEST_CASE("yaml conformance: the YAML test suite reads as its JSON, invalid case
                     (id + " (" + c["name"].get<std::string>() + "): " + out.detail));
     }
   }
-  MESSAGE("valid cases read right: " << valid_ok << "/" << valid
-          << ", invalid cases refused: " << invalid_ok << "/" << invalid);
+  MESSAGE("valid cases read right: " << valid_ok << "/" << valid << ", invalid cases refused: "
+                                     << invalid_ok << "/" << invalid);
   for (const auto& [id, why] : Deviations())
     CHECK_MESSAGE(deviating.contains(id), (id + " is listed as a deviation but is not in the suite"
-                                                 " or reads right"));
+                                                " or reads right"));
 }
 
 Document Read(const std::string& text, ParseOptions o = {}) {
@@ -152,8 +145,9 @@ TEST_CASE("yaml conformance: the specification's chapter 2 examples") {
                           "hexadecimal": 12})"));
   }
   SUBCASE("2.20 floating point") {
-    Document d = Read("canonical: 1.23015e+3\nexponential: 12.3015e+02\nfixed: 1230.15\n"
-                      "negative infinity: -.inf\nnot a number: .nan\n");
+    Document d = Read(
+        "canonical: 1.23015e+3\nexponential: 12.3015e+02\nfixed: 1230.15\n"
+        "negative infinity: -.inf\nnot a number: .nan\n");
     for (const char* k : {"canonical", "exponential", "fixed"}) {
       NodeId n = d.find(d.root(), k);
       REQUIRE(d.type(n) == Type::kFloat);
@@ -174,11 +168,11 @@ TEST_CASE("yaml conformance: the specification's chapter 2 examples") {
                           "spaced": "2001-12-14 21:59:43.10 -5", "date": "2002-12-14"})"));
   }
   SUBCASE("2.23 various explicit tags") {
-    CHECK(ReadJson("---\nnot-date: !!str 2002-04-28\n\npicture: !!binary |\n R0lGODlhDAAMAIQAAP//9/X\n"
-                   " 17unp5WZmZgAAAOfn515eXv\n\napplication specific tag: !something |\n"
-                   " The semantics of the tag\n above may be different for\n"
-                   " different documents.\n") ==
-          json::parse(R"({"not-date": "2002-04-28",
+    CHECK(ReadJson(
+              "---\nnot-date: !!str 2002-04-28\n\npicture: !!binary |\n R0lGODlhDAAMAIQAAP//9/X\n"
+              " 17unp5WZmZgAAAOfn515eXv\n\napplication specific tag: !something |\n"
+              " The semantics of the tag\n above may be different for\n"
+              " different documents.\n") == json::parse(R"({"not-date": "2002-04-28",
                           "picture": "R0lGODlhDAAMAIQAAP//9/X\n17unp5WZmZgAAAOfn515eXv\n",
                           "application specific tag": "!something The semantics of the tag\nabove may be different for\ndifferent documents.\n"})"));
   }
@@ -210,8 +204,7 @@ TEST_CASE("yaml conformance: anchors") {
         json::parse(R"({"1": "a", "b": 1, "true": "x", "c": true})"));
   // The most recent definition of a name wins, even one inside the anchored container.
   CHECK(ReadJson("x: &a {b: &a 1}\ny: *a\n") == json::parse(R"({"x": {"b": 1}, "y": 1})"));
-  CHECK(ReadJson("x: &a 1\ny: &a [2]\nz: *a\n") ==
-        json::parse(R"({"x": 1, "y": [2], "z": [2]})"));
+  CHECK(ReadJson("x: &a 1\ny: &a [2]\nz: *a\n") == json::parse(R"({"x": 1, "y": [2], "z": [2]})"));
 }
 
 TEST_CASE("yaml conformance: a node's position is its first property") {

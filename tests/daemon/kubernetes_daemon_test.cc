@@ -63,8 +63,12 @@ services:
   REQUIRE(WaitFor([&] {
     return dp->Metric("drift_source_up{env=\"stage\",owner=\"team-web\",service=\"web\",source=\"lms\"}") == 0;
   }));
-  CHECK(brief() == std::vector<std::string>{
-                       "sandbox cms missing", "stage lms.spec.template.spec.containers[name=lms].image changed stale"});
+  // The source is down as soon as its collection fails; its findings turn stale when the
+  // evaluation that follows is published (a moment later, on another thread).
+  const std::vector<std::string> stale{
+      "sandbox cms missing", "stage lms.spec.template.spec.containers[name=lms].image changed stale"};
+  CHECK(WaitFor([&] { return brief() == stale; }));
+  CHECK(brief() == stale);
   auto sources = json::parse(HttpDo(dp->url("/api/v1/sources")).body);
   bool said = false;
   for (const auto& s : sources["sources"])
