@@ -312,6 +312,15 @@ class YamlBuilder {
   YamlBuilder(const ParseOptions& o) : opts_(o) {}
 
   Result<Document> Run(std::string_view text) {
+    // The text must be UTF-8 of YAML's characters before libfyaml sees it (see FindBadChar).
+    if (auto converted = ToUtf8(text)) {
+      if (!converted->ok())
+        return MakeError("YAML parse error: " + converted->error().message, Pos(Mark{}));
+      utf8_ = std::move(converted->value());
+      text = utf8_;
+    }
+    if (auto bad = FindBadChar(text))
+      return MakeError("YAML parse error: " + bad->why, Pos(MarkAt(text, bad->offset)));
     // Errors are collected, never printed (libfyaml writes to stderr by default).
     fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
@@ -328,14 +337,6 @@ class YamlBuilder {
     std::unique_ptr<fy_parser, void (*)(fy_parser*)> parser(fy_parser_create(&cfg),
                                                             fy_parser_destroy);
     if (!parser) return MakeError("out of memory initialising libfyaml");
-    if (auto converted = ToUtf8(text)) {
-      if (!converted->ok())
-        return MakeError("YAML parse error: " + converted->error().message, Pos(Mark{}));
-      utf8_ = std::move(converted->value());
-      text = utf8_;
-    }
-    if (auto bad = FindBadChar(text))
-      return MakeError("YAML parse error: " + bad->why, Pos(MarkAt(text, bad->offset)));
     if (fy_parser_set_string(parser.get(), text.empty() ? "" : text.data(), text.size()) != 0)
       return MakeError("libfyaml refused the input");
     text_ = text;
