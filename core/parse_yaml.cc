@@ -697,7 +697,9 @@ class YamlBuilder {
                            Pos(at));
         Frame& top = frames_.back();
         if (top.type == Type::kMap && top.key == kNoKey) {
-          top.key = KeyOf(it->second.node);
+          auto key = KeyOf(it->second.node, at);
+          if (!key.ok()) return key.error();
+          top.key = *key;
           return std::nullopt;
         }
         return Add(it->second.node);
@@ -748,7 +750,9 @@ class YamlBuilder {
             anchors_[f.anchor] = Anchor{f.id, size, f.anchor_seq};
         }
         if (f.is_key) {
-          frames_.back().key = KeyOf(f.id);
+          auto key = KeyOf(f.id, Mark{f.line, f.col});
+          if (!key.ok()) return key.error();
+          frames_.back().key = *key;
           return std::nullopt;
         }
         return Add(f.id);
@@ -759,10 +763,19 @@ class YamlBuilder {
   }
 
   // A scalar key as its text; a map or list as its compact JSON text.
-  KeyId KeyOf(NodeId n) {
-    if (doc_.type(n) == Type::kMap || doc_.type(n) == Type::kList)
-      return doc_.intern(DumpJson(ToJson(doc_, n)));
-    return doc_.intern(doc_.scalar_text(n));
+  // Keys made of maps or lists nest (`? ? ? a`), and each level's JSON text escapes the one
+  // inside it: their text doubles per level. Past this much in a document, an error.
+  static constexpr size_t kMaxComplexKeyBytes = 1 << 20;
+
+  Result<KeyId> KeyOf(NodeId n, Mark at) {
+    if (doc_.type(n) != Type::kMap && doc_.type(n) != Type::kList)
+      return doc_.intern(doc_.scalar_text(n));
+    std::string text = DumpJson(ToJson(doc_, n));
+    complex_key_bytes_ += text.size();
+    if (complex_key_bytes_ > kMaxComplexKeyBytes)
+      return MakeError("maps or lists used as mapping keys make more than 1 MiB of key text",
+                       Pos(at));
+    return doc_.intern(text);
   }
 
   std::optional<Error> Add(NodeId v) {
@@ -857,6 +870,7 @@ class YamlBuilder {
   std::string utf8_;     // the text converted from UTF-16 or UTF-32
   bool failed_on_tab_after_block_entry_ = false;
   uint64_t anchor_seq_ = 0;
+  size_t complex_key_bytes_ = 0;
   Document doc_;
   NodeId stream_ = kNoNode;
   KeyId merge_key_ = kNoKey;

@@ -198,6 +198,21 @@ TEST_CASE("yaml conformance: an empty block scalar at the end of the input is em
   CHECK(ReadJson("- |\n- >\n") == json::parse(R"(["", ""])"));
 }
 
+TEST_CASE("yaml conformance: keys made of maps or lists cannot blow up") {
+  // Each level's JSON text escapes the level inside: 2^n bytes from n levels (the fuzzer's).
+  std::string nested;
+  for (int i = 0; i < 40; ++i) nested += "? ";
+  nested += "a\n";
+  ParseOptions o;
+  o.origin = "keys.yaml";
+  auto d = ParseYaml(nested, o);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message == "maps or lists used as mapping keys make more than 1 MiB of key text");
+  CHECK(d.error().where.line == 1);
+  // A few levels read as before.
+  CHECK(ReadJson("? ? a\n") == json::parse(R"({"{\"a\":null}": null})"));
+}
+
 TEST_CASE("yaml conformance: anchors") {
   // An anchored key used as a value keeps its type.
   CHECK(ReadJson("&k 1: a\nb: *k\n&t true: x\nc: *t\n") ==
