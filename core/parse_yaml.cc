@@ -3,6 +3,10 @@
 #include <libfyaml.h>
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -268,6 +272,30 @@ struct BadChar {
   size_t offset;
   std::string why;
 };
+
+// How many bytes from `p` on are printable ASCII, tab, LF or CR, counted 16 at a time (most of
+// a snapshot is; the byte-wise check below then sees only the rest). A multiple of 16.
+size_t PlainAsciiRun(const char* p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+  const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Signed compare: below 0x20, and also every byte from 0x80 on.
+    __m128i low = _mm_cmplt_epi8(v, space);
+    __m128i allowed = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
+                                   _mm_cmpeq_epi8(v, cr));
+    __m128i other = _mm_or_si128(_mm_andnot_si128(allowed, low), _mm_cmpeq_epi8(v, del));
+    if (_mm_movemask_epi8(other) != 0) break;
+  }
+#else
+  (void)p;
+  (void)n;
+#endif
+  return i;
+}
+
 std::optional<BadChar> FindBadChar(std::string_view t) {
   bool utf8 = simdjson::validate_utf8(t.data(), t.size());
   auto hex = [](unsigned c) {
@@ -276,6 +304,8 @@ std::optional<BadChar> FindBadChar(std::string_view t) {
     return std::string(buf);
   };
   for (size_t i = 0; i < t.size();) {
+    i += PlainAsciiRun(t.data() + i, t.size() - i);
+    if (i >= t.size()) break;
     auto c = static_cast<unsigned char>(t[i]);
     if (c < 0x80) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)

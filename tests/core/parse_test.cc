@@ -178,6 +178,25 @@ TEST_CASE("yaml: UTF-16 and UTF-32 are read, invalid UTF-8 is refused where it i
         "bad.yaml:2:9: YAML parse error: the text is not valid UTF-8 (byte 0xFF)");
   CHECK(YamlError("a: \xed\xa0\x80\n").ToString() ==
         "bad.yaml:1:4: YAML parse error: the text is not valid UTF-8 (byte 0xED)");
+  // The check reads 16 bytes at a time: a bad byte is found at every place in a block, after
+  // text that is all allowed (tab, CR, LF included) and after non-ASCII text.
+  for (std::string lead : {"", "k: caf\xc3\xa9\n", "k: \"\t\"\r\n"}) {
+    for (size_t at = 0; at < 40; ++at) {
+      for (char bad : {'\0', '\x1f', '\x7f'}) {
+        std::string text = lead + "v: " + std::string(at, 'x') + bad + std::string(40, 'y') + "\n";
+        Error e = YamlError(text);
+        CAPTURE(at);
+        CHECK(e.where.line == (lead.empty() ? 1u : 2u));
+        CHECK(e.where.column == 4 + at);
+        CHECK(e.message.find("control character") != std::string::npos);
+      }
+    }
+  }
+  for (size_t at = 0; at < 40; ++at)  // and a C1 control after a run of ASCII
+    CHECK(YamlError("v: " + std::string(at, 'x') + "\xc2\x80\n").where.column == 4 + at);
+  CHECK(AsJson(testing::Yaml("a: " + std::string(37, 'x') + "\t\r\nb: \xc3\xa9" +
+                             std::string(33, 'z') + "\n")) ==
+        "{\"a\":\"" + std::string(37, 'x') + "\",\"b\":\"\xc3\xa9" + std::string(33, 'z') + "\"}");
 }
 
 TEST_CASE("yaml and json: every truncation of a valid document parses or errors, never crashes") {
