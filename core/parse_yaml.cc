@@ -469,6 +469,79 @@ class YamlBuilder {
     return Text(value);
   }
 
+  // A literal block scalar's (`|`) value, read from its lines as written: libfyaml's
+  // formatting of a block scalar took most of the time of reading one. Only the common form
+  // (auto-detected indentation, LF line breaks, no tabs) is read here; false leaves the rest
+  // to libfyaml. libfyaml has already accepted the scalar, so its lines are well-formed.
+  bool LiteralInPlace(fy_token* value, fy_token* anchor, fy_token* tag, std::string& out) const {
+    if (!value) return false;
+    const fy_mark* a = fy_token_start_mark(value);
+    const fy_mark* b = fy_token_end_mark(value);
+    // libfyaml marks the lines after the header, from the start of the first one to the
+    // indentation of the line that ends the scalar (or the end of the input).
+    if (!a || !b || a->column != 0 || a->input_pos == 0 || a->input_pos > b->input_pos ||
+        b->input_pos > text_.size() || text_[a->input_pos - 1] != '\n')
+      return false;
+    std::string_view raw = text_.substr(a->input_pos, b->input_pos - a->input_pos);
+    size_t last_break = raw.rfind('\n');
+    // Blanks at the very end of the input may be content (`  x\n   ` is "x\n \n").
+    if (last_break == std::string_view::npos ||
+        (last_break + 1 < raw.size() && b->input_pos == text_.size()) ||
+        raw.find_first_not_of(' ', last_break + 1) != std::string_view::npos ||
+        raw.find('\t') != std::string_view::npos || raw.find('\r') != std::string_view::npos)
+      return false;
+    raw = raw.substr(0, last_break + 1);
+    // The header: the first '|' after the previous event and the node's properties, on the
+    // line before the content.
+    size_t header_line = text_.rfind('\n', a->input_pos - 2);
+    header_line = header_line == std::string_view::npos ? 0 : header_line + 1;
+    size_t from = std::max(last_pos_, header_line);
+    for (fy_token* t : {anchor, tag})
+      if (const fy_mark* m = t ? fy_token_end_mark(t) : nullptr) from = std::max(from, m->input_pos);
+    size_t bar = text_.find('|', from);
+    if (bar == std::string_view::npos || bar >= a->input_pos) return false;
+    char chomp = 0;  // '-' strip, '+' keep, clip otherwise
+    size_t i = bar + 1;
+    if (text_[i] == '-' || text_[i] == '+') chomp = text_[i++];
+    // An explicit indentation indicator counts from the parent's indentation: libfyaml's.
+    if (text_[i] >= '0' && text_[i] <= '9') return false;
+    // Only blanks and a comment may follow the header.
+    size_t rest = text_.find_first_not_of(' ', i);
+    if (rest != a->input_pos - 1 && (rest == i || text_[rest] != '#')) return false;
+    // The indentation is the first non-empty line's; lines no longer than it are empty.
+    size_t indent = 0, content_end = 0;
+    bool found = false;
+    for (size_t pos = 0; pos < raw.size();) {
+      size_t eol = raw.find('\n', pos);
+      size_t spaces = raw.find_first_not_of(' ', pos) - pos;
+      if (spaces < eol - pos && !found) {
+        found = true;
+        indent = spaces;
+      }
+      pos = eol + 1;
+    }
+    if (!found || indent == 0) return false;
+    out.clear();
+    for (size_t pos = 0; pos < raw.size();) {
+      size_t eol = raw.find('\n', pos);
+      size_t len = eol - pos;
+      if (len > indent) {
+        if (raw.find_first_not_of(' ', pos) - pos < indent) return false;  // not its line
+        out.append(raw.substr(pos + indent, len - indent));
+        out += '\n';
+        content_end = out.size();
+      } else {
+        if (raw.find_first_not_of(' ', pos) < eol) return false;
+        out += '\n';
+      }
+      pos = eol + 1;
+    }
+    if (chomp == '+') return true;
+    out.resize(content_end);
+    if (chomp == '-' && !out.empty()) out.pop_back();
+    return true;
+  }
+
   // An anchor's or alias's name: its text as written (names have no escapes).
   std::string_view Name(fy_token* t) const {
     const fy_mark* a = fy_token_start_mark(t);
@@ -681,7 +754,10 @@ class YamlBuilder {
       case FYET_SCALAR: {
         const fy_event_scalar_data& s = ev->scalar;
         fy_scalar_style style = s.value ? fy_token_scalar_style(s.value) : FYSS_PLAIN;
-        std::string_view value = ScalarText(s.value, style);
+        std::string_view value = style == FYSS_LITERAL && !yaml11_ &&
+                                         LiteralInPlace(s.value, s.anchor, s.tag, scratch_)
+                                     ? std::string_view(scratch_)
+                                     : ScalarText(s.value, style);
         bool plain = style == FYSS_PLAIN;
         // libfyaml 0.7.12 gives an empty block scalar at the very end of the input as one NUL
         // byte; YAML text cannot hold a NUL, so it is never content.

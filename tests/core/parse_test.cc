@@ -199,6 +199,43 @@ TEST_CASE("yaml: UTF-16 and UTF-32 are read, invalid UTF-8 is refused where it i
         "{\"a\":\"" + std::string(37, 'x') + "\",\"b\":\"\xc3\xa9" + std::string(33, 'z') + "\"}");
 }
 
+TEST_CASE("yaml: literal block scalars read from their lines keep YAML's chomping and indentation") {
+  // drift reads the common literal (`|`) from its lines; these are the forms around it.
+  struct Case {
+    std::string yaml, value;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"k: |\n  a\n   b\n\n  c\n\n\nn: 1\n", "a\n b\n\nc\n"},           // clip
+           {"k: |-\n  a\n\n\nn: 1\n", "a"},                                   // strip
+           {"k: |+\n  a\n\n\nn: 1\n", "a\n\n\n"},                              // keep
+           {"k: |+\n  a\n", "a\n"},                                             // keep at the end
+           {"k: |\n\n  \n  a\n", "\n\na\n"},                                     // leading empty lines
+           {"k: |\n  a\n   \n", "a\n \n"},                                       // a line of blanks
+           {"k: |\n  a\n   ", "a\n \n"},                                          // ... at the very end
+           {"k: |\n  a\n  ", "a\n"},                                               // indentation only
+           {"k: |  # a | comment\n  a\n", "a\n"},                                // comment after '|'
+           {"k: |\n  # not a comment\n", "# not a comment\n"},                   // content
+           {"k: |\n    a\n  # a comment\n", "a\n"},                              // less indented
+           {"k: &a|b |\n  x\n", "x\n"},                                           // '|' in an anchor
+           {"\"k|\": !!str |\n  x\n", "x\n"},                                      // ... in a key
+           {"k:\n  |\n   x\n", "x\n"},                                             // header on its own line
+           {"k: |2\n    a\n   b\n", "  a\n b\n"},                                // explicit indentation
+           {"k: |\n  a\tb\r\n", "a\tb\n"},                                        // tab and CRLF
+           {"k: |\n  a\n\n  ", "a\n"},                                              // blank line then EOF
+       }) {
+    CAPTURE(c.yaml);
+    auto d = ParseYaml(c.yaml, {});
+    REQUIRE_MESSAGE(d.ok(), (d.ok() ? "" : d.error().ToString()));
+    NodeId k = d->find(d->root(), c.yaml[0] == '"' ? "k|" : "k");
+    REQUIRE(k != kNoNode);
+    CHECK(d->scalar_text(k) == c.value);
+  }
+  // In a list, and the node's place is its '|'.
+  Document d = Yaml("- |\n  one\n- |-\n  two\n");
+  CHECK(AsJson(d) == R"(["one\n","two"])");
+  CHECK(d.node(d.children(d.root())[1].value).column == 3);
+}
+
 TEST_CASE("yaml and json: every truncation of a valid document parses or errors, never crashes") {
   std::string y = "a: {b: [1, 2, {c: \"x\\ny\"}], d: &r 'q'}\ne: *r\nf: !T 3\n";
   auto whole = ParseYaml(y, {});
