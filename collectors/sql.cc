@@ -117,7 +117,7 @@ class SqlCollector final : public BlockingCollector {
 Result<MysqlDsn> ParseMysqlTemplate(std::string_view dsn) {
   std::vector<std::string> refs;
   std::string tokenized;
-  auto token = [](size_t n) { return "\x01" + std::to_string(n) + "\x02"; };
+  auto token = [](size_t n) { return std::string(1, '\x01').append(std::to_string(n)) + '\x02'; };
   for (size_t i = 0; i < dsn.size();) {
     if (dsn.substr(i).starts_with("${env:") || dsn.substr(i).starts_with("${file:")) {
       size_t end = dsn.find('}', i);
