@@ -493,7 +493,8 @@ class YamlBuilder {
     raw = raw.substr(0, last_break + 1);
     // The header: the first '|' after the previous event and the node's properties, on the
     // line before the content.
-    size_t header_line = text_.rfind('\n', a->input_pos - 2);
+    // (A lone CR ends a line too.)
+    size_t header_line = text_.find_last_of("\r\n", a->input_pos - 2);
     header_line = header_line == std::string_view::npos ? 0 : header_line + 1;
     size_t from = std::max(last_pos_, header_line);
     for (fy_token* t : {anchor, tag})
@@ -748,13 +749,16 @@ class YamlBuilder {
         if (ds && fy_document_state_version_explicit(ds)) {
           const fy_version* v = fy_document_state_version(ds);
           yaml11_ = v && v->major == 1 && v->minor <= 1;
+          // libfyaml 0.7.12 keeps reading 1.1's line breaks (NEL, U+2028, U+2029) until a
+          // directive says otherwise, in the documents after one without a directive too.
+          fy_breaks_1_1_ = yaml11_;
         }
         return std::nullopt;
       }
       case FYET_SCALAR: {
         const fy_event_scalar_data& s = ev->scalar;
         fy_scalar_style style = s.value ? fy_token_scalar_style(s.value) : FYSS_PLAIN;
-        std::string_view value = style == FYSS_LITERAL && !yaml11_ &&
+        std::string_view value = style == FYSS_LITERAL && !yaml11_ && !fy_breaks_1_1_ &&
                                          LiteralInPlace(s.value, s.anchor, s.tag, scratch_)
                                      ? std::string_view(scratch_)
                                      : ScalarText(s.value, style);
@@ -969,6 +973,7 @@ class YamlBuilder {
 
   const ParseOptions& opts_;
   bool yaml11_ = false;  // the current document's schema
+  bool fy_breaks_1_1_ = false;  // libfyaml reads YAML 1.1's line breaks (after %YAML 1.1)
   Mark last_;            // where the last event ended
   size_t last_pos_ = 0;  // ... as a byte offset
   std::string_view text_;

@@ -222,6 +222,10 @@ TEST_CASE("yaml: literal block scalars read from their lines keep YAML's chompin
            {"k: |2\n    a\n   b\n", "  a\n b\n"},                                // explicit indentation
            {"k: |\n  a\tb\r\n", "a\tb\n"},                                        // tab and CRLF
            {"k: |\n  a\n\n  ", "a\n"},                                              // blank line then EOF
+           // A lone CR ends a line: the '|' in the comment before it is not the header.
+           {"k: # | #\r  |-\n   x\n", "x"},
+           {"k: #|+ #\r  |\n   x\n\n", "x\n"},
+           {"k: # | #\r  |1\n    x\n", "   x\n"},
        }) {
     CAPTURE(c.yaml);
     auto d = ParseYaml(c.yaml, {});
@@ -230,6 +234,14 @@ TEST_CASE("yaml: literal block scalars read from their lines keep YAML's chompin
     REQUIRE(k != kNoNode);
     CHECK(d->scalar_text(k) == c.value);
   }
+  // Where libfyaml 0.7.12 drops the last line break or the last line of blanks, the spec's
+  // value (PyYAML's too).
+  CHECK(Yaml(" |\n a\n  b\n").scalar_text(Yaml(" |\n a\n  b\n").root()) == "a\n b\n");
+  CHECK(Yaml("! |\n  a\n   \n").scalar_text(Yaml("! |\n  a\n   \n").root()) == "a\n \n");
+  // After a %YAML 1.1 document, libfyaml still reads NEL as a line break (the next document
+  // has no directive): read as libfyaml reads it.
+  CHECK(AsJson(Yaml("%YAML 1.1\n--- a\n...\n---\nk: |\n  x\xc2\x85  y\n")) ==
+        R"(["a",{"k":"x\ny\n"}])");
   // In a list, and the node's place is its '|'.
   Document d = Yaml("- |\n  one\n- |-\n  two\n");
   CHECK(AsJson(d) == R"(["one\n","two"])");
