@@ -570,6 +570,11 @@ class YamlBuilder {
   // A one-line double-quoted scalar's value with YAML's escapes decoded. False when it is not
   // that simple (libfyaml then decodes it).
   static bool Unescape(std::string_view raw, std::string& out) {
+    // YAML's one-character escapes and the code point each stands for.
+    static constexpr std::pair<char, uint32_t> kEscapes[] = {
+        {'0', 0},     {'a', 0x07}, {'b', 0x08}, {'t', '\t'},   {'n', '\n'},  {'v', 0x0B},
+        {'f', 0x0C},  {'r', '\r'}, {'e', 0x1B}, {' ', ' '},    {'"', '"'},   {'/', '/'},
+        {'\\', '\\'}, {'N', 0x85}, {'_', 0xA0}, {'L', 0x2028}, {'P', 0x2029}};
     out.clear();
     for (size_t i = 0; i < raw.size(); ++i) {
       char c = raw[i];
@@ -579,72 +584,15 @@ class YamlBuilder {
         continue;
       }
       if (++i >= raw.size()) return false;
-      int hex = 0;
-      switch (raw[i]) {
-        case '0':
-          out += '\0';
-          break;
-        case 'a':
-          out += '\a';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'v':
-          out += '\v';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 'e':
-          out += '\x1b';
-          break;
-        case ' ':
-          out += ' ';
-          break;
-        case '"':
-          out += '"';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case 'N':
-          AppendUtf8(0x85, out);
-          break;
-        case '_':
-          AppendUtf8(0xA0, out);
-          break;
-        case 'L':
-          AppendUtf8(0x2028, out);
-          break;
-        case 'P':
-          AppendUtf8(0x2029, out);
-          break;
-        case 'x':
-          hex = 2;
-          break;
-        case 'u':
-          hex = 4;
-          break;
-        case 'U':
-          hex = 8;
-          break;
-        default:
-          return false;
+      char e = raw[i];
+      int hex = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+      if (hex == 0) {
+        auto it = std::find_if(std::begin(kEscapes), std::end(kEscapes),
+                               [e](const auto& k) { return k.first == e; });
+        if (it == std::end(kEscapes)) return false;
+        AppendUtf8(it->second, out);
+        continue;
       }
-      if (hex == 0) continue;
       if (i + hex >= raw.size()) return false;
       uint32_t cp = 0;
       for (int k = 1; k <= hex; ++k) {

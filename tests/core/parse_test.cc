@@ -199,6 +199,19 @@ TEST_CASE("yaml: UTF-16 and UTF-32 are read, invalid UTF-8 is refused where it i
         "{\"a\":\"" + std::string(37, 'x') + "\",\"b\":\"\xc3\xa9" + std::string(33, 'z') + "\"}");
 }
 
+TEST_CASE("yaml: every escape of a one-line double-quoted scalar reads as libfyaml reads it") {
+  // drift decodes one-line double-quoted scalars itself; a scalar continued after an escaped
+  // line break ("\<LF>  ...") is left to libfyaml: both must give YAML's values.
+  std::string escapes = R"(\0\a\b\t\n\v\f\r\e\ \"\/\\\N\_\L\P\x41\u00e9\U0001F600)";
+  static constexpr char kWant[] =
+      "\0\a\b\t\n\v\f\r\x1b \"/\\\xc2\x85\xc2\xa0\xe2\x80\xa8\xe2\x80\xa9"
+      "A\xc3\xa9\xf0\x9f\x98\x80";
+  std::string want(kWant, sizeof kWant - 1);
+  Document d = Yaml("one: \"" + escapes + "\"\nlibfyaml: \"\\\n  " + escapes + "\"\n");
+  CHECK(d.str(d.find(d.root(), "one")) == want);
+  CHECK(d.str(d.find(d.root(), "libfyaml")) == want);
+}
+
 TEST_CASE("yaml: literal block scalars read from their lines keep YAML's chomping and indentation") {
   // drift reads the common literal (`|`) from its lines; these are the forms around it.
   struct Case {
