@@ -1,6 +1,8 @@
 #include "core/document.h"
 
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -20,10 +22,6 @@ std::string_view TypeName(Type t) {
   }
   return "?";
 }
-
-namespace {
-uint64_t HashBytes(std::string_view s, uint64_t h = kFnvBasis) { return Fnv1a64(s, h); }
-}  // namespace
 
 NodeId Document::push(Node n, uint32_t line, uint32_t col) {
   n.line = line;
@@ -123,7 +121,7 @@ void Document::grow_key_index() {
   size_t cap = key_index_.empty() ? 64 : key_index_.size() * 2;
   key_index_.assign(cap, kNoKey);
   for (KeyId k = 0; k < keys_.size(); ++k) {
-    size_t slot = HashBytes(key(k)) & (cap - 1);
+    size_t slot = HashString(key(k)) & (cap - 1);
     while (key_index_[slot] != kNoKey) slot = (slot + 1) & (cap - 1);
     key_index_[slot] = k;
   }
@@ -132,7 +130,7 @@ void Document::grow_key_index() {
 KeyId Document::intern(std::string_view k) {
   if ((keys_.size() + 1) * 2 > key_index_.size()) grow_key_index();
   size_t mask = key_index_.size() - 1;
-  size_t slot = HashBytes(k) & mask;
+  size_t slot = HashString(k) & mask;
   while (key_index_[slot] != kNoKey) {
     if (key(key_index_[slot]) == k) return key_index_[slot];
     slot = (slot + 1) & mask;
@@ -314,24 +312,61 @@ std::string DumpJson(const nlohmann::ordered_json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-uint64_t ContentHash(const Document& d, NodeId id) {
-  const Node& n = d.node(id);
-  uint64_t h = HashBytes(std::string_view(reinterpret_cast<const char*>(&n.type), 1));
-  switch (n.type) {
-    case Type::kNull: return h;
-    case Type::kBool: return HashBytes(n.b ? "t" : "f", h);
-    case Type::kInt: return HashBytes(std::to_string(n.i), h);
-    case Type::kFloat: return HashBytes(FormatDouble(n.f), h);
-    case Type::kString: return HashBytes(d.str(id), h);
-    case Type::kList:
-    case Type::kMap:
-      for (const Entry& e : d.children(id)) {
-        if (e.key != kNoKey) h = HashBytes(d.key(e.key), h) * 31;
-        h = (h ^ ContentHash(d, e.value)) * kFnvPrime;
+namespace {
+
+// ContentHash's walk. Each node's hash depends only on its own content, and a container folds
+// one word per child: the children's hashes do not wait on each other (a chain of one
+// multiplication per entry, not one per byte). Each distinct key is hashed once.
+class ContentHasher {
+ public:
+  explicit ContentHasher(const Document& d) : d_(d), keys_(d.key_count()) {}
+
+  uint64_t Hash(NodeId id) {
+    const Node& n = d_.node(id);
+    switch (n.type) {
+      case Type::kNull: return kNull;
+      case Type::kBool: return n.b ? kTrue : kFalse;
+      case Type::kInt: return HashStep(kInt, static_cast<uint64_t>(n.i));
+      case Type::kFloat: {
+        // By value, as drift compares floats: every NaN is one (all read back as .nan), and
+        // -0.0 is 0.0.
+        double v = std::isnan(n.f) ? std::numeric_limits<double>::quiet_NaN()
+                   : n.f == 0  ? 0.0
+                               : n.f;
+        return HashStep(kFloat, std::bit_cast<uint64_t>(v));
       }
-      return h;
+      case Type::kString: return HashString(d_.str(id), kString);
+      case Type::kList: {
+        uint64_t h = HashStep(kList, n.c.count);
+        for (const Entry& e : d_.children(id)) h = HashStep(h, Hash(e.value));
+        return h;
+      }
+      case Type::kMap: {
+        uint64_t h = HashStep(kMap, n.c.count);
+        for (const Entry& e : d_.children(id)) h = HashStep(h, HashStep(Key(e.key), Hash(e.value)));
+        return h;
+      }
+    }
+    return 0;
   }
-  return h;
-}
+
+ private:
+  // One seed per type: the same bits as an int and as a float hash apart.
+  static constexpr uint64_t kNull = 0x8a5cd789635d2dffull, kTrue = 0x121fd2155c472f96ull,
+                            kFalse = 0x7ec9c3eb3c2d8c31ull, kInt = 0x58d7dd3c7b2f8c61ull,
+                            kFloat = 0x2d358dccaa6c78a5ull, kString = 0x4f9b54ee84c2a6cfull,
+                            kList = 0x1d8e4e27c47d124full, kMap = 0x6a09e667f3bcc909ull;
+  uint64_t Key(KeyId k) {
+    uint64_t& h = keys_[k];
+    if (h == 0) h = HashString(d_.key(k), kString) | 1;  // 0: not hashed yet
+    return h;
+  }
+  const Document& d_;
+  std::vector<uint64_t> keys_;
+};
+
+}  // namespace
+
+uint64_t ContentHash(const Document& d, NodeId id) { return ContentHasher(d).Hash(id); }
 
 }  // namespace drift

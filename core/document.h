@@ -182,7 +182,9 @@ NodeId ResolvePath(const Document& d, NodeId from, std::span<const PathSegment> 
 // JSON text that never throws: invalid UTF-8 is replaced (snapshots may hold any bytes).
 std::string DumpJson(const nlohmann::ordered_json& j, int indent = -1);
 
-// A stable hash of a subtree's content (for snapshot hashes and sorting).
+// A hash of a subtree's content, the same for equal content (snapshot hashes, digests of what
+// a collector read). Not across byte orders. Costs one word per distinct key of the document
+// besides the walk: for whole documents, not for many small subtrees.
 uint64_t ContentHash(const Document& d, NodeId id);
 
 }  // namespace drift

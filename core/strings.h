@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -11,12 +12,47 @@
 namespace drift {
 
 // FNV-1a 64. drift's offset basis is not the published one (14695981039346656037), and it
-// stays: shard assignment and the snapshot hashes in users' state stores were computed with
-// it. Used for sharding, document hashing and the store's finding digests.
+// stays: shard assignment and the store's finding digests were computed with it.
 inline constexpr uint64_t kFnvBasis = 1469598103934665603ull;
 inline constexpr uint64_t kFnvPrime = 1099511628211ull;
 inline uint64_t Fnv1a64(std::string_view s, uint64_t h = kFnvBasis) {
   for (unsigned char c : s) h = (h ^ c) * kFnvPrime;
+  return h;
+}
+
+// A 64-bit hash taking 8 bytes a step (xor, then the 128-bit product with a constant folded
+// in half, as wyhash mixes): for content hashes of whole snapshots, where FNV-1a's
+// byte-at-a-time loop was most of what hashing a document cost. Not for anything persisted
+// across machines of different byte order; not cryptographic (neither is FNV-1a).
+inline uint64_t HashStep(uint64_t h, uint64_t word) {
+  __uint128_t r = static_cast<__uint128_t>(h ^ word) * 0x9e3779b97f4a7c15ull;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+inline uint64_t HashString(std::string_view s, uint64_t h = kFnvBasis) {
+  auto load8 = [](const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  auto load4 = [](const char* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return uint64_t{w};
+  };
+  // The length first, so that the short cases' overlapping reads below spell one string.
+  const char* p = s.data();
+  size_t n = s.size();
+  h = HashStep(h, n);
+  if (n > 8) {
+    const char* last = p + n - 8;
+    for (; p < last; p += 8) h = HashStep(h, load8(p));
+    return HashStep(h, load8(last));
+  }
+  if (n >= 4) return HashStep(h, load4(p) << 32 | load4(p + n - 4));
+  if (n > 0) {
+    auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+    return HashStep(h, byte(0) << 16 | byte(n / 2) << 8 | byte(n - 1));
+  }
   return h;
 }
 

@@ -363,35 +363,58 @@ void CheckRun::RecordAndSort(std::unique_ptr<Store> store) {
   // One transaction for the whole check: a commit per evaluation made a large check wait on
   // the disk thousands of times.
   if (auto st = store->Begin(); !st.ok()) report_.warnings.push_back(st.error().message);
-  // Hashing and redacting the snapshots reads every node: done on all cores.
-  std::vector<std::optional<SnapshotRecord>> records(todo_.size());
-  executor_.ParallelFor(todo_.size(), [&](size_t i) {
-    const Target& t = *todo_[i];
-    if (!results_[i].ok()) return;
-    const Document& d = results_[i].value();
-    records[i] = SnapshotRecord{t.service->name, t.source->name, c_.environments[t.env].name,
-                                SnapshotHash(d), RedactedDocument(d, p_, t), report_.checked_at};
-  });
-  // Reading the open records (first_seen, what changed) runs beside sorting the report: the
-  // planner writes only first_seen, the sort reads only what it sorts by.
-  std::vector<FindingPlan> plans;
+  // Everything that does not depend on the rest, at once on every core (tasks are taken in
+  // order, the longest first): reading each group's open records (the store's one
+  // connection: one task), sorting the report, hashing and redacting the snapshots (each
+  // reads every node), and the stored form of every finding, in chunks. None writes what
+  // another reads.
+  const size_t n = report_.findings.size();
+  constexpr size_t kChunk = 2048;
+  constexpr size_t kRead = 0, kSort = 1, kRecords = 2;
+  const size_t first_chunk = kRecords + todo_.size();
+  std::vector<std::optional<OpenFindingRecords>> open(groups_.size());
   std::vector<std::string> plan_warnings;
   std::vector<uint32_t> order;
-  executor_.ParallelFor(2, [&](size_t half) {
-    if (half == 1) {
+  std::vector<std::optional<SnapshotRecord>> records(todo_.size());
+  std::vector<StoredValues> values(n);
+  executor_.ParallelFor(first_chunk + (n + kChunk - 1) / kChunk, [&](size_t task) {
+    if (task == kRead) {
+      for (size_t i = 0; i < groups_.size(); ++i) {
+        auto r = store->ReadOpenFindings(groups_[i].service->name, groups_[i].source->name);
+        if (r.ok()) open[i] = std::move(*r);
+        else plan_warnings.push_back(r.error().message);
+      }
+    } else if (task == kSort) {
       order = SortedOrder(report_.findings, report_.environments);
-      return;
-    }
-    for (size_t i = 0; i < groups_.size(); ++i) {
-      const Group& g = groups_[i];
-      std::span<Finding> span(report_.findings.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
-      auto plan = store->PlanFindings(g.service->name, g.source->name,
-                                      ResolvableEnvs(evaluator_, *g.service, g.docs), span,
-                                      report_.checked_at);
-      if (plan.ok()) plans.push_back(std::move(*plan));
-      else plan_warnings.push_back(plan.error().message);
+    } else if (task < first_chunk) {
+      size_t i = task - kRecords;
+      const Target& t = *todo_[i];
+      if (!results_[i].ok()) return;
+      const Document& d = results_[i].value();
+      records[i] = SnapshotRecord{t.service->name, t.source->name, c_.environments[t.env].name,
+                                  SnapshotHash(d), RedactedDocument(d, p_, t),
+                                  report_.checked_at};
+    } else {
+      size_t from = (task - first_chunk) * kChunk;
+      for (size_t j = from; j < std::min(n, from + kChunk); ++j)
+        values[j] = StoredValuesOf(report_.findings[j]);
     }
   });
+  // Which findings need a write, and their first_seen (a group whose records could not be
+  // read is not recorded: warned above).
+  std::vector<FindingPlan> plans;
+  for (size_t i = 0; i < groups_.size(); ++i) {
+    if (!open[i]) continue;
+    const Group& g = groups_[i];
+    size_t from = offsets_[i], count = offsets_[i + 1] - offsets_[i];
+    plans.push_back(MatchFindings(g.service->name, g.source->name,
+                                  ResolvableEnvs(evaluator_, *g.service, g.docs),
+                                  std::span<Finding>(report_.findings.data() + from, count),
+                                  std::span<StoredValues>(values.data() + from, count), *open[i],
+                                  report_.checked_at));
+  }
+  values = {};
+  open = {};
   report_.warnings.insert(report_.warnings.end(), plan_warnings.begin(), plan_warnings.end());
   // The plans point at the findings: follow them to their sorted places.
   std::vector<uint32_t> moved_to(order.size());

@@ -33,6 +33,30 @@ struct FindingRecord {
   std::string baseline_value, value;               // JSON text, redacted; "" when absent
 };
 
+// What a finding's row stores besides its identity and times: its values as JSON text and a
+// digest of every column a write can change (equal digests: nothing to write). Pure and
+// thread-safe, so drift check computes it on every core while the store reads.
+struct StoredValues {
+  std::string baseline_value, value;  // JSON text; "" when absent
+  uint64_t digest = 0;
+};
+StoredValues StoredValuesOf(const Finding& f);
+
+// The open findings of one (service, source) as last recorded (Store::ReadOpenFindings),
+// compact: ids as numbers, first_seen texts in one buffer, envs by index.
+struct OpenFindingRecords {
+  struct Record {
+    uint64_t key;  // the id's 16 hex digits as a number
+    uint32_t first_seen_offset, first_seen_length;  // into first_seen
+    uint32_t env;                                   // into envs
+    uint64_t digest;
+    bool has_digest;  // false on rows written before digests were kept
+  };
+  std::vector<Record> records;
+  std::string first_seen;
+  std::vector<std::string> envs;
+};
+
 // What recording one evaluation of a (service, source) writes (Store::PlanFindings).
 struct FindingPlan {
   std::string service, source, now;
@@ -45,6 +69,15 @@ struct FindingPlan {
   std::vector<Row> rows;              // new, back after being resolved, or changed; id order
   std::vector<std::string> resolved;  // ids of open findings gone
 };
+
+// The plan of one evaluation from the open records it is compared with: sets each finding's
+// first_seen (kept from its open record, else now) and takes what needs a write (new, back
+// after being resolved, or changed) with its `values` (findings[i]'s StoredValuesOf, moved
+// from); open records not seen again in `envs` are resolved, except those in `keep`. Pure.
+FindingPlan MatchFindings(const std::string& service, const std::string& source,
+                          const std::vector<std::string>& envs, std::span<Finding> findings,
+                          std::span<StoredValues> values, const OpenFindingRecords& open,
+                          const std::string& now, const std::vector<std::string>& keep = {});
 
 // One alert's delivery state (the alert book's entry, as JSON in `payload`).
 struct AlertRecord {
@@ -79,7 +112,11 @@ class Store {
   // RecordFindings in two halves, for a caller that overlaps the writes with other work:
   // PlanFindings only reads (and sets each finding's first_seen); ApplyFindings writes
   // (the findings may have moved meanwhile if the caller points the rows at them again).
-  // Apply a plan before planning the same (service, source) again.
+  // Apply a plan before planning the same (service, source) again. PlanFindings is
+  // ReadOpenFindings, StoredValuesOf each finding and MatchFindings, which a caller may run
+  // apart (drift check reads while other cores compute the values).
+  Result<OpenFindingRecords> ReadOpenFindings(const std::string& service,
+                                              const std::string& source);
   Result<FindingPlan> PlanFindings(const std::string& service, const std::string& source,
                                    const std::vector<std::string>& envs,
                                    std::span<Finding> findings, const std::string& now,

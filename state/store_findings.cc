@@ -52,80 +52,119 @@ uint64_t FindingDigest(const Finding& f, std::string_view bv, std::string_view v
   return h;
 }
 
+// DumpJson's text of a value, without its serializer for the common scalars (a string of
+// printable ASCII without quote or backslash, an integer, a bool, null): the same bytes,
+// several times faster on a large report.
+std::string ValueText(const nlohmann::ordered_json& j) {
+  switch (j.type()) {
+    case nlohmann::ordered_json::value_t::string: {
+      const std::string& s = j.get_ref<const std::string&>();
+      bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+        return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+      });
+      if (!plain) break;
+      std::string out;
+      out.reserve(s.size() + 2);
+      out += '"';
+      out += s;
+      out += '"';
+      return out;
+    }
+    case nlohmann::ordered_json::value_t::number_integer:
+      return std::to_string(j.get<int64_t>());
+    case nlohmann::ordered_json::value_t::number_unsigned:
+      return std::to_string(j.get<uint64_t>());
+    case nlohmann::ordered_json::value_t::boolean: return j.get<bool>() ? "true" : "false";
+    case nlohmann::ordered_json::value_t::null: return "null";
+    default: break;
+  }
+  return DumpJson(j);
+}
 
 }  // namespace
 
-Result<FindingPlan> Store::PlanFindings(const std::string& service, const std::string& source,
-                                        const std::vector<std::string>& envs,
-                                        std::span<Finding> findings, const std::string& now,
-                                        const std::vector<std::string>& keep) {
+StoredValues StoredValuesOf(const Finding& f) {
+  StoredValues out;
+  if (f.baseline_value) out.baseline_value = ValueText(*f.baseline_value);
+  if (f.value) out.value = ValueText(*f.value);
+  out.digest = FindingDigest(f, out.baseline_value, out.value);
+  return out;
+}
+
+Result<OpenFindingRecords> Store::ReadOpenFindings(const std::string& service,
+                                                   const std::string& source) {
+  OpenFindingRecords open;
+  Stmt q(db_, Prepared("SELECT id, first_seen, env, digest FROM findings WHERE service=? AND "
+                       "source=? AND resolved_at IS NULL"));
+  q.Bind(1, service).Bind(2, source);
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    auto key = IdKey(q.TextView(0));
+    if (!key) continue;  // not an id drift wrote; never matched, never resolved here
+    std::string_view first_seen = q.TextView(1), env = q.TextView(2);
+    auto e = std::find(open.envs.begin(), open.envs.end(), env);
+    if (e == open.envs.end()) e = open.envs.insert(e, std::string(env));
+    open.records.push_back(OpenFindingRecords::Record{
+        *key, static_cast<uint32_t>(open.first_seen.size()),
+        static_cast<uint32_t>(first_seen.size()), static_cast<uint32_t>(e - open.envs.begin()),
+        static_cast<uint64_t>(q.Int64(3)), !q.IsNull(3)});
+    open.first_seen += first_seen;
+  }
+  if (rc != SQLITE_DONE) return MakeError("state store: read: " + std::string(sqlite3_errmsg(db_)));
+  return open;
+}
+
+FindingPlan MatchFindings(const std::string& service, const std::string& source,
+                          const std::vector<std::string>& envs, std::span<Finding> findings,
+                          std::span<StoredValues> values, const OpenFindingRecords& open,
+                          const std::string& now, const std::vector<std::string>& keep) {
   FindingPlan plan;
   plan.service = service;
   plan.source = source;
   plan.envs = envs;
   plan.now = now;
-  // The open records of this (service, source), to compare with: a finding whose record
-  // says the same needs no write (a re-evaluation where nothing changed writes one row per
-  // env), and the records not seen again are what gets resolved. Compared by a digest of
-  // what a write would store and keyed by the id as a number (ids are 16 hex digits): a
-  // large group's open records are a compact table rather than a map of strings.
-  struct Open {
-    uint64_t key;
-    std::string first_seen, env;
-    uint64_t digest;
-    bool has_digest, seen;
-  };
-  std::vector<Open> open;
-  {
-    Stmt q(db_, Prepared("SELECT id, first_seen, env, digest FROM findings WHERE service=? AND "
-                         "source=? AND resolved_at IS NULL"));
-    q.Bind(1, service).Bind(2, source);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      auto key = IdKey(q.TextView(0));
-      if (!key) continue;  // not an id drift wrote; never matched, never resolved here
-      open.push_back(Open{*key, q.Text(1), q.Text(2), static_cast<uint64_t>(q.Int64(3)),
-                          !q.IsNull(3), false});
-    }
-    if (rc != SQLITE_DONE) return MakeError("state store: read: " + std::string(sqlite3_errmsg(db_)));
-  }
+  // A finding whose open record says the same needs no write (a re-evaluation where nothing
+  // changed writes one row per env), and the records not seen again are what gets resolved.
   // Looked up in an open-addressing table keyed by the id itself (ids are hashes already):
   // one probe per finding, visiting the findings in the order they are (a large group's
   // findings are tens of megabytes; walking them in id order missed the cache at each one).
+  const auto& records = open.records;
   struct Slot {
     uint64_t key;
-    uint32_t index;  // into open; kEmpty when free
+    uint32_t index;  // into records; kEmpty when free
   };
   constexpr uint32_t kEmpty = UINT32_MAX;
-  std::vector<Slot> slots(std::bit_ceil(std::max<size_t>(16, open.size() * 2)), Slot{0, kEmpty});
+  std::vector<Slot> slots(std::bit_ceil(std::max<size_t>(16, records.size() * 2)), Slot{0, kEmpty});
   const size_t mask = slots.size() - 1;
-  for (uint32_t i = 0; i < open.size(); ++i) {
-    size_t h = open[i].key & mask;
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    size_t h = records[i].key & mask;
     while (slots[h].index != kEmpty) h = (h + 1) & mask;
-    slots[h] = Slot{open[i].key, i};
+    slots[h] = Slot{records[i].key, i};
   }
-  auto find = [&](uint64_t key) -> Open* {
+  auto find = [&](uint64_t key) -> uint32_t {
     for (size_t h = key & mask; slots[h].index != kEmpty; h = (h + 1) & mask)
-      if (slots[h].key == key) return &open[slots[h].index];
-    return nullptr;
+      if (slots[h].key == key) return slots[h].index;
+    return kEmpty;
   };
+  std::vector<bool> seen(records.size());
   std::vector<uint64_t> row_keys;
-  std::string bv, v;
-  for (Finding& f : findings) {
-    bv = f.baseline_value ? DumpJson(*f.baseline_value) : "";
-    v = f.value ? DumpJson(*f.value) : "";
-    uint64_t digest = FindingDigest(f, bv, v);
+  for (size_t i = 0; i < findings.size(); ++i) {
+    Finding& f = findings[i];
+    StoredValues& v = values[i];
     auto key = IdKey(f.id);
     // An open record keeps its first_seen; a new one, or one back after being resolved,
     // starts now.
-    f.first_seen = now;
-    if (Open* o = key ? find(*key) : nullptr) {
-      o->seen = true;
-      f.first_seen = o->first_seen;
-      if (o->has_digest && o->digest == digest) continue;
+    uint32_t r = key ? find(*key) : kEmpty;
+    if (r != kEmpty) {
+      const auto& o = records[r];
+      seen[r] = true;
+      f.first_seen.assign(open.first_seen, o.first_seen_offset, o.first_seen_length);
+      if (o.has_digest && o.digest == v.digest) continue;
+    } else {
+      f.first_seen = now;
     }
-    // What needs a write: new, back after being resolved, or changed.
-    plan.rows.push_back(FindingPlan::Row{&f, std::move(bv), std::move(v), digest});
+    plan.rows.push_back(
+        FindingPlan::Row{&f, std::move(v.baseline_value), std::move(v.value), v.digest});
     row_keys.push_back(key.value_or(0));
   }
   // Written in id order: keys inserted in order fill the b-tree's pages one after the other
@@ -141,14 +180,28 @@ Result<FindingPlan> Store::PlanFindings(const std::string& service, const std::s
   plan.rows = std::move(rows);
   // Resolve the open records not seen again, in the envs evaluated; stale ones (`keep`:
   // their source is unknown) stay open.
-  std::unordered_set<std::string> evaluated(envs.begin(), envs.end());
+  std::vector<bool> evaluated(open.envs.size());
+  for (size_t e = 0; e < open.envs.size(); ++e)
+    evaluated[e] = std::find(envs.begin(), envs.end(), open.envs[e]) != envs.end();
   std::unordered_set<std::string> kept(keep.begin(), keep.end());
-  for (const Open& o : open) {
-    if (o.seen || !evaluated.count(o.env)) continue;
-    std::string id = IdText(o.key);
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    if (seen[i] || !evaluated[records[i].env]) continue;
+    std::string id = IdText(records[i].key);
     if (!kept.count(id)) plan.resolved.push_back(std::move(id));
   }
   return plan;
+}
+
+Result<FindingPlan> Store::PlanFindings(const std::string& service, const std::string& source,
+                                        const std::vector<std::string>& envs,
+                                        std::span<Finding> findings, const std::string& now,
+                                        const std::vector<std::string>& keep) {
+  auto open = ReadOpenFindings(service, source);
+  if (!open.ok()) return open.error();
+  std::vector<StoredValues> values;
+  values.reserve(findings.size());
+  for (const Finding& f : findings) values.push_back(StoredValuesOf(f));
+  return MatchFindings(service, source, envs, findings, values, *open, now, keep);
 }
 
 Status Store::ApplyFindings(const FindingPlan& plan) {

@@ -203,6 +203,86 @@ TEST_CASE("drift check records in the background: FinishRecording, or the report
   CHECK(nlohmann::json::parse(c.out)["findings"][1]["first_seen"] == "2026-11-27T01:00:00Z");
 }
 
+TEST_CASE("store: a finding's stored values are DumpJson's text of them, whatever the value") {
+  // The common scalars skip nlohmann's serializer; the text must be the same bytes, or every
+  // stored digest would differ from the one computed next time.
+  using J = nlohmann::ordered_json;
+  std::vector<J> values = {
+      J("plain"), J(""), J("with \"quote\""), J("back\\slash"), J("tab\there"),
+      J(std::string("nul\0byte", 8)), J("del\x7f"), J("caf\xc3\xa9"), J("bad \xff utf-8"),
+      J("\x1f"), J(" ~"), J(0), J(-1), J(INT64_MIN), J(INT64_MAX), J(UINT64_MAX), J(1.5),
+      J(-0.0), J(1e300), J(true), J(false), J(nullptr), J::array({1, "a", nullptr}),
+      J::object({{"k", "v"}, {"n", {1, 2}}}), J::array(), J::object()};
+  for (const J& v : values) {
+    Finding f;
+    f.value = v;
+    f.baseline_value = v;
+    StoredValues s = StoredValuesOf(f);
+    CHECK_MESSAGE(s.value == DumpJson(v), DumpJson(v));
+    CHECK(s.baseline_value == DumpJson(v));
+  }
+  // Absent values store nothing, and absent is not the JSON null.
+  Finding absent, null;
+  null.value = J(nullptr);
+  CHECK(StoredValuesOf(absent).value.empty());
+  CHECK(StoredValuesOf(absent).digest != StoredValuesOf(null).digest);
+}
+
+TEST_CASE("store: MatchFindings keeps first_seen, writes only what changed, resolves what is gone") {
+  auto finding = [](const std::string& path, const std::string& env, int value) {
+    Finding f;
+    f.service = "app";
+    f.source = "conf";
+    f.path = path;
+    f.env = env;
+    f.rule = "default";
+    f.id = FindingId(f.service, f.source, f.path, f.env, f.rule);
+    f.value = value;
+    return f;
+  };
+  std::vector<Finding> before = {finding("conf.a", "stage", 1), finding("conf.b", "stage", 1),
+                                  finding("conf.c", "stage", 1), finding("conf.d", "sandbox", 1),
+                                  finding("conf.e", "stage", 1)};
+  auto key = [](const std::string& id) { return std::stoull(id, nullptr, 16); };
+  OpenFindingRecords open;
+  open.envs = {"stage", "sandbox"};
+  for (const Finding& f : before) {
+    std::string first_seen = "2026-11-0" + std::string(1, f.path.back() - 'a' + '1') + "T00:00:00Z";
+    open.records.push_back({key(f.id), static_cast<uint32_t>(open.first_seen.size()),
+                            static_cast<uint32_t>(first_seen.size()), f.env == "stage" ? 0u : 1u,
+                            StoredValuesOf(f).digest, true});
+    open.first_seen += first_seen;
+  }
+  open.records[1].has_digest = false;  // conf.b: written before digests were kept
+  // Now: a unchanged, b unchanged but without a digest, c changed, d gone in an env not
+  // evaluated, e gone but kept (stale: its source is unknown), and x new.
+  std::vector<Finding> now = {finding("conf.x", "stage", 1), finding("conf.a", "stage", 1),
+                              finding("conf.b", "stage", 1), finding("conf.c", "stage", 2)};
+  std::vector<StoredValues> values;
+  for (const Finding& f : now) values.push_back(StoredValuesOf(f));
+  FindingPlan plan = MatchFindings("app", "conf", {"stage"}, now, values, open,
+                                   "2026-11-30T00:00:00Z", {before[4].id});
+  CHECK(now[0].first_seen == "2026-11-30T00:00:00Z");
+  CHECK(now[1].first_seen == "2026-11-01T00:00:00Z");
+  CHECK(now[2].first_seen == "2026-11-02T00:00:00Z");
+  CHECK(now[3].first_seen == "2026-11-03T00:00:00Z");
+  // x (new), b (no digest) and c (changed) are written, in id order, with their values.
+  std::vector<std::string> written, expected = {now[0].id, now[2].id, now[3].id};
+  for (const auto& row : plan.rows) written.push_back(row.finding->id);
+  std::sort(expected.begin(), expected.end());
+  CHECK(written == expected);
+  for (const auto& row : plan.rows) CHECK(row.value == DumpJson(*row.finding->value));
+  CHECK(plan.resolved.empty());  // d: sandbox was not evaluated; e: kept
+  // Everything but x gone, every env evaluated, nothing kept: all five resolve.
+  plan = MatchFindings("app", "conf", {"stage", "sandbox"}, std::span<Finding>(now).first(1),
+                       std::span<StoredValues>(values).first(1), open, "2026-11-30T00:00:00Z");
+  std::vector<std::string> resolved = plan.resolved, gone;
+  for (const Finding& f : before) gone.push_back(f.id);
+  std::sort(resolved.begin(), resolved.end());
+  std::sort(gone.begin(), gone.end());
+  CHECK(resolved == gone);
+}
+
 TEST_CASE("schema versions: a new store migrates, a newer one is refused") {
   TempDir dir;
   {
