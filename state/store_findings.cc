@@ -81,6 +81,22 @@ std::string ValueText(const nlohmann::ordered_json& j) {
   return DumpJson(j);
 }
 
+// The finding upsert for `rows` rows at once (kUpsertColumns parameters each).
+constexpr int kUpsertColumns = 16, kBatch = 32;
+std::string UpsertSql(int rows) {
+  std::string sql =
+      "INSERT INTO findings (id, service, source, path, env, rule, kind, severity, first_seen, "
+      "last_seen, resolved_at, baseline_value, value, with_env, owner, redacted, digest) VALUES ";
+  for (int i = 0; i < rows; ++i)
+    sql += std::string(i ? ", " : "") + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)";
+  return sql +
+         " ON CONFLICT (id) DO UPDATE SET kind=excluded.kind, severity=excluded.severity, "
+         "first_seen=excluded.first_seen, last_seen=excluded.last_seen, resolved_at=NULL, "
+         "baseline_value=excluded.baseline_value, value=excluded.value, "
+         "with_env=excluded.with_env, owner=excluded.owner, redacted=excluded.redacted, "
+         "digest=excluded.digest";
+}
+
 }  // namespace
 
 StoredValues StoredValuesOf(const Finding& f) {
@@ -214,24 +230,30 @@ Status Store::ApplyFindings(const FindingPlan& plan) {
     in_transaction_ = false;  // a caller's transaction is gone too
     return MakeError("state store: " + what + ": " + msg);
   };
-  for (const FindingPlan::Row& r : plan.rows) {
+  // Rows go kBatch to a statement: one statement per row spent about a fifth of the writing
+  // on running the statement rather than storing the row.
+  auto bind = [&](Stmt& up, int base, const FindingPlan::Row& r) {
     const Finding& f = *r.finding;
-    Stmt up(db_,
-            Prepared("INSERT INTO findings (id, service, source, path, env, rule, kind, severity, "
-                     "first_seen, last_seen, resolved_at, baseline_value, value, with_env, owner, "
-                     "redacted, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (id) DO UPDATE SET "
-                     "kind=excluded.kind, severity=excluded.severity, "
-                     "first_seen=excluded.first_seen, last_seen=excluded.last_seen, "
-                     "resolved_at=NULL, baseline_value=excluded.baseline_value, "
-                     "value=excluded.value, with_env=excluded.with_env, owner=excluded.owner, "
-                     "redacted=excluded.redacted, digest=excluded.digest"));
-    up.BindStatic(1, f.id).BindStatic(2, plan.service).BindStatic(3, plan.source)
-        .BindStatic(4, f.path).BindStatic(5, f.env).BindStatic(6, f.rule)
-        .BindStatic(7, FindingKindName(f.kind)).BindStatic(8, SeverityName(f.severity))
-        .BindStatic(9, f.first_seen).BindStatic(10, plan.now).BindStatic(11, r.baseline_value)
-        .BindStatic(12, r.value).BindStatic(13, f.with_env).BindStatic(14, f.owner)
-        .Bind(15, static_cast<int64_t>(f.redacted)).Bind(16, static_cast<int64_t>(r.digest));
+    up.BindStatic(base + 1, f.id).BindStatic(base + 2, plan.service)
+        .BindStatic(base + 3, plan.source).BindStatic(base + 4, f.path)
+        .BindStatic(base + 5, f.env).BindStatic(base + 6, f.rule)
+        .BindStatic(base + 7, FindingKindName(f.kind)).BindStatic(base + 8, SeverityName(f.severity))
+        .BindStatic(base + 9, f.first_seen).BindStatic(base + 10, plan.now)
+        .BindStatic(base + 11, r.baseline_value).BindStatic(base + 12, r.value)
+        .BindStatic(base + 13, f.with_env).BindStatic(base + 14, f.owner)
+        .Bind(base + 15, static_cast<int64_t>(f.redacted))
+        .Bind(base + 16, static_cast<int64_t>(r.digest));
+  };
+  static const std::string kOne = UpsertSql(1), kMany = UpsertSql(kBatch);
+  size_t i = 0;
+  for (; i + kBatch <= plan.rows.size(); i += kBatch) {
+    Stmt up(db_, Prepared(kMany.c_str()));
+    for (int k = 0; k < kBatch; ++k) bind(up, k * kUpsertColumns, plan.rows[i + k]);
+    if (up.Step() != SQLITE_DONE) return fail("finding");
+  }
+  for (; i < plan.rows.size(); ++i) {
+    Stmt up(db_, Prepared(kOne.c_str()));
+    bind(up, 0, plan.rows[i]);
     if (up.Step() != SQLITE_DONE) return fail("finding");
   }
   if (!plan.resolved.empty()) {

@@ -203,6 +203,43 @@ TEST_CASE("drift check records in the background: FinishRecording, or the report
   CHECK(nlohmann::json::parse(c.out)["findings"][1]["first_seen"] == "2026-11-27T01:00:00Z");
 }
 
+TEST_CASE("store: a check of 100 findings writes each row once, in batches and one by one") {
+  // 100 rows: three statements of 32 rows and four of one; every column of every row as the
+  // finding says.
+  Fixture fx;
+  std::string prod, stage;
+  for (int i = 0; i < 100; ++i) {
+    prod += "k" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+    stage += "k" + std::to_string(i) + ": " + std::to_string(i + 1000) + "\n";
+  }
+  fx.dir.write("prod.yaml", prod);
+  fx.dir.write("stage.yaml", stage);
+  auto r1 = fx.Check(1);
+  REQUIRE(r1.findings.size() == 100);
+  std::string expected_values, expected_paths;
+  std::vector<const Finding*> by_id;
+  for (const auto& f : r1.findings) by_id.push_back(&f);
+  std::sort(by_id.begin(), by_id.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  for (const Finding* f : by_id) {
+    expected_values += f->id + "=" + DumpJson(*f->baseline_value) + ">" + DumpJson(*f->value) + " ";
+    expected_paths += f->id + "=" + f->path + "/" + f->env + "/" + f->rule + "/changed/" +
+                      std::string(SeverityName(f->severity)) + "/" + f->first_seen + " ";
+  }
+  CHECK(fx.Column("baseline_value || '>' || value") == expected_values);
+  CHECK(fx.Column("path || '/' || env || '/' || rule || '/' || kind || '/' || severity || '/' || "
+                  "first_seen") == expected_paths);
+  CHECK(fx.Column("service || source || coalesce(resolved_at, 'open')").find("appconfopen") !=
+        std::string::npos);
+  // Nothing changed: nothing rewritten, first_seen kept.
+  auto r2 = fx.Check(2);
+  REQUIRE(r2.findings.size() == 100);
+  for (const auto& f : r2.findings) CHECK(f.first_seen == "2026-11-27T01:00:00Z");
+  CHECK(fx.Column("last_seen").find("02:00:00Z") == std::string::npos);
+  auto store = Store::Open(fx.dir.file("state/drift.db"));
+  REQUIRE(store.ok());
+  CHECK((*store)->IntegrityCheck() == "ok");
+}
+
 TEST_CASE("store: a finding's stored values are DumpJson's text of them, whatever the value") {
   // The common scalars skip nlohmann's serializer; the text must be the same bytes, or every
   // stored digest would differ from the one computed next time.
