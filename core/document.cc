@@ -315,8 +315,9 @@ std::string DumpJson(const nlohmann::ordered_json& j, int indent) {
 namespace {
 
 // ContentHash's walk. Each node's hash depends only on its own content, and a container folds
-// one word per child: the children's hashes do not wait on each other (a chain of one
-// multiplication per entry, not one per byte). Each distinct key is hashed once.
+// its children's hashes in order (a map each key's, then its value's): the children's hashes
+// do not wait on each other, so the chain is a multiplication or two per entry, not one per
+// byte. Each distinct key is hashed once.
 class ContentHasher {
  public:
   explicit ContentHasher(const Document& d) : d_(d), keys_(d.key_count()) {}
@@ -326,14 +327,14 @@ class ContentHasher {
     switch (n.type) {
       case Type::kNull: return kNull;
       case Type::kBool: return n.b ? kTrue : kFalse;
-      case Type::kInt: return HashStep(kInt, static_cast<uint64_t>(n.i));
+      case Type::kInt: return Scalar(kInt, static_cast<uint64_t>(n.i));
       case Type::kFloat: {
         // By value, as drift compares floats: every NaN is one (all read back as .nan), and
         // -0.0 is 0.0.
         double v = std::isnan(n.f) ? std::numeric_limits<double>::quiet_NaN()
                    : n.f == 0  ? 0.0
                                : n.f;
-        return HashStep(kFloat, std::bit_cast<uint64_t>(v));
+        return Scalar(kFloat, std::bit_cast<uint64_t>(v));
       }
       case Type::kString: return HashString(d_.str(id), kString);
       case Type::kList: {
@@ -343,7 +344,7 @@ class ContentHasher {
       }
       case Type::kMap: {
         uint64_t h = HashStep(kMap, n.c.count);
-        for (const Entry& e : d_.children(id)) h = HashStep(h, HashStep(Key(e.key), Hash(e.value)));
+        for (const Entry& e : d_.children(id)) h = HashStep(HashStep(h, Key(e.key)), Hash(e.value));
         return h;
       }
     }
@@ -351,14 +352,21 @@ class ContentHasher {
   }
 
  private:
-  // One seed per type: the same bits as an int and as a float hash apart.
+  // One seed per kind of node, and one for keys: a key and a string value of the same text
+  // hash apart, and so do an int and a float of the same bits.
   static constexpr uint64_t kNull = 0x8a5cd789635d2dffull, kTrue = 0x121fd2155c472f96ull,
                             kFalse = 0x7ec9c3eb3c2d8c31ull, kInt = 0x58d7dd3c7b2f8c61ull,
                             kFloat = 0x2d358dccaa6c78a5ull, kString = 0x4f9b54ee84c2a6cfull,
-                            kList = 0x1d8e4e27c47d124full, kMap = 0x6a09e667f3bcc909ull;
+                            kList = 0x1d8e4e27c47d124full, kMap = 0x6a09e667f3bcc909ull,
+                            kKey = 0x3c6ef372fe94f82bull;
+  // The seed again after the value: a single step is a function of seed ^ value, which would
+  // make each int collide with the float whose bits differ by kInt ^ kFloat.
+  static uint64_t Scalar(uint64_t seed, uint64_t bits) {
+    return HashStep(HashStep(seed, bits), seed);
+  }
   uint64_t Key(KeyId k) {
     uint64_t& h = keys_[k];
-    if (h == 0) h = HashString(d_.key(k), kString) | 1;  // 0: not hashed yet
+    if (h == 0) h = HashString(d_.key(k), kKey) | 1;  // 0: not hashed yet
     return h;
   }
   const Document& d_;

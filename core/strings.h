@@ -22,8 +22,10 @@ inline uint64_t Fnv1a64(std::string_view s, uint64_t h = kFnvBasis) {
 
 // A 64-bit hash taking 8 bytes a step (xor, then the 128-bit product with a constant folded
 // in half, as wyhash mixes): for content hashes of whole snapshots, where FNV-1a's
-// byte-at-a-time loop was most of what hashing a document cost. Not for anything persisted
-// across machines of different byte order; not cryptographic (neither is FNV-1a).
+// byte-at-a-time loop was most of what hashing a document cost. Its values may change between
+// releases and differ between byte orders (a stored snapshot hash is only compared with the
+// next one); not cryptographic (neither is FNV-1a). A step is a function of h ^ word:
+// combining two hashes, step one into the chain and then the other, never both into one step.
 inline uint64_t HashStep(uint64_t h, uint64_t word) {
   __uint128_t r = static_cast<__uint128_t>(h ^ word) * 0x9e3779b97f4a7c15ull;
   return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);

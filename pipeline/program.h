@@ -108,7 +108,8 @@ struct CheckOptions {
 // The executor size for a check of `config`.
 size_t CheckWorkers(const Config& config);
 
-// A stable, short hash of a snapshot's content (detects changes).
+// A short hash of a snapshot's content, the same for the same content (detects changes;
+// a release may compute it differently).
 std::string SnapshotHash(const Document& d);
 // The snapshot as the state store keeps it: secrets as fingerprints, and only documents of a
 // sensible size ("" for larger ones: the hash alone records their changes).

@@ -57,7 +57,8 @@ struct OpenFindingRecords {
   std::vector<std::string> envs;
 };
 
-// What recording one evaluation of a (service, source) writes (Store::PlanFindings).
+// What recording one evaluation of a (service, source) writes (MatchFindings,
+// Store::PlanFindings).
 struct FindingPlan {
   std::string service, source, now;
   std::vector<std::string> envs;  // evaluated: their evaluated_at becomes `now`

@@ -1,7 +1,9 @@
-// Recording evaluations' findings (Store::PlanFindings, ApplyFindings, RecordFindings): what
-// changed since the open records, written in one pass.
+// Recording evaluations' findings: what changed since the open records (ReadOpenFindings,
+// StoredValuesOf, MatchFindings, or all three as PlanFindings), written in one pass
+// (ApplyFindings), or both at once (RecordFindings).
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cstdio>
 #include <optional>
 #include <unordered_set>
@@ -134,6 +136,7 @@ FindingPlan MatchFindings(const std::string& service, const std::string& source,
                           const std::vector<std::string>& envs, std::span<Finding> findings,
                           std::span<StoredValues> values, const OpenFindingRecords& open,
                           const std::string& now, const std::vector<std::string>& keep) {
+  assert(values.size() == findings.size());
   FindingPlan plan;
   plan.service = service;
   plan.source = source;

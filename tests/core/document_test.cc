@@ -40,9 +40,26 @@ TEST_CASE("ContentHash: any change of a value, a key, a type or the shape hashes
       "{\"a\": {\"c\": 1}}", "{\"a\": 1, \"b\": 2}", "{\"a\": 1, \"c\": 2}", "[1, 2]", "[2, 1]",
       "[[1], [2]]", "[[1, 2]]", "[[1, 2], []]", "[[], [1, 2]]", "[\"a\", \"b\"]", "[\"ab\"]",
       "[\"a\", \"\"]", "{\"ab\": \"c\"}", "{\"a\": \"bc\"}", "9223372036854775807",
-      "-9223372036854775808", "1e300", "-1e300"};
+      "-9223372036854775808", "1e300", "-1e300",
+      // A key and its value swapped, a key equal to its value, a string key and a string value.
+      "{\"prod\": \"stage\"}", "{\"stage\": \"prod\"}", "{\"primary\": \"replica\"}",
+      "{\"replica\": \"primary\"}", "{\"name\": \"name\"}", "{\"id\": \"id\"}",
+      "{\"x\": \"x\"}", "[\"x\", \"x\"]", "[\"name\", \"name\"]", "\"name\"",
+      "{\"a\": {\"b\": \"c\"}}", "{\"a\": {\"c\": \"b\"}}", "{\"b\": {\"a\": \"c\"}}",
+      "{\"a\": \"b\", \"c\": \"d\"}", "{\"a\": \"d\", \"c\": \"b\"}",
+      "{\"b\": \"a\", \"d\": \"c\"}"};
   std::set<uint64_t> seen;
   for (const auto& d : docs) CHECK_MESSAGE(seen.insert(HashOfJson(d)).second, d);
+  // Each of 200 maps {"kI": "vJ"} and its swap: 400 hashes.
+  std::set<uint64_t> pairs;
+  for (int i = 0; i < 10; ++i)
+    for (int j = 0; j < 10; ++j)
+      for (const auto& [k, v] : {std::pair{"k" + std::to_string(i), "v" + std::to_string(j)},
+                                 std::pair{"v" + std::to_string(j), "k" + std::to_string(i)}}) {
+        pairs.insert(HashOfJson("{\"" + k + "\": \"" + v + "\"}"));
+        pairs.insert(HashOfJson("{\"" + k + "\": \"" + k + "\"}"));
+      }
+  CHECK(pairs.size() == 200 + 20);  // the 200 maps and the 20 {"x": "x"}
 }
 
 TEST_CASE("ContentHash: strings of every length up to 40 bytes, one byte changed anywhere, hash apart") {

@@ -228,8 +228,12 @@ TEST_CASE("store: a check of 100 findings writes each row once, in batches and o
   CHECK(fx.Column("baseline_value || '>' || value") == expected_values);
   CHECK(fx.Column("path || '/' || env || '/' || rule || '/' || kind || '/' || severity || '/' || "
                   "first_seen") == expected_paths);
-  CHECK(fx.Column("service || source || coalesce(resolved_at, 'open')").find("appconfopen") !=
-        std::string::npos);
+  std::string rest = fx.Column(
+      "service || '/' || source || '/' || coalesce(resolved_at, 'open') || '/' || "
+      "coalesce(with_env, '-') || '/' || coalesce(owner, '-') || '/' || redacted");
+  size_t rows = 0;
+  for (size_t at = 0; (at = rest.find("=app/conf/open/-/-/0 ", at)) != std::string::npos; ++at) ++rows;
+  CHECK(rows == 100);
   // Nothing changed: nothing rewritten, first_seen kept.
   auto r2 = fx.Check(2);
   REQUIRE(r2.findings.size() == 100);
@@ -311,6 +315,8 @@ TEST_CASE("store: MatchFindings keeps first_seen, writes only what changed, reso
   for (const auto& row : plan.rows) CHECK(row.value == DumpJson(*row.finding->value));
   CHECK(plan.resolved.empty());  // d: sandbox was not evaluated; e: kept
   // Everything but x gone, every env evaluated, nothing kept: all five resolve.
+  values.clear();
+  for (const Finding& f : now) values.push_back(StoredValuesOf(f));
   plan = MatchFindings("app", "conf", {"stage", "sandbox"}, std::span<Finding>(now).first(1),
                        std::span<StoredValues>(values).first(1), open, "2026-11-30T00:00:00Z");
   std::vector<std::string> resolved = plan.resolved, gone;
