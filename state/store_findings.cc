@@ -65,12 +65,7 @@ std::string ValueText(const nlohmann::ordered_json& j) {
         return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
       });
       if (!plain) break;
-      std::string out;
-      out.reserve(s.size() + 2);
-      out += '"';
-      out += s;
-      out += '"';
-      return out;
+      return JsonQuote(s);  // nothing to escape: the same bytes as DumpJson's
     }
     case nlohmann::ordered_json::value_t::number_integer:
       return std::to_string(j.get<int64_t>());
