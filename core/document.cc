@@ -217,6 +217,21 @@ NodeId Document::copy_from(const Document& other, NodeId id) {
   return kNoNode;
 }
 
+bool SameReading(const Document& a, NodeId x, const Document& b, NodeId y) {
+  const Node& n = a.node(x);
+  const Node& m = b.node(y);
+  if (n.type != m.type || n.line != m.line || n.column != m.column) return false;
+  if (n.type != Type::kList && n.type != Type::kMap) return DeepEqual(a, x, b, y);
+  auto ca = a.children(x);
+  auto cb = b.children(y);
+  if (ca.size() != cb.size()) return false;
+  for (size_t i = 0; i < ca.size(); ++i) {
+    if (n.type == Type::kMap && a.key(ca[i].key) != b.key(cb[i].key)) return false;
+    if (!SameReading(a, ca[i].value, b, cb[i].value)) return false;
+  }
+  return true;
+}
+
 bool DeepEqual(const Document& a, NodeId x, const Document& b, NodeId y) {
   const Node& n = a.node(x);
   const Node& m = b.node(y);

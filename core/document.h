@@ -172,6 +172,9 @@ class Document {
 
 // Structural equality across documents. Ints and floats compare as numbers.
 bool DeepEqual(const Document& a, NodeId x, const Document& b, NodeId y);
+// Exactly the same reading: same types and values, map keys in the same order, every node at
+// the same line and column (two readers of one text must agree on all of it).
+bool SameReading(const Document& a, NodeId x, const Document& b, NodeId y);
 
 // The subtree as JSON (maps keep their order). Used for findings and `drift diff`.
 nlohmann::ordered_json ToJson(const Document& d, NodeId id);

@@ -296,7 +296,9 @@ size_t PlainAsciiRun(const char* p, size_t n) {
   return i;
 }
 
-std::optional<BadChar> FindBadChar(std::string_view t) {
+// `unusual` is set when the text holds a character that is a line break in YAML 1.1 but not
+// in 1.2 (NEL, U+2028, U+2029) or a byte order mark: only libfyaml reads those.
+std::optional<BadChar> FindBadChar(std::string_view t, bool& unusual) {
   bool utf8 = simdjson::validate_utf8(t.data(), t.size());
   auto hex = [](unsigned c) {
     char buf[8];
@@ -324,6 +326,9 @@ std::optional<BadChar> FindBadChar(std::string_view t) {
     if (c == 0xC2 && c1 < 0xA0 && c1 != 0x85)
       return BadChar{i,
                      "a control character (U+00" + hex(c1).substr(2) + ") is not allowed in YAML"};
+    if ((c == 0xC2 && c1 == 0x85) || (c == 0xE2 && c1 == 0x80 && (static_cast<unsigned char>(t[i + 2]) & 0xFE) == 0xA8) ||
+        (c == 0xEF && c1 == 0xBB && static_cast<unsigned char>(t[i + 2]) == 0xBF))
+      unusual = true;
     i += n;
   }
   return std::nullopt;
@@ -337,20 +342,28 @@ void KeepUndestroyed(fy_parser* p) {
   kept->push_back(p);
 }
 
+// The 1-based line and column (in characters) of a byte offset.
+Mark MarkAt(std::string_view t, size_t offset) {
+  Mark m;
+  for (size_t i = 0; i < offset && i < t.size(); ++i) {
+    if (t[i] == '\n') {
+      ++m.line;
+      m.col = 1;
+    } else if ((static_cast<unsigned char>(t[i]) & 0xC0) != 0x80) {
+      ++m.col;
+    }
+  }
+  return m;
+}
+
+class BlockReader;
+
 class YamlBuilder {
  public:
   YamlBuilder(const ParseOptions& o) : opts_(o) {}
 
+  // Reads `text`, already checked by CheckedText, with libfyaml's parser.
   Result<Document> Run(std::string_view text) {
-    // The text must be UTF-8 of YAML's characters before libfyaml sees it (see FindBadChar).
-    if (auto converted = ToUtf8(text)) {
-      if (!converted->ok())
-        return MakeError("YAML parse error: " + converted->error().message, Pos(Mark{}));
-      utf8_ = std::move(converted->value());
-      text = utf8_;
-    }
-    if (auto bad = FindBadChar(text))
-      return MakeError("YAML parse error: " + bad->why, Pos(MarkAt(text, bad->offset)));
     // Errors are collected, never printed (libfyaml writes to stderr by default).
     fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
@@ -369,13 +382,7 @@ class YamlBuilder {
     if (!parser) return MakeError("out of memory initialising libfyaml");
     if (fy_parser_set_string(parser.get(), text.empty() ? "" : text.data(), text.size()) != 0)
       return MakeError("libfyaml refused the input");
-    text_ = text;
-    doc_.set_origin(opts_.origin);
-    doc_.reserve_for(text.size());
-    merge_key_ = doc_.intern("<<");
-    // The stream is a list of documents; a single document becomes the root itself.
-    stream_ = doc_.reserve_container(Type::kList, 1, 1);
-    frames_.push_back(Frame{stream_, Type::kList, 0, kNoKey, false, {}, 0, 0});
+    Begin(text);
     for (;;) {
       fy_event* ev = fy_parser_parse(parser.get());
       if (!ev) {
@@ -398,6 +405,90 @@ class YamlBuilder {
         last_pos_ = m->input_pos;
       }
     }
+    return Finish();
+  }
+
+  // What a reader tells the builder, in the stream's order. Errors end the reading.
+  void Begin(std::string_view text) {
+    text_ = text;
+    doc_.set_origin(opts_.origin);
+    doc_.reserve_for(text.size());
+    merge_key_ = doc_.intern("<<");
+    // The stream is a list of documents; a single document becomes the root itself.
+    stream_ = doc_.reserve_container(Type::kList, 1, 1);
+    frames_.push_back(Frame{stream_, Type::kList, 0, kNoKey, false, {}, 0, 0});
+  }
+
+  // Without a `%YAML` directive, a document reads with the source's schema.
+  void StartDocument(bool yaml11) { yaml11_ = yaml11; }
+
+  // A scalar node, or a key when the innermost map waits for one. `tag` as libfyaml gives it
+  // (empty for none); `anchor` the name it defines (empty for none).
+  std::optional<Error> OnScalar(std::string_view value, bool plain, std::string_view tag,
+                                std::string_view anchor, Mark at) {
+    Frame& top = frames_.back();
+    if (top.type == Type::kMap && top.key == kNoKey) {
+      top.key = doc_.intern(value);
+      if (top.key == merge_key_ && plain && tag.empty()) top.has_merge = true;
+      if (!anchor.empty()) {
+        // An anchored key may be used as a value elsewhere (`&k 1: v`, then `*k` is 1).
+        auto id = Scalar(tag, value, plain, at);
+        if (!id.ok()) return id.error();
+        anchors_[std::string(anchor)] = Anchor{*id, 1, ++anchor_seq_};
+      }
+      return std::nullopt;
+    }
+    auto id = Scalar(tag, value, plain, at);
+    if (!id.ok()) return id.error();
+    if (!anchor.empty()) anchors_[std::string(anchor)] = Anchor{*id, 1, ++anchor_seq_};
+    return Add(*id);
+  }
+
+  std::optional<Error> OnOpen(Type t, Mark at, std::string_view anchor, bool flow) {
+    Frame& top = frames_.back();
+    bool is_key = top.type == Type::kMap && top.key == kNoKey;
+    if (frames_.size() > opts_.max_depth)
+      return MakeError("nesting deeper than " + std::to_string(opts_.max_depth) + " levels",
+                       Pos(at));
+    NodeId id = doc_.reserve_container(t, at.line, at.col);
+    frames_.push_back(Frame{id, t, pending_.size(), kNoKey, false, std::string(anchor),
+                            doc_.node_count() - 1, alias_nodes_, is_key, flow, at.line, at.col,
+                            anchor.empty() ? 0 : ++anchor_seq_});
+    return std::nullopt;
+  }
+
+  std::optional<Error> OnClose() {
+    Frame f = std::move(frames_.back());
+    frames_.pop_back();
+    std::span<const Entry> kids(pending_.data() + f.pending_start,
+                                pending_.size() - f.pending_start);
+    if (f.type == Type::kMap) {
+      auto err = FinishMap(f, kids);
+      if (err) return err;
+      doc_.set_children(f.id, merged_);
+    } else {
+      doc_.set_children(f.id, kids);
+    }
+    pending_.resize(f.pending_start);
+    if (!f.anchor.empty()) {
+      // Defined where the container starts: a node inside it that reuses the name was
+      // defined later and keeps it.
+      size_t size = (doc_.node_count() - f.node_start) + (alias_nodes_ - f.alias_start);
+      auto it = anchors_.find(f.anchor);
+      if (it == anchors_.end() || it->second.seq < f.anchor_seq)
+        anchors_[f.anchor] = Anchor{f.id, size, f.anchor_seq};
+    }
+    if (f.is_key) {
+      auto key = KeyOf(f.id, Mark{f.line, f.col});
+      if (!key.ok()) return key.error();
+      frames_.back().key = *key;
+      return std::nullopt;
+    }
+    return Add(f.id);
+  }
+
+  // The stream read: one document is the root, several a list of them, none a null.
+  Result<Document> Finish() {
     Frame& top = frames_.back();
     size_t ndocs = pending_.size() - top.pending_start;
     if (ndocs == 0) {
@@ -412,6 +503,7 @@ class YamlBuilder {
   }
 
  private:
+  friend class BlockReader;
   Position Pos(Mark m) const { return Position{opts_.origin, m.line, m.col}; }
 
   Error ParseError(fy_diag* diag) {
@@ -632,20 +724,6 @@ class YamlBuilder {
     return content;
   }
 
-  // The 1-based line and column (in characters) of a byte offset.
-  static Mark MarkAt(std::string_view t, size_t offset) {
-    Mark m;
-    for (size_t i = 0; i < offset && i < t.size(); ++i) {
-      if (t[i] == '\n') {
-        ++m.line;
-        m.col = 1;
-      } else if ((static_cast<unsigned char>(t[i]) & 0xC0) != 0x80) {
-        ++m.col;
-      }
-    }
-    return m;
-  }
-
   // Whether only blanks follow the (1-based) mark in the text.
   bool AtEnd(Mark m) const {
     size_t pos = 0;
@@ -726,21 +804,8 @@ class YamlBuilder {
         } else if (!s.value && !s.anchor && !s.tag && top.type == Type::kMap && top.key != kNoKey) {
           ++at.col;  // an empty value: just after the key's ':'
         }
-        if (top.type == Type::kMap && top.key == kNoKey) {
-          top.key = doc_.intern(value);
-          if (top.key == merge_key_ && plain && !s.tag) top.has_merge = true;
-          if (s.anchor) {
-            // An anchored key may be used as a value elsewhere (`&k 1: v`, then `*k` is 1).
-            auto id = Scalar(s, value, plain, at);
-            if (!id.ok()) return id.error();
-            anchors_[std::string(Name(s.anchor))] = Anchor{*id, 1, ++anchor_seq_};
-          }
-          return std::nullopt;
-        }
-        auto id = Scalar(s, value, plain, at);
-        if (!id.ok()) return id.error();
-        if (s.anchor) anchors_[std::string(Name(s.anchor))] = Anchor{*id, 1, ++anchor_seq_};
-        return Add(*id);
+        return OnScalar(value, plain, Text(s.tag), s.anchor ? Name(s.anchor) : std::string_view(),
+                        at);
       }
       case FYET_ALIAS: {
         std::string name(Name(ev->alias.anchor));
@@ -770,51 +835,14 @@ class YamlBuilder {
         fy_token* start =
             is_map ? ev->mapping_start.mapping_start : ev->sequence_start.sequence_start;
         Mark at = NodeStart(anchor, tag, start);
-        Frame& top = frames_.back();
-        bool is_key = top.type == Type::kMap && top.key == kNoKey;
-        if (frames_.size() > opts_.max_depth)
-          return MakeError("nesting deeper than " + std::to_string(opts_.max_depth) + " levels",
-                           Pos(at));
-        Type t = is_map ? Type::kMap : Type::kList;
-        NodeId id = doc_.reserve_container(t, at.line, at.col);
         fy_token_type opener = start ? fy_token_get_type(start) : FYTT_NONE;
         bool flow = opener == FYTT_FLOW_SEQUENCE_START || opener == FYTT_FLOW_MAPPING_START;
-        frames_.push_back(Frame{id, t, pending_.size(), kNoKey, false,
-                                anchor ? std::string(Name(anchor)) : std::string(),
-                                doc_.node_count() - 1, alias_nodes_, is_key, flow, at.line, at.col,
-                                anchor ? ++anchor_seq_ : 0});
-        return std::nullopt;
+        return OnOpen(is_map ? Type::kMap : Type::kList, at,
+                      anchor ? Name(anchor) : std::string_view(), flow);
       }
       case FYET_SEQUENCE_END:
-      case FYET_MAPPING_END: {
-        Frame f = std::move(frames_.back());
-        frames_.pop_back();
-        std::span<const Entry> kids(pending_.data() + f.pending_start,
-                                    pending_.size() - f.pending_start);
-        if (f.type == Type::kMap) {
-          auto err = FinishMap(f, kids);
-          if (err) return err;
-          doc_.set_children(f.id, merged_);
-        } else {
-          doc_.set_children(f.id, kids);
-        }
-        pending_.resize(f.pending_start);
-        if (!f.anchor.empty()) {
-          // Defined where the container starts: a node inside it that reuses the name was
-          // defined later and keeps it.
-          size_t size = (doc_.node_count() - f.node_start) + (alias_nodes_ - f.alias_start);
-          auto it = anchors_.find(f.anchor);
-          if (it == anchors_.end() || it->second.seq < f.anchor_seq)
-            anchors_[f.anchor] = Anchor{f.id, size, f.anchor_seq};
-        }
-        if (f.is_key) {
-          auto key = KeyOf(f.id, Mark{f.line, f.col});
-          if (!key.ok()) return key.error();
-          frames_.back().key = *key;
-          return std::nullopt;
-        }
-        return Add(f.id);
-      }
+      case FYET_MAPPING_END:
+        return OnClose();
       default:
         return std::nullopt;
     }
@@ -843,9 +871,7 @@ class YamlBuilder {
     return std::nullopt;
   }
 
-  Result<NodeId> Scalar(const fy_event_scalar_data& s, std::string_view value, bool plain,
-                        Mark at) {
-    std::string_view tag = Text(s.tag);
+  Result<NodeId> Scalar(std::string_view tag, std::string_view value, bool plain, Mark at) {
     uint32_t line = at.line, col = at.col;
     if (tag.empty() || tag == "!") {
       if (plain && tag.empty()) return ResolvePlain(doc_, value, yaml11_, line, col);
@@ -942,11 +968,413 @@ class YamlBuilder {
   uint32_t generation_ = 0;
 };
 
+// The block YAML that most snapshots are written in (Kubernetes manifests, Helm values,
+// Ansible vars, generated configs): block maps and lists, one-line plain and quoted scalars,
+// comments, `---` between documents, flow collections that close on their line. Read here
+// line by line, several
+// times faster than libfyaml's scanner; the first line outside this subset, and any error,
+// hands the whole text to libfyaml instead, so that libfyaml alone decides what is YAML and
+// what each error says. Tests and a fuzzer hold the two readers to the same documents, with
+// the same positions.
+class BlockReader {
+ public:
+  BlockReader(std::string_view text, const ParseOptions& o) : text_(text), opts_(o), b_(o) {}
+
+  // nullopt: the text is not in the subset (or has an error); read it with libfyaml.
+  std::optional<Document> Read() {
+    if (text_.find('\r') != std::string_view::npos) return std::nullopt;
+    b_.Begin(text_);
+    b_.StartDocument(opts_.yaml_1_1);
+    for (size_t pos = 0; pos < text_.size(); ++line_) {
+      ls_ = pos;
+      const char* nl =
+          static_cast<const char*>(std::memchr(text_.data() + pos, '\n', text_.size() - pos));
+      le_ = nl ? static_cast<size_t>(nl - text_.data()) : text_.size();
+      pos = le_ + 1;
+      size_t i = ls_;
+      while (i < le_ && text_[i] == ' ') ++i;
+      if (i == le_ || text_[i] == '#') continue;  // blank or comment
+      if (i == ls_ && le_ - ls_ >= 3 &&
+          (text_.compare(ls_, 3, "---") == 0 || text_.compare(ls_, 3, "...") == 0)) {
+        if (!DocumentStart()) return std::nullopt;
+        continue;
+      }
+      if (!Line(i)) return std::nullopt;
+    }
+    if (pending_ == Pending::kRoot && explicit_start_) return std::nullopt;  // an empty document
+    if (!CloseAll()) return std::nullopt;
+    auto doc = b_.Finish();
+    if (!doc.ok()) return std::nullopt;
+    return std::move(*doc);
+  }
+
+ private:
+  enum class Pending { kNone, kRoot, kValue, kItem };
+  enum class Follows { kEnd, kColon };  // after a token: the line's end (or a comment), or ':'
+  struct Level {
+    Type type;
+    uint32_t indent;
+  };
+  struct Token {
+    enum Kind { kPlain, kQuoted, kFlow } kind;
+    std::string_view value;
+    Mark at;
+    Follows follows;
+    size_t start;  // the token's first byte
+    size_t next;   // after the ':' when follows is kColon
+    Mark end;      // just after the token's text (the key's end, for an empty value's place)
+    size_t span;   // its bytes in the text
+  };
+  static constexpr size_t kNone = std::string_view::npos;
+  static constexpr size_t kMaxKeyBytes = 1024;  // YAML's limit for an implicit key
+
+  // 1-based column of byte `p` of the current line, in characters. Counted on from the last
+  // column asked for (a line's nodes are asked for in order): a long line stays linear.
+  uint32_t Col(size_t p) {
+    if (col_ls_ != ls_ || p < col_pos_) col_ls_ = ls_, col_pos_ = ls_, col_ = 1;
+    for (; col_pos_ < p; ++col_pos_)
+      col_ += (static_cast<unsigned char>(text_[col_pos_]) & 0xC0) != 0x80;
+    return col_;
+  }
+  Mark At(size_t p) { return Mark{line_, Col(p)}; }
+  size_t SkipSpaces(size_t p) const {
+    while (p < le_ && text_[p] == ' ') ++p;
+    return p;
+  }
+  bool IsDash(size_t i) const { return text_[i] == '-' && (i + 1 == le_ || text_[i + 1] == ' '); }
+
+  // `---` alone (or with a comment) starts a document; anything else on the line, and `...`,
+  // are libfyaml's.
+  bool DocumentStart() {
+    if (text_[ls_] != '-') return false;
+    size_t i = ls_ + 3;
+    if (i < le_ && text_[i] != ' ') return false;
+    while (i < le_ && text_[i] == ' ') ++i;
+    if (i < le_ && text_[i] != '#') return false;
+    if (pending_ == Pending::kRoot) {
+      if (explicit_start_) return false;  // the document before was empty
+    } else if (!CloseAll()) {
+      return false;
+    }
+    pending_ = Pending::kRoot;
+    explicit_start_ = true;
+    return true;
+  }
+
+  // A line whose content starts at byte i.
+  bool Line(size_t i) {
+    if (text_[i] == '\t') return false;
+    auto n = static_cast<uint32_t>(i - ls_);
+    switch (pending_) {
+      case Pending::kRoot: {
+        if (!IsDash(i)) {
+          auto t = Scan(i);
+          if (!t || t->follows != Follows::kColon) return false;  // a scalar document
+        }
+        explicit_start_ = false;
+        return Node(i, n);
+      }
+      case Pending::kItem:
+        if (n <= levels_.back().indent) return false;  // an empty item
+        return Node(i, n);
+      case Pending::kValue: {
+        uint32_t m = levels_.back().indent;
+        if (n > m) return Node(i, n);
+        if (n == m && IsDash(i)) {  // a list at its key's indentation
+          pending_ = Pending::kNone;
+          return Open(Type::kList, n, At(i)) && Item(i, n);
+        }
+        if (!Null()) return false;
+        break;
+      }
+      case Pending::kNone:
+        break;
+    }
+    while (!levels_.empty() && levels_.back().indent > n)
+      if (!Close()) return false;
+    if (levels_.empty() || levels_.back().indent != n) return false;
+    if (levels_.back().type == Type::kList) {
+      if (IsDash(i)) return Item(i, n);
+      // A list at its key's indentation ends at the map's next key.
+      if (levels_.size() < 2 || levels_[levels_.size() - 2].type != Type::kMap ||
+          levels_[levels_.size() - 2].indent != n || !Close())
+        return false;
+    }
+    if (IsDash(i)) return false;
+    auto t = Scan(i);
+    return t && t->follows == Follows::kColon && Entry(*t);
+  }
+
+  // A node starting at byte i, column n (0-based), in a place that waits for one.
+  bool Node(size_t i, uint32_t n) {
+    pending_ = Pending::kNone;
+    if (IsDash(i)) return Open(Type::kList, n, At(i)) && Item(i, n);
+    auto t = Scan(i);
+    if (!t) return false;
+    if (t->follows == Follows::kColon) return Open(Type::kMap, n, t->at) && Entry(*t);
+    return Value(*t);
+  }
+
+  // A list item: the '-' at byte i.
+  bool Item(size_t i, uint32_t) {
+    size_t j = i + 1;
+    while (j < le_ && text_[j] == ' ') ++j;
+    if (j == le_ || text_[j] == '#') {
+      pending_ = Pending::kItem;
+      return true;
+    }
+    if (text_[j] == '\t') return false;
+    return Node(j, static_cast<uint32_t>(j - ls_));
+  }
+
+  // A `key: value` entry of the innermost map.
+  bool Entry(const Token& key) {
+    if (key.kind == Token::kFlow || key.span > kMaxKeyBytes) return false;
+    if (b_.OnScalar(key.value, key.kind == Token::kPlain, {}, {}, key.at)) return false;
+    size_t j = key.next;
+    while (j < le_ && text_[j] == ' ') ++j;
+    if (j == le_ || text_[j] == '#') {
+      pending_ = Pending::kValue;
+      null_at_ = Mark{key.end.line, key.end.col + 1};  // libfyaml's place for an empty value
+      return true;
+    }
+    if (text_[j] == '\t' || IsDash(j)) return false;
+    auto t = Scan(j);
+    return t && t->follows == Follows::kEnd && Value(*t);
+  }
+
+  bool Value(const Token& t) {
+    if (t.kind == Token::kFlow) return Flow(t.start, true) != kNone;
+    return !b_.OnScalar(t.value, t.kind == Token::kPlain, {}, {}, t.at);
+  }
+
+  bool Null() {
+    pending_ = Pending::kNone;
+    return !b_.OnScalar({}, true, {}, {}, null_at_);
+  }
+
+  bool Open(Type t, uint32_t indent, Mark at) {
+    if (b_.OnOpen(t, at, {}, false)) return false;
+    levels_.push_back(Level{t, indent});
+    return true;
+  }
+  bool Close() {
+    levels_.pop_back();
+    return !b_.OnClose();
+  }
+  bool CloseAll() {
+    if (pending_ == Pending::kItem) return false;
+    if (pending_ == Pending::kValue && !Null()) return false;
+    while (!levels_.empty())
+      if (!Close()) return false;
+    return true;
+  }
+
+  // The closing quote of the quoted scalar at byte i, or kNone when it is not on this line.
+  size_t QuoteEnd(size_t i) const {
+    char q = text_[i];
+    for (size_t p = i + 1; p < le_; ++p) {
+      if (q == '"' && text_[p] == '\\') {
+        ++p;
+      } else if (text_[p] == q) {
+        if (q == '"' || p + 1 == le_ || text_[p + 1] != '\'') return p;
+        ++p;  // '' in a single-quoted scalar
+      }
+    }
+    return kNone;
+  }
+
+  // The value of the quoted scalar from byte i to its closing quote; false: libfyaml's to read.
+  bool Unquoted(size_t i, size_t close, std::string_view& value) {
+    char q = text_[i];
+    std::string_view raw = text_.substr(i + 1, close - i - 1);
+    if (raw.find_first_of(q == '"' ? "\\\t" : "'\t") == std::string_view::npos) {
+      value = raw;
+      return true;
+    }
+    std::string& out = scratch_[scratch_turn_ ^= 1];
+    if (!(q == '"' ? YamlBuilder::Unescape(raw, out) : YamlBuilder::Unquote(raw, out)))
+      return false;
+    value = out;
+    return true;
+  }
+
+  // Whether a plain scalar may start at byte i: not with an indicator ('-' followed by text
+  // may), in flow collections not with a flow indicator either.
+  bool PlainStart(size_t i, bool flow) const {
+    char c = text_[i];
+    if (c == '-') {
+      char d = i + 1 < le_ ? text_[i + 1] : ' ';
+      return d != ' ' && d != '\t' && !(flow && std::strchr(",[]{}", d));
+    }
+    return !std::strchr("?:,[]{}#&*!|>'\"%@`\t", c);
+  }
+
+  // A flow collection ('[' or '{' at byte i) that closes on its line, emitted when `emit` (a
+  // first pass only finds where it ends). The byte after it, or kNone: not in the subset.
+  size_t Flow(size_t i, bool emit) {
+    bool is_map = text_[i] == '{';
+    char close = is_map ? '}' : ']';
+    if (emit && b_.OnOpen(is_map ? Type::kMap : Type::kList, At(i), {}, true)) return kNone;
+    size_t p = SkipSpaces(i + 1);
+    if (p < le_ && text_[p] != close) {
+      for (;;) {
+        if (is_map) {  // `key: value`, nothing left out
+          size_t key_start = p;
+          p = FlowScalar(p, emit);
+          if (p == kNone || p - key_start > kMaxKeyBytes) return kNone;
+          p = SkipSpaces(p);
+          if (p + 1 >= le_ || text_[p] != ':' || text_[p + 1] != ' ') return kNone;
+          p = SkipSpaces(p + 1);
+        }
+        p = p < le_ && (text_[p] == '[' || text_[p] == '{') ? Flow(p, emit) : FlowScalar(p, emit);
+        if (p == kNone) return kNone;
+        p = SkipSpaces(p);
+        if (p >= le_ || (text_[p] != ',' && text_[p] != close)) return kNone;
+        if (text_[p] == close) break;
+        p = SkipSpaces(p + 1);
+        if (p >= le_ || text_[p] == close) return kNone;  // a trailing comma: libfyaml's
+      }
+    }
+    if (p >= le_ || (emit && b_.OnClose())) return kNone;
+    return p + 1;
+  }
+
+  // A scalar inside a flow collection; the byte after it, or kNone.
+  size_t FlowScalar(size_t p, bool emit) {
+    if (p >= le_) return kNone;
+    std::string_view value;
+    size_t end;
+    bool plain = text_[p] != '"' && text_[p] != '\'';
+    if (!plain) {
+      size_t q = QuoteEnd(p);
+      if (q == kNone || (emit && !Unquoted(p, q, value))) return kNone;
+      end = q + 1;
+    } else {
+      if (!PlainStart(p, true)) return kNone;
+      size_t q = p;
+      for (; q < le_; ++q) {
+        char d = text_[q];
+        if (d == '\t' || (d == '#' && text_[q - 1] == ' ')) return kNone;
+        if (d == ',' || d == '[' || d == ']' || d == '{' || d == '}') break;
+        if (d == ':' && (q + 1 == le_ || std::strchr(" ,[]{}", text_[q + 1]))) break;
+      }
+      end = q;
+      while (text_[end - 1] == ' ') --end;
+      value = text_.substr(p, end - p);
+    }
+    if (emit && b_.OnScalar(value, plain, {}, {}, At(p))) return kNone;
+    return end;
+  }
+
+  // After a token that ends at byte p: blanks, then the line's end, a comment or ': '.
+  std::optional<Token> Finish(Token t, size_t p) {
+    size_t q = SkipSpaces(p);
+    t.span = p - t.start;
+    if (q == le_ || (text_[q] == '#' && q > p)) {
+      t.follows = Follows::kEnd;
+    } else if (text_[q] == ':' && (q + 1 == le_ || text_[q + 1] == ' ')) {
+      t.follows = Follows::kColon;
+      t.next = q + 1;
+    } else {
+      return std::nullopt;
+    }
+    return t;
+  }
+
+  // The scalar (or flow collection) at byte i, which is not a blank or '#'.
+  std::optional<Token> Scan(size_t i) {
+    char c = text_[i];
+    Token t{Token::kPlain, {}, At(i), Follows::kEnd, i, 0, {}, 0};
+    if (c == '"' || c == '\'') {
+      size_t close = QuoteEnd(i);
+      if (close == kNone || !Unquoted(i, close, t.value)) return std::nullopt;
+      t.kind = Token::kQuoted;
+      t.end = At(close);
+      return Finish(t, close + 1);
+    }
+    if (c == '[' || c == '{') {
+      size_t end = Flow(i, false);
+      if (end == kNone) return std::nullopt;
+      t.kind = Token::kFlow;
+      return Finish(t, end);
+    }
+    if (!PlainStart(i, false)) return std::nullopt;
+    // It ends at ': ' (a key), ' #' (a comment) or the line's end.
+    size_t p = i;
+    for (; p < le_; ++p) {
+      char d = text_[p];
+      if (d == '\t') return std::nullopt;
+      if (d == ':' && (p + 1 == le_ || text_[p + 1] == ' ')) break;
+      if (d == '#' && text_[p - 1] == ' ') break;
+    }
+    size_t end = p;
+    while (text_[end - 1] == ' ') --end;
+    t.value = text_.substr(i, end - i);
+    t.end = At(end);
+    return Finish(t, end);
+  }
+
+  std::string_view text_;
+  const ParseOptions& opts_;
+  YamlBuilder b_;
+  uint32_t line_ = 1;
+  size_t ls_ = 0, le_ = 0;  // the current line's bytes
+  size_t col_ls_ = kNone, col_pos_ = 0;  // Col's place: a line's start, a byte, its column
+  uint32_t col_ = 1;
+  std::vector<Level> levels_;
+  Pending pending_ = Pending::kRoot;
+  bool explicit_start_ = false;  // the awaited document started with `---`
+  Mark null_at_;
+  // Decoded scalars: a key's and its value's are alive at once.
+  std::string scratch_[2];
+  int scratch_turn_ = 0;
+};
+
+// The text as UTF-8 of YAML's characters (converted from UTF-16 or UTF-32 into `utf8`), or a
+// positioned error.
+Result<std::string_view> CheckedText(std::string_view text, const ParseOptions& o,
+                                     std::string& utf8, bool& unusual) {
+  if (auto converted = ToUtf8(text)) {
+    if (!converted->ok())
+      return MakeError("YAML parse error: " + converted->error().message,
+                       Position{o.origin, 1, 1});
+    utf8 = std::move(converted->value());
+    text = utf8;
+  }
+  if (auto bad = FindBadChar(text, unusual)) {
+    Mark at = MarkAt(text, bad->offset);
+    return MakeError("YAML parse error: " + bad->why, Position{o.origin, at.line, at.col});
+  }
+  return text;
+}
+
 }  // namespace
 
+Result<Document> ParseYamlLibfyaml(std::string_view text, const ParseOptions& options) {
+  std::string utf8;
+  bool unusual = false;
+  auto checked = CheckedText(text, options, utf8, unusual);
+  if (!checked.ok()) return checked.error();
+  return YamlBuilder(options).Run(*checked);
+}
+
+std::optional<Document> ParseYamlBlockSubset(std::string_view text, const ParseOptions& options) {
+  std::string utf8;
+  bool unusual = false;
+  auto checked = CheckedText(text, options, utf8, unusual);
+  if (!checked.ok() || unusual) return std::nullopt;
+  return BlockReader(*checked, options).Read();
+}
+
 Result<Document> ParseYaml(std::string_view text, const ParseOptions& options) {
-  YamlBuilder b(options);
-  return b.Run(text);
+  std::string utf8;
+  bool unusual = false;
+  auto checked = CheckedText(text, options, utf8, unusual);
+  if (!checked.ok()) return checked.error();
+  if (!unusual)
+    if (auto doc = BlockReader(*checked, options).Read()) return std::move(*doc);
+  return YamlBuilder(options).Run(*checked);
 }
 
 }  // namespace drift
