@@ -970,9 +970,8 @@ class YamlBuilder {
 
 // The block YAML that most snapshots are written in (Kubernetes manifests, Helm values,
 // Ansible vars, generated configs): block maps and lists, one-line plain and quoted scalars,
-// comments, `---` between documents, flow collections that close on their line. Read here
-// line by line, several
-// times faster than libfyaml's scanner; the first line outside this subset, and any error,
+// comments, `---` between documents, flow collections that close on their line, literal block
+// scalars (`|`, `|-`). Read here line by line, several times faster than libfyaml's scanner; the first line outside this subset, and any error,
 // hands the whole text to libfyaml instead, so that libfyaml alone decides what is YAML and
 // what each error says. Tests and a fuzzer hold the two readers to the same documents, with
 // the same positions.
@@ -985,12 +984,10 @@ class BlockReader {
     if (text_.find('\r') != std::string_view::npos) return std::nullopt;
     b_.Begin(text_);
     b_.StartDocument(opts_.yaml_1_1);
-    for (size_t pos = 0; pos < text_.size(); ++line_) {
-      ls_ = pos;
-      const char* nl =
-          static_cast<const char*>(std::memchr(text_.data() + pos, '\n', text_.size() - pos));
-      le_ = nl ? static_cast<size_t>(nl - text_.data()) : text_.size();
-      pos = le_ + 1;
+    for (next_ = 0; next_ < text_.size(); ++line_) {
+      ls_ = next_;
+      le_ = LineEnd(ls_);
+      next_ = le_ + 1;
       size_t i = ls_;
       while (i < le_ && text_[i] == ' ') ++i;
       if (i == le_ || text_[i] == '#') continue;  // blank or comment
@@ -1016,7 +1013,7 @@ class BlockReader {
     uint32_t indent;
   };
   struct Token {
-    enum Kind { kPlain, kQuoted, kFlow } kind;
+    enum Kind { kPlain, kQuoted, kFlow, kLiteral } kind;
     std::string_view value;
     Mark at;
     Follows follows;
@@ -1129,7 +1126,8 @@ class BlockReader {
 
   // A `key: value` entry of the innermost map.
   bool Entry(const Token& key) {
-    if (key.kind == Token::kFlow || key.span > kMaxKeyBytes) return false;
+    if (key.kind == Token::kFlow || key.kind == Token::kLiteral || key.span > kMaxKeyBytes)
+      return false;
     if (b_.OnScalar(key.value, key.kind == Token::kPlain, {}, {}, key.at)) return false;
     size_t j = key.next;
     while (j < le_ && text_[j] == ' ') ++j;
@@ -1145,7 +1143,54 @@ class BlockReader {
 
   bool Value(const Token& t) {
     if (t.kind == Token::kFlow) return Flow(t.start, true) != kNone;
+    if (t.kind == Token::kLiteral) return Literal(t);
     return !b_.OnScalar(t.value, t.kind == Token::kPlain, {}, {}, t.at);
+  }
+
+  size_t LineEnd(size_t from) const {
+    const char* nl =
+        static_cast<const char*>(std::memchr(text_.data() + from, '\n', text_.size() - from));
+    return nl ? static_cast<size_t>(nl - text_.data()) : text_.size();
+  }
+
+  // A literal block scalar (`|` or `|-`, its header read by Scan): the lines after it that
+  // are indented more than its parent, as written. The common form only: its indentation
+  // found from its first line, no tabs, each of its lines ended by a line break, no blank
+  // line longer than the indentation; else libfyaml's.
+  bool Literal(const Token& t) {
+    // A header alone on its line counts its content's indentation otherwise: libfyaml's.
+    if (t.start == SkipSpaces(ls_)) return false;
+    const size_t parent = levels_.back().indent;
+    std::string& out = scratch_[scratch_turn_ ^= 1];
+    out.clear();
+    size_t indent = 0, leading_blanks = 0, content_end = 0;
+    size_t p = next_;
+    uint32_t line = line_ + 1;
+    for (; p < text_.size(); ++line) {
+      size_t e = LineEnd(p);
+      size_t spaces = 0;
+      while (p + spaces < e && text_[p + spaces] == ' ') ++spaces;
+      bool blank = p + spaces == e;
+      if (!blank && (indent == 0 ? spaces <= parent : spaces < indent)) break;  // its end
+      if (e == text_.size() || std::memchr(text_.data() + p, '\t', e - p)) return false;
+      if (blank) {
+        if (indent == 0) leading_blanks = std::max(leading_blanks, spaces);
+        if (indent != 0 && spaces > indent) return false;
+        out += '\n';
+      } else {
+        if (indent == 0) indent = spaces;
+        if (leading_blanks > indent) return false;
+        out.append(text_.substr(p + indent, e - p - indent));
+        out += '\n';
+        content_end = out.size();
+      }
+      p = e + 1;
+    }
+    if (indent == 0) return false;  // no content: libfyaml's
+    out.resize(content_end - (t.value == "-" ? 1 : 0));
+    next_ = p;
+    line_ = line - 1;  // the main loop counts the line it goes on with
+    return !b_.OnScalar(out, false, {}, {}, t.at);
   }
 
   bool Null() {
@@ -1299,6 +1344,14 @@ class BlockReader {
       t.kind = Token::kFlow;
       return Finish(t, end);
     }
+    if (c == '|') {  // a literal block scalar's header: `|` or `|-`, then a comment at most
+      size_t p = i + 1 + (i + 1 < le_ && text_[i + 1] == '-');
+      size_t q = SkipSpaces(p);
+      if (q < le_ && (text_[q] != '#' || q == p)) return std::nullopt;
+      t.kind = Token::kLiteral;
+      t.value = text_.substr(i + 1, p - i - 1);  // its chomping indicator
+      return t;
+    }
     if (!PlainStart(i, false)) return std::nullopt;
     // It ends at ': ' (a key), ' #' (a comment) or the line's end.
     size_t p = i;
@@ -1320,6 +1373,7 @@ class BlockReader {
   YamlBuilder b_;
   uint32_t line_ = 1;
   size_t ls_ = 0, le_ = 0;  // the current line's bytes
+  size_t next_ = 0;         // where the next line starts
   size_t col_ls_ = kNone, col_pos_ = 0;  // Col's place: a line's start, a byte, its column
   uint32_t col_ = 1;
   std::vector<Level> levels_;
