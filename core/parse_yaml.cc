@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 
 #include "core/parse.h"
@@ -444,6 +445,26 @@ class YamlBuilder {
     return Add(*id);
   }
 
+  std::optional<Error> OnAlias(std::string_view alias, Mark at) {
+    std::string name(alias);
+    auto it = anchors_.find(name);
+    if (it == anchors_.end())
+      return MakeError("YAML alias *" + name + " refers to no anchor", Pos(at));
+    alias_nodes_ += it->second.size;
+    if (alias_nodes_ > opts_.max_alias_nodes)
+      return MakeError("YAML aliases expand to more than " +
+                           std::to_string(opts_.max_alias_nodes) + " nodes (an alias bomb?)",
+                       Pos(at));
+    Frame& top = frames_.back();
+    if (top.type == Type::kMap && top.key == kNoKey) {
+      auto key = KeyOf(it->second.node, at);
+      if (!key.ok()) return key.error();
+      top.key = *key;
+      return std::nullopt;
+    }
+    return Add(it->second.node);
+  }
+
   std::optional<Error> OnOpen(Type t, Mark at, std::string_view anchor, bool flow) {
     Frame& top = frames_.back();
     bool is_key = top.type == Type::kMap && top.key == kNoKey;
@@ -807,26 +828,8 @@ class YamlBuilder {
         return OnScalar(value, plain, Text(s.tag), s.anchor ? Name(s.anchor) : std::string_view(),
                         at);
       }
-      case FYET_ALIAS: {
-        std::string name(Name(ev->alias.anchor));
-        Mark at = SigilStart(ev->alias.anchor);
-        auto it = anchors_.find(name);
-        if (it == anchors_.end())
-          return MakeError("YAML alias *" + name + " refers to no anchor", Pos(at));
-        alias_nodes_ += it->second.size;
-        if (alias_nodes_ > opts_.max_alias_nodes)
-          return MakeError("YAML aliases expand to more than " +
-                               std::to_string(opts_.max_alias_nodes) + " nodes (an alias bomb?)",
-                           Pos(at));
-        Frame& top = frames_.back();
-        if (top.type == Type::kMap && top.key == kNoKey) {
-          auto key = KeyOf(it->second.node, at);
-          if (!key.ok()) return key.error();
-          top.key = *key;
-          return std::nullopt;
-        }
-        return Add(it->second.node);
-      }
+      case FYET_ALIAS:
+        return OnAlias(Name(ev->alias.anchor), SigilStart(ev->alias.anchor));
       case FYET_SEQUENCE_START:
       case FYET_MAPPING_START: {
         bool is_map = ev->type == FYET_MAPPING_START;
@@ -971,7 +974,7 @@ class YamlBuilder {
 // The block YAML that most snapshots are written in (Kubernetes manifests, Helm values,
 // Ansible vars, generated configs): block maps and lists, one-line plain and quoted scalars,
 // comments, `---` between documents, flow collections that close on their line, literal block
-// scalars (`|`, `|-`). Read here line by line, several times faster than libfyaml's scanner; the first line outside this subset, and any error,
+// scalars (`|`, `|-`), anchors and aliases (`&base`, `<<: *base`). Read here line by line, several times faster than libfyaml's scanner; the first line outside this subset, and any error,
 // hands the whole text to libfyaml instead, so that libfyaml alone decides what is YAML and
 // what each error says. Tests and a fuzzer hold the two readers to the same documents, with
 // the same positions.
@@ -1013,14 +1016,17 @@ class BlockReader {
     uint32_t indent;
   };
   struct Token {
-    enum Kind { kPlain, kQuoted, kFlow, kLiteral } kind;
+    // kAlias: `*name` (value: the name); kAnchorOnly: `&name` with its node on later lines.
+    enum Kind { kPlain, kQuoted, kFlow, kLiteral, kAlias, kAnchorOnly } kind = kPlain;
     std::string_view value;
-    Mark at;
-    Follows follows;
-    size_t start;  // the token's first byte
-    size_t next;   // after the ':' when follows is kColon
-    Mark end;      // just after the token's text (the key's end, for an empty value's place)
-    size_t span;   // its bytes in the text
+    Mark at;  // where the node starts (at its anchor's '&' when it has one)
+    Follows follows = Follows::kEnd;
+    size_t start = 0;       // the token's first byte, after an anchor
+    size_t node_start = 0;  // the node's first byte, its anchor included
+    size_t next = 0;        // after the ':' when follows is kColon
+    Mark end;               // just after the token's text (the key's end: an empty value's place)
+    size_t span = 0;        // its bytes in the text
+    std::string_view anchor;  // the name `&name` defines, if any
   };
   static constexpr size_t kNone = std::string_view::npos;
   static constexpr size_t kMaxKeyBytes = 1024;  // YAML's limit for an implicit key
@@ -1079,7 +1085,9 @@ class BlockReader {
         if (n > m) return Node(i, n);
         if (n == m && IsDash(i)) {  // a list at its key's indentation
           pending_ = Pending::kNone;
-          return Open(Type::kList, n, At(i)) && Item(i, n);
+          std::string_view anchor = std::exchange(pending_anchor_, {});
+          return Open(Type::kList, n, anchor.empty() ? At(i) : pending_anchor_at_, anchor) &&
+                 Item(i, n);
         }
         if (!Null()) return false;
         break;
@@ -1102,13 +1110,29 @@ class BlockReader {
     return t && t->follows == Follows::kColon && Entry(*t);
   }
 
-  // A node starting at byte i, column n (0-based), in a place that waits for one.
-  bool Node(size_t i, uint32_t n) {
+  // A node starting at byte i, column n (0-based), in a place that waits for one: after a
+  // '-' on its line, or on a line of its own (an anchor on the line before is its own).
+  bool Node(size_t i, uint32_t n, bool after_dash = false) {
     pending_ = Pending::kNone;
-    if (IsDash(i)) return Open(Type::kList, n, At(i)) && Item(i, n);
+    std::string_view anchor = std::exchange(pending_anchor_, {});
+    Mark anchor_at = pending_anchor_at_;
+    if (IsDash(i)) return Open(Type::kList, n, anchor.empty() ? At(i) : anchor_at, anchor) && Item(i, n);
     auto t = Scan(i);
-    if (!t) return false;
-    if (t->follows == Follows::kColon) return Open(Type::kMap, n, t->at) && Entry(*t);
+    if (!t || (!anchor.empty() && !t->anchor.empty())) return false;
+    if (t->kind == Token::kAnchorOnly) {  // `- &name`: the item's node follows
+      if (!after_dash) return false;
+      pending_ = Pending::kItem;
+      pending_anchor_ = t->anchor;
+      pending_anchor_at_ = t->at;
+      return true;
+    }
+    if (t->follows == Follows::kColon)  // an anchor before a first key is the key's: libfyaml's
+      return t->anchor.empty() &&
+             Open(Type::kMap, n, anchor.empty() ? t->at : anchor_at, anchor) && Entry(*t);
+    if (!anchor.empty()) {
+      t->anchor = anchor;
+      t->at = anchor_at;
+    }
     return Value(*t);
   }
 
@@ -1121,12 +1145,13 @@ class BlockReader {
       return true;
     }
     if (text_[j] == '\t') return false;
-    return Node(j, static_cast<uint32_t>(j - ls_));
+    return Node(j, static_cast<uint32_t>(j - ls_), true);
   }
 
   // A `key: value` entry of the innermost map.
   bool Entry(const Token& key) {
-    if (key.kind == Token::kFlow || key.kind == Token::kLiteral || key.span > kMaxKeyBytes)
+    if ((key.kind != Token::kPlain && key.kind != Token::kQuoted) || !key.anchor.empty() ||
+        key.span > kMaxKeyBytes)
       return false;
     if (b_.OnScalar(key.value, key.kind == Token::kPlain, {}, {}, key.at)) return false;
     size_t j = key.next;
@@ -1138,13 +1163,30 @@ class BlockReader {
     }
     if (text_[j] == '\t' || IsDash(j)) return false;
     auto t = Scan(j);
-    return t && t->follows == Follows::kEnd && Value(*t);
+    if (!t || t->follows != Follows::kEnd) return false;
+    if (t->kind == Token::kAnchorOnly) {  // `key: &name`: the value follows
+      pending_ = Pending::kValue;
+      null_at_ = Mark{key.end.line, key.end.col + 1};
+      pending_anchor_ = t->anchor;
+      pending_anchor_at_ = t->at;
+      return true;
+    }
+    return Value(*t);
   }
 
   bool Value(const Token& t) {
-    if (t.kind == Token::kFlow) return Flow(t.start, true) != kNone;
-    if (t.kind == Token::kLiteral) return Literal(t);
-    return !b_.OnScalar(t.value, t.kind == Token::kPlain, {}, {}, t.at);
+    switch (t.kind) {
+      case Token::kFlow:
+        return Flow(t.start, true, t.anchor, t.at) != kNone;
+      case Token::kLiteral:
+        return Literal(t);
+      case Token::kAlias:
+        return t.anchor.empty() && !b_.OnAlias(t.value, t.at);
+      case Token::kAnchorOnly:
+        return false;
+      default:
+        return !b_.OnScalar(t.value, t.kind == Token::kPlain, {}, t.anchor, t.at);
+    }
   }
 
   size_t LineEnd(size_t from) const {
@@ -1159,7 +1201,7 @@ class BlockReader {
   // line longer than the indentation; else libfyaml's.
   bool Literal(const Token& t) {
     // A header alone on its line counts its content's indentation otherwise: libfyaml's.
-    if (t.start == SkipSpaces(ls_)) return false;
+    if (t.node_start == SkipSpaces(ls_)) return false;
     const size_t parent = levels_.back().indent;
     std::string& out = scratch_[scratch_turn_ ^= 1];
     out.clear();
@@ -1190,16 +1232,17 @@ class BlockReader {
     out.resize(content_end - (t.value == "-" ? 1 : 0));
     next_ = p;
     line_ = line - 1;  // the main loop counts the line it goes on with
-    return !b_.OnScalar(out, false, {}, {}, t.at);
+    return !b_.OnScalar(out, false, {}, t.anchor, t.at);
   }
 
+  // An empty value (an anchored one is libfyaml's: it places it otherwise).
   bool Null() {
     pending_ = Pending::kNone;
-    return !b_.OnScalar({}, true, {}, {}, null_at_);
+    return pending_anchor_.empty() && !b_.OnScalar({}, true, {}, {}, null_at_);
   }
 
-  bool Open(Type t, uint32_t indent, Mark at) {
-    if (b_.OnOpen(t, at, {}, false)) return false;
+  bool Open(Type t, uint32_t indent, Mark at, std::string_view anchor = {}) {
+    if (b_.OnOpen(t, at, anchor, false)) return false;
     levels_.push_back(Level{t, indent});
     return true;
   }
@@ -1257,10 +1300,12 @@ class BlockReader {
 
   // A flow collection ('[' or '{' at byte i) that closes on its line, emitted when `emit` (a
   // first pass only finds where it ends). The byte after it, or kNone: not in the subset.
-  size_t Flow(size_t i, bool emit) {
+  size_t Flow(size_t i, bool emit, std::string_view anchor = {}, Mark anchor_at = {}) {
     bool is_map = text_[i] == '{';
     char close = is_map ? '}' : ']';
-    if (emit && b_.OnOpen(is_map ? Type::kMap : Type::kList, At(i), {}, true)) return kNone;
+    if (emit && b_.OnOpen(is_map ? Type::kMap : Type::kList, anchor.empty() ? At(i) : anchor_at,
+                          anchor, true))
+      return kNone;
     size_t p = SkipSpaces(i + 1);
     if (p < le_ && text_[p] != close) {
       for (;;) {
@@ -1327,10 +1372,47 @@ class BlockReader {
     return t;
   }
 
-  // The scalar (or flow collection) at byte i, which is not a blank or '#'.
+  // The end of the anchor's or alias's name after the '&' or '*' at byte i; kNone: libfyaml's.
+  size_t NameEnd(size_t i) const {
+    size_t e = i + 1;
+    for (; e < le_ && text_[e] != ' '; ++e)
+      if (std::strchr(",[]{}\t", text_[e])) return kNone;
+    return e == i + 1 ? kNone : e;
+  }
+
+  // The node at byte i (not a blank or '#'), with the anchor it may start with.
   std::optional<Token> Scan(size_t i) {
+    if (text_[i] != '&') return ScanBare(i);
+    Mark at = At(i);
+    size_t e = NameEnd(i);
+    if (e == kNone) return std::nullopt;
+    size_t j = SkipSpaces(e);
+    std::optional<Token> t;
+    if (j == le_ || text_[j] == '#') {
+      t.emplace();
+      t->kind = Token::kAnchorOnly;
+    } else if (text_[j] == '&' || text_[j] == '*' || !(t = ScanBare(j))) {
+      return std::nullopt;
+    }
+    t->anchor = text_.substr(i + 1, e - i - 1);
+    t->at = at;
+    t->node_start = i;
+    return t;
+  }
+
+  // The scalar, alias or flow collection at byte i, which is not a blank or '#'.
+  std::optional<Token> ScanBare(size_t i) {
     char c = text_[i];
-    Token t{Token::kPlain, {}, At(i), Follows::kEnd, i, 0, {}, 0};
+    Token t;
+    t.at = At(i);
+    t.start = t.node_start = i;
+    if (c == '*') {
+      size_t e = NameEnd(i);
+      if (e == kNone) return std::nullopt;
+      t.kind = Token::kAlias;
+      t.value = text_.substr(i + 1, e - i - 1);
+      return Finish(t, e);
+    }
     if (c == '"' || c == '\'') {
       size_t close = QuoteEnd(i);
       if (close == kNone || !Unquoted(i, close, t.value)) return std::nullopt;
@@ -1380,6 +1462,9 @@ class BlockReader {
   Pending pending_ = Pending::kRoot;
   bool explicit_start_ = false;  // the awaited document started with `---`
   Mark null_at_;
+  // An anchor whose node starts on a later line (`key: &name`, `- &name`), and its place.
+  std::string_view pending_anchor_;
+  Mark pending_anchor_at_;
   // Decoded scalars: a key's and its value's are alive at once.
   std::string scratch_[2];
   int scratch_turn_ = 0;

@@ -147,11 +147,45 @@ TEST_CASE("yaml block subset: empty values, documents, duplicates, merges and sc
   CHECK(AsJson(ReadsLikeLibfyaml("# nothing\n\n")) == json());
 }
 
+TEST_CASE("yaml block subset: anchors, aliases and merge keys") {
+  Document d = ReadsLikeLibfyaml(
+      "base: &base\n"
+      "  image: nginx\n"
+      "  ports: &ports [80, 443]\n"
+      "list: &list\n"
+      "- &one 1\n"
+      "- &a:b x\n"  // anchor names may hold ':'
+      "svc:\n"
+      "  <<: *base\n"
+      "  image: nginx:1.25  # wins over the merged one\n"
+      "  again: *ports\n"
+      "  items: *list\n"
+      "  one: *one\n"
+      "  script: &s |\n"
+      "    run\n"
+      "  more:\n"
+      "    - &m\n"
+      "      k: v\n"
+      "    - *m\n"
+      "    - *s\n");
+  CHECK(AsJson(d) == json::parse(R"({"base": {"image": "nginx", "ports": [80, 443]},
+      "list": [1, "x"], "svc": {"image": "nginx:1.25", "ports": [80, 443], "again": [80, 443],
+      "items": [1, "x"], "one": 1, "script": "run\n", "more": [{"k": "v"}, {"k": "v"}, "run\n"]}})"));
+  CHECK(PosOf(d, {"base"}) == std::pair<uint32_t, uint32_t>{1, 7});
+  CHECK(PosOf(d, {"base", "ports"}) == std::pair<uint32_t, uint32_t>{3, 10});
+  CHECK(PosOf(d, {"svc", "more", 0}) == std::pair<uint32_t, uint32_t>{16, 7});
+  // An alias to no anchor is libfyaml's error, and so is a bomb.
+  CHECK_FALSE(ParseYamlBlockSubset("a: *nothing\n", Options()).has_value());
+  CHECK(ParseYaml("a: *nothing\n", Options()).error().ToString() ==
+        "block.yaml:1:4: YAML alias *nothing refers to no anchor");
+}
+
 TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as before") {
   // Each of these is valid YAML outside the subset.
   for (const char* text : {
            "a: |+\n  text\n\n", "a: |2\n   text\n", "a: |\n  text", "a: |\n  x\ty\n",
-           "a: |\nb: 1\n", "a: >\n  text\n", "a: &x 1\nb: *x\n", "a: !!str 1\n",
+           "a: |\nb: 1\n", "a: >\n  text\n", "a: !!str 1\n", "a: &x\nb: 1\n",
+           "- &a k: v\n", "x: &x 1\na: [*x]\n",
            "a: [1,\n  2]\n", "a: {b}\n", "a: [b, ]\n", "a: multi\n  line\n", "a: \"multi\n  line\"\n",
            "a:\tb\n", "a: b\r\n", "a: 1\n...\n", "%YAML 1.2\n---\na: 1\n", "? a\n: b\n",
            "---\n---\na: 1\n", "scalar\n", "-\n- a\n", "\xEF\xBB\xBF" "a: 1\n",
@@ -169,7 +203,7 @@ TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as 
   // Errors are libfyaml's, with its positions and words.
   for (const char* text : {"a: b: c\n", "a:\n  b: 1\n c: 2\n", "- a\nb: 1\n", "a: 1\n  b: 2\n",
                            "a: - b\n", "\"a\"x: 1\n", "k: 'open\n", "a: 1\n\tb: 2\n",
-                           "a: |\n   \n  x\n"}) {
+                           "a: |\n   \n  x\n", "a: &x &y 1\n"}) {
     std::string shown = text;
     CAPTURE(shown);
     CHECK_FALSE(ParseYamlBlockSubset(text, Options()).has_value());
@@ -229,7 +263,8 @@ TEST_CASE("yaml block subset: random block-shaped streams read the same as libfy
       "a", "b", "key", "-1", "1.5", "true", "null", "~", "x y", "\"q\"", "'s''t'", "\"e\\tx\"",
       "a:b", "a#b", "é", "ключ", "[]", "{}", "[a, b]", "{a: 1, b: [c]}", "[ \"x\" ,y ]",
       "{\"k\": v}", "|", "|-", "|+", ">", "&a x", "*a", "!t x", "- ", "-", "", " ", "#c", "---",
-      "...", "a: b", "? x", "\"a", "'", "[a", "{a: }", "<<", "- a", "http://x:1", "-x"};
+      "...", "a: b", "? x", "\"a", "'", "[a", "{a: }", "<<", "- a", "http://x:1", "-x", "&a", "&b",
+      "*b", "&a:b x", "*a:b", "&c {k: v}", "&a |", "&b [x]", "&a \"q\"", "*a # c", "*a b"};
   constexpr size_t kKeys = 20;  // the first ones make keys
   std::mt19937 rng(20261201);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
