@@ -974,7 +974,8 @@ class YamlBuilder {
 // The block YAML that most snapshots are written in (Kubernetes manifests, Helm values,
 // Ansible vars, generated configs): block maps and lists, one-line plain and quoted scalars,
 // comments, `---` between documents, flow collections that close on their line, literal block
-// scalars (`|`, `|-`), anchors and aliases (`&base`, `<<: *base`). Read here line by line, several times faster than libfyaml's scanner; the first line outside this subset, and any error,
+// scalars (`|`, `|-`), plain scalars wrapped over several lines, anchors and aliases
+// (`&base`, `<<: *base`). Read here line by line, several times faster than libfyaml's scanner; the first line outside this subset, and any error,
 // hands the whole text to libfyaml instead, so that libfyaml alone decides what is YAML and
 // what each error says. Tests and a fuzzer hold the two readers to the same documents, with
 // the same positions.
@@ -1184,9 +1185,61 @@ class BlockReader {
         return t.anchor.empty() && !b_.OnAlias(t.value, t.at);
       case Token::kAnchorOnly:
         return false;
+      case Token::kPlain:
+        return Plain(t);
       default:
-        return !b_.OnScalar(t.value, t.kind == Token::kPlain, {}, t.anchor, t.at);
+        return !b_.OnScalar(t.value, false, {}, t.anchor, t.at);
     }
+  }
+
+  // A plain scalar, with the lines after it that are indented more than its parent folded
+  // in (YAML writers wrap long text so). The common form only: continuation lines without
+  // tabs, comments, ': ' or a first character that is an indicator; else libfyaml's.
+  bool Plain(const Token& t) {
+    std::string_view value = t.value;
+    if (SkipSpaces(t.start + t.span) == le_) {  // not ended by a comment
+      const size_t parent = levels_.back().indent;
+      std::string* out = nullptr;
+      size_t breaks = 0;
+      uint32_t line = line_ + 1;
+      for (size_t p = next_; p < text_.size(); ++line) {
+        size_t e = LineEnd(p);
+        size_t first = p;
+        while (first < e && text_[first] == ' ') ++first;
+        if (first == e) {  // a blank line: a line break in the value if more text follows
+          ++breaks;
+          p = e + 1;
+          continue;
+        }
+        if (first - p <= parent || text_[first] == '#') break;
+        if (!PlainStart(first, false) || (text_[first] == '-' && first + 1 < e &&
+                                          text_[first + 1] == ' '))
+          return false;
+        size_t end = e;
+        while (text_[end - 1] == ' ') --end;
+        for (size_t q = first; q < end; ++q) {
+          char d = text_[q];
+          if (d == '\t' || (d == ':' && (q + 1 == end || text_[q + 1] == ' ')) ||
+              (d == '#' && text_[q - 1] == ' '))
+            return false;
+        }
+        if (!out) {
+          out = &scratch_[scratch_turn_ ^= 1];
+          out->assign(value);
+        }
+        if (breaks == 0)
+          *out += ' ';
+        else
+          out->append(breaks, '\n');
+        breaks = 0;
+        out->append(text_.substr(first, end - first));
+        p = e + 1;
+        next_ = p;
+        line_ = line;  // the main loop goes on after the last line read here
+      }
+      if (out) value = *out;
+    }
+    return !b_.OnScalar(value, true, {}, t.anchor, t.at);
   }
 
   size_t LineEnd(size_t from) const {

@@ -82,6 +82,10 @@ TEST_CASE("yaml block subset: maps, lists and scalars read as libfyaml reads the
       "    # a deeper comment line is only a comment\n"
       "  later:\n"
       "    on the next line\n"
+      "  wrapped: a long line\n"
+      "     wrapped by a writer\n"
+      "\n"
+      "   after a blank line  \n"
       "  script: |   # a comment\n"
       "\n"
       "    echo 1\n"
@@ -103,6 +107,7 @@ TEST_CASE("yaml block subset: maps, lists and scalars read as libfyaml reads the
       "empty_list": [], "empty_map": {},
       "flow": ["a b", "c,d", "e", -1, {"k": "v", "q": ["x", {}]}, "http://h:1/p"],
       "later": "on the next line",
+      "wrapped": "a long line wrapped by a writer\nafter a blank line",
       "script": "\necho 1\n\n  indented\n# not a comment\n", "strip": "x"},
       "top": 1, "list": ["item\n"]})"));
   CHECK(PosOf(d, {"service"}) == std::pair<uint32_t, uint32_t>{3, 3});
@@ -112,8 +117,8 @@ TEST_CASE("yaml block subset: maps, lists and scalars read as libfyaml reads the
   CHECK(PosOf(d, {"service", "nested", 1, "other"}) == std::pair<uint32_t, uint32_t>{18, 16});
   CHECK(PosOf(d, {"service", "flow", 4, "q", 1}) == std::pair<uint32_t, uint32_t>{23, 47});
   CHECK(PosOf(d, {"service", "later"}) == std::pair<uint32_t, uint32_t>{26, 5});
-  CHECK(PosOf(d, {"service", "script"}) == std::pair<uint32_t, uint32_t>{27, 11});
-  CHECK(PosOf(d, {"list", 0}) == std::pair<uint32_t, uint32_t>{39, 3});
+  CHECK(PosOf(d, {"service", "script"}) == std::pair<uint32_t, uint32_t>{31, 11});
+  CHECK(PosOf(d, {"list", 0}) == std::pair<uint32_t, uint32_t>{43, 3});
 }
 
 TEST_CASE("yaml block subset: empty values, documents, duplicates, merges and schemas") {
@@ -186,7 +191,7 @@ TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as 
            "a: |+\n  text\n\n", "a: |2\n   text\n", "a: |\n  text", "a: |\n  x\ty\n",
            "a: |\nb: 1\n", "a: >\n  text\n", "a: !!str 1\n", "a: &x\nb: 1\n",
            "- &a k: v\n", "x: &x 1\na: [*x]\n",
-           "a: [1,\n  2]\n", "a: {b}\n", "a: [b, ]\n", "a: multi\n  line\n", "a: \"multi\n  line\"\n",
+           "a: [1,\n  2]\n", "a: {b}\n", "a: [b, ]\n", "a: \"multi\n  line\"\n", "a: b\n  - c\n", "a: b\n  c # d\n",
            "a:\tb\n", "a: b\r\n", "a: 1\n...\n", "%YAML 1.2\n---\na: 1\n", "? a\n: b\n",
            "---\n---\na: 1\n", "scalar\n", "-\n- a\n", "\xEF\xBB\xBF" "a: 1\n",
            "a: b\xC2\x85" "c\n", "--- a\n", "[a, b]: c\n"}) {
@@ -203,7 +208,8 @@ TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as 
   // Errors are libfyaml's, with its positions and words.
   for (const char* text : {"a: b: c\n", "a:\n  b: 1\n c: 2\n", "- a\nb: 1\n", "a: 1\n  b: 2\n",
                            "a: - b\n", "\"a\"x: 1\n", "k: 'open\n", "a: 1\n\tb: 2\n",
-                           "a: |\n   \n  x\n", "a: &x &y 1\n"}) {
+                           "a: |\n   \n  x\n", "a: &x &y 1\n",
+                           "a: b\n  c: d\n", "a: b\n  # c\n  d\n"}) {
     std::string shown = text;
     CAPTURE(shown);
     CHECK_FALSE(ParseYamlBlockSubset(text, Options()).has_value());
