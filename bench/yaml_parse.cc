@@ -1,7 +1,8 @@
 // Parse-only figures for YAML snapshots: for each file, the median of RUNS (default 5) runs of
 //   libyaml   libyaml's event loop alone (the reader drift used before libfyaml)
 //   libfyaml  libfyaml's event loop alone (what drift reads with), scalars' text not taken
-//   drift     drift's ParseYaml: libfyaml's events built into a Document
+//   fyreader  drift's libfyaml reader alone (ParseYamlLibfyaml: the previous build's reader)
+//   drift     drift's ParseYaml: its block reader, else libfyaml's events, into a Document
 // so that a figure is read against its baselines of the same run. Prints, never asserts.
 #include <libfyaml.h>
 #include <yaml.h>
@@ -83,8 +84,8 @@ bool Libfyaml(const std::string& text) {
 
 int main(int argc, char** argv) {
   int runs = std::getenv("RUNS") ? std::atoi(std::getenv("RUNS")) : 5;
-  std::printf("%-28s %9s %10s %10s %10s %12s\n", "file", "MiB", "libyaml_s", "libfyaml_s",
-              "drift_s", "drift/libyaml");
+  std::printf("%-28s %6s %10s %10s %10s %10s %14s %14s\n", "file", "MiB", "libyaml_s", "libfyaml_s",
+              "fyreader_s", "drift_s", "drift/libyaml", "drift/fyreader");
   for (int i = 1; i < argc; ++i) {
     std::ifstream in(argv[i], std::ios::binary);
     std::stringstream ss;
@@ -96,17 +97,23 @@ int main(int argc, char** argv) {
       o.origin = argv[i];
       return drift::ParseYaml(text, o).ok();
     };
+    auto fy_reader = [&] {
+      drift::ParseOptions o;
+      o.origin = argv[i];
+      return drift::ParseYamlLibfyaml(text, o).ok();
+    };
     // DRIFT_ONLY=1: drift's reader alone (for a profiler).
-    std::vector<double> m =
-        std::getenv("DRIFT_ONLY")
-            ? Medians({drift_reader}, runs, ok)
-            : Medians({[&] { return Libyaml(text); }, [&] { return Libfyaml(text); }, drift_reader},
-                      runs, ok);
-    double c = m.back(), a = m.size() > 1 ? m[0] : 1, b = m.size() > 1 ? m[1] : 1;
+    std::vector<double> m = std::getenv("DRIFT_ONLY")
+                                ? Medians({drift_reader}, runs, ok)
+                                : Medians({[&] { return Libyaml(text); },
+                                           [&] { return Libfyaml(text); }, fy_reader, drift_reader},
+                                          runs, ok);
+    double c = m.back(), a = m.size() > 1 ? m[0] : 1, b = m.size() > 1 ? m[1] : 1,
+           f = m.size() > 1 ? m[2] : 1;
     std::string name = argv[i];
     if (auto slash = name.find_last_of('/'); slash != std::string::npos)
       name = name.substr(name.find_last_of('/', slash - 1) + 1);
-    std::printf("%-28s %9.1f %10.3f %10.3f %10.3f %11.2fx%s\n", name.c_str(),
-                text.size() / 1048576.0, a, b, c, c / a, ok ? "" : "  (a parser failed)");
+    std::printf("%-28s %6.1f %10.3f %10.3f %10.3f %10.3f %13.2fx %13.2fx%s\n", name.c_str(),
+                text.size() / 1048576.0, a, b, f, c, c / a, c / f, ok ? "" : "  (a parser failed)");
   }
 }

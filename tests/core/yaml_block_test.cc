@@ -187,14 +187,36 @@ TEST_CASE("yaml block subset: anchors, aliases and merge keys") {
 
 TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as before") {
   // Each of these is valid YAML outside the subset.
-  for (const char* text : {
-           "a: |+\n  text\n\n", "a: |2\n   text\n", "a: |\n  text", "a: |\n  x\ty\n",
-           "a: |\nb: 1\n", "a: >\n  text\n", "a: !!str 1\n", "a: &x\nb: 1\n",
-           "- &a k: v\n", "x: &x 1\na: [*x]\n",
-           "a: [1,\n  2]\n", "a: {b}\n", "a: [b, ]\n", "a: \"multi\n  line\"\n", "a: b\n  - c\n", "a: b\n  c # d\n",
-           "a:\tb\n", "a: b\r\n", "a: 1\n...\n", "%YAML 1.2\n---\na: 1\n", "? a\n: b\n",
-           "---\n---\na: 1\n", "scalar\n", "-\n- a\n", "\xEF\xBB\xBF" "a: 1\n",
-           "a: b\xC2\x85" "c\n", "--- a\n", "[a, b]: c\n"}) {
+  for (const char* text : {"a: |+\n  text\n\n",
+                           "a: |2\n   text\n",
+                           "a: |\n  text",
+                           "a: |\n  x\ty\n",
+                           "a: |\nb: 1\n",
+                           "a: >\n  text\n",
+                           "a: !!str 1\n",
+                           "a: &x\nb: 1\n",
+                           "- &a k: v\n",
+                           "x: &x 1\na: [*x]\n",
+                           "a: [1,\n  2]\n",
+                           "a: {b}\n",
+                           "a: [b, ]\n",
+                           "a: \"multi\n  line\"\n",
+                           "a: b\n  - c\n",
+                           "a: b\n  c # d\n",
+                           "a:\tb\n",
+                           "a: b\r\n",
+                           "a: 1\n...\n",
+                           "%YAML 1.2\n---\na: 1\n",
+                           "? a\n: b\n",
+                           "---\n---\na: 1\n",
+                           "scalar\n",
+                           "-\n- a\n",
+                           "\xEF\xBB\xBF"
+                           "a: 1\n",
+                           "a: b\xC2\x85"
+                           "c\n",
+                           "--- a\n",
+                           "[a, b]: c\n"}) {
     std::string shown = text;
     CAPTURE(shown);
     CHECK_FALSE(ParseYamlBlockSubset(text, Options()).has_value());
@@ -206,10 +228,10 @@ TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as 
   }
 
   // Errors are libfyaml's, with its positions and words.
-  for (const char* text : {"a: b: c\n", "a:\n  b: 1\n c: 2\n", "- a\nb: 1\n", "a: 1\n  b: 2\n",
-                           "a: - b\n", "\"a\"x: 1\n", "k: 'open\n", "a: 1\n\tb: 2\n",
-                           "a: |\n   \n  x\n", "a: &x &y 1\n",
-                           "a: b\n  c: d\n", "a: b\n  # c\n  d\n"}) {
+  for (const char* text :
+       {"a: b: c\n", "a:\n  b: 1\n c: 2\n", "- a\nb: 1\n", "a: 1\n  b: 2\n", "a: - b\n",
+        "\"a\"x: 1\n", "k: 'open\n", "a: 1\n\tb: 2\n", "a: |\n   \n  x\n", "a: &x &y 1\n",
+        "a: b\n  c: d\n", "a: b\n  # c\n  d\n"}) {
     std::string shown = text;
     CAPTURE(shown);
     CHECK_FALSE(ParseYamlBlockSubset(text, Options()).has_value());
@@ -230,8 +252,7 @@ TEST_CASE("yaml block subset: every YAML file in the repository and the suite re
       if (!fast) continue;
       auto lib = ParseYamlLibfyaml(text, Options(yaml11));
       CHECK_MESSAGE(lib.ok(), name);
-      if (lib.ok())
-        CHECK_MESSAGE(SameReading(*fast, fast->root(), *lib, lib->root()), name);
+      if (lib.ok()) CHECK_MESSAGE(SameReading(*fast, fast->root(), *lib, lib->root()), name);
     }
   };
   for (const char* dir : {"config", "tests", "deploy", "docs"}) {
@@ -249,7 +270,7 @@ TEST_CASE("yaml block subset: every YAML file in the repository and the suite re
   std::ifstream f(testing::SourceDir() + "/tests/core/yaml_suite/cases.json");
   for (const json& c : json::parse(f)) check(c["id"].get<std::string>(), c["yaml"]);
   MESSAGE("the subset reader read " << read / 2 << " of the repository's " << files / 2
-                                     << " YAML files");
+                                    << " YAML files");
   // The repository's configs are mostly in the subset (the others have block scalars and
   // anchors).
   CHECK(read > files / 2);
@@ -265,12 +286,63 @@ namespace {
 // of every kind, comments, markers, tabs, CRs, at random indentations, most of them invalid
 // somewhere): whatever the subset reader accepts, libfyaml reads the same.
 TEST_CASE("yaml block subset: random block-shaped streams read the same as libfyaml reads them") {
-  static const char* kScalars[] = {
-      "a", "b", "key", "-1", "1.5", "true", "null", "~", "x y", "\"q\"", "'s''t'", "\"e\\tx\"",
-      "a:b", "a#b", "é", "ключ", "[]", "{}", "[a, b]", "{a: 1, b: [c]}", "[ \"x\" ,y ]",
-      "{\"k\": v}", "|", "|-", "|+", ">", "&a x", "*a", "!t x", "- ", "-", "", " ", "#c", "---",
-      "...", "a: b", "? x", "\"a", "'", "[a", "{a: }", "<<", "- a", "http://x:1", "-x", "&a", "&b",
-      "*b", "&a:b x", "*a:b", "&c {k: v}", "&a |", "&b [x]", "&a \"q\"", "*a # c", "*a b"};
+  static const char* kScalars[] = {"a",
+                                   "b",
+                                   "key",
+                                   "-1",
+                                   "1.5",
+                                   "true",
+                                   "null",
+                                   "~",
+                                   "x y",
+                                   "\"q\"",
+                                   "'s''t'",
+                                   "\"e\\tx\"",
+                                   "a:b",
+                                   "a#b",
+                                   "é",
+                                   "ключ",
+                                   "[]",
+                                   "{}",
+                                   "[a, b]",
+                                   "{a: 1, b: [c]}",
+                                   "[ \"x\" ,y ]",
+                                   "{\"k\": v}",
+                                   "|",
+                                   "|-",
+                                   "|+",
+                                   ">",
+                                   "&a x",
+                                   "*a",
+                                   "!t x",
+                                   "- ",
+                                   "-",
+                                   "",
+                                   " ",
+                                   "#c",
+                                   "---",
+                                   "...",
+                                   "a: b",
+                                   "? x",
+                                   "\"a",
+                                   "'",
+                                   "[a",
+                                   "{a: }",
+                                   "<<",
+                                   "- a",
+                                   "http://x:1",
+                                   "-x",
+                                   "&a",
+                                   "&b",
+                                   "*b",
+                                   "&a:b x",
+                                   "*a:b",
+                                   "&c {k: v}",
+                                   "&a |",
+                                   "&b [x]",
+                                   "&a \"q\"",
+                                   "*a # c",
+                                   "*a b"};
   constexpr size_t kKeys = 20;  // the first ones make keys
   std::mt19937 rng(20261201);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
