@@ -1212,8 +1212,9 @@ class BlockReader {
           continue;
         }
         if (first - p <= parent || text_[first] == '#') break;
-        if (!PlainStart(first, false) || (text_[first] == '-' && first + 1 < e &&
-                                          text_[first + 1] == ' '))
+        char c = text_[first];
+        if (std::strchr("?:,[]{}#&*!|>'\"%@`", c) ||
+            (c == '-' && (first + 1 == e || text_[first + 1] == ' ')))
           return false;
         size_t end = e;
         while (text_[end - 1] == ' ') --end;
@@ -1353,7 +1354,10 @@ class BlockReader {
 
   // A flow collection ('[' or '{' at byte i) that closes on its line, emitted when `emit` (a
   // first pass only finds where it ends). The byte after it, or kNone: not in the subset.
-  size_t Flow(size_t i, bool emit, std::string_view anchor = {}, Mark anchor_at = {}) {
+  size_t Flow(size_t i, bool emit, std::string_view anchor = {}, Mark anchor_at = {},
+              uint32_t depth = 0) {
+    // The first pass builds nothing, so it keeps the depth limit itself (`[[[[...` on one line).
+    if (depth + levels_.size() >= opts_.max_depth) return kNone;
     bool is_map = text_[i] == '{';
     char close = is_map ? '}' : ']';
     if (emit && b_.OnOpen(is_map ? Type::kMap : Type::kList, anchor.empty() ? At(i) : anchor_at,
@@ -1370,7 +1374,8 @@ class BlockReader {
           if (p + 1 >= le_ || text_[p] != ':' || text_[p + 1] != ' ') return kNone;
           p = SkipSpaces(p + 1);
         }
-        p = p < le_ && (text_[p] == '[' || text_[p] == '{') ? Flow(p, emit) : FlowScalar(p, emit);
+        p = p < le_ && (text_[p] == '[' || text_[p] == '{') ? Flow(p, emit, {}, {}, depth + 1)
+                                                            : FlowScalar(p, emit);
         if (p == kNone) return kNone;
         p = SkipSpaces(p);
         if (p >= le_ || (text_[p] != ',' && text_[p] != close)) return kNone;
@@ -1428,8 +1433,10 @@ class BlockReader {
   // The end of the anchor's or alias's name after the '&' or '*' at byte i; kNone: libfyaml's.
   size_t NameEnd(size_t i) const {
     size_t e = i + 1;
+    // (Non-ASCII is libfyaml's: it refuses some Unicode spaces in names.)
     for (; e < le_ && text_[e] != ' '; ++e)
-      if (std::strchr(",[]{}\t", text_[e])) return kNone;
+      if (std::strchr(",[]{}\t", text_[e]) || static_cast<unsigned char>(text_[e]) >= 0x80)
+        return kNone;
     return e == i + 1 ? kNone : e;
   }
 

@@ -84,6 +84,7 @@ TEST_CASE("yaml block subset: maps, lists and scalars read as libfyaml reads the
       "    on the next line\n"
       "  wrapped: a long line\n"
       "     wrapped by a writer\n"
+      "     --flag -5\n"
       "\n"
       "   after a blank line  \n"
       "  script: |   # a comment\n"
@@ -107,7 +108,7 @@ TEST_CASE("yaml block subset: maps, lists and scalars read as libfyaml reads the
       "empty_list": [], "empty_map": {},
       "flow": ["a b", "c,d", "e", -1, {"k": "v", "q": ["x", {}]}, "http://h:1/p"],
       "later": "on the next line",
-      "wrapped": "a long line wrapped by a writer\nafter a blank line",
+      "wrapped": "a long line wrapped by a writer --flag -5\nafter a blank line",
       "script": "\necho 1\n\n  indented\n# not a comment\n", "strip": "x"},
       "top": 1, "list": ["item\n"]})"));
   CHECK(PosOf(d, {"service"}) == std::pair<uint32_t, uint32_t>{3, 3});
@@ -117,8 +118,8 @@ TEST_CASE("yaml block subset: maps, lists and scalars read as libfyaml reads the
   CHECK(PosOf(d, {"service", "nested", 1, "other"}) == std::pair<uint32_t, uint32_t>{18, 16});
   CHECK(PosOf(d, {"service", "flow", 4, "q", 1}) == std::pair<uint32_t, uint32_t>{23, 47});
   CHECK(PosOf(d, {"service", "later"}) == std::pair<uint32_t, uint32_t>{26, 5});
-  CHECK(PosOf(d, {"service", "script"}) == std::pair<uint32_t, uint32_t>{31, 11});
-  CHECK(PosOf(d, {"list", 0}) == std::pair<uint32_t, uint32_t>{43, 3});
+  CHECK(PosOf(d, {"service", "script"}) == std::pair<uint32_t, uint32_t>{32, 11});
+  CHECK(PosOf(d, {"list", 0}) == std::pair<uint32_t, uint32_t>{44, 3});
 }
 
 TEST_CASE("yaml block subset: empty values, documents, duplicates, merges and schemas") {
@@ -183,6 +184,13 @@ TEST_CASE("yaml block subset: anchors, aliases and merge keys") {
   CHECK_FALSE(ParseYamlBlockSubset("a: *nothing\n", Options()).has_value());
   CHECK(ParseYaml("a: *nothing\n", Options()).error().ToString() ==
         "block.yaml:1:4: YAML alias *nothing refers to no anchor");
+  ParseOptions small = Options();
+  small.max_alias_nodes = 10;
+  const std::string bomb = "a: &a [1, 2, 3, 4, 5]\nb:\n- *a\n- *a\n- *a\n";
+  CHECK(ParseYamlBlockSubset(bomb, Options()).has_value());
+  CHECK_FALSE(ParseYamlBlockSubset(bomb, small).has_value());
+  CHECK(ParseYaml(bomb, small).error().ToString() ==
+        "block.yaml:4:3: YAML aliases expand to more than 10 nodes (an alias bomb?)");
 }
 
 TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as before") {
@@ -231,7 +239,7 @@ TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as 
   for (const char* text :
        {"a: b: c\n", "a:\n  b: 1\n c: 2\n", "- a\nb: 1\n", "a: 1\n  b: 2\n", "a: - b\n",
         "\"a\"x: 1\n", "k: 'open\n", "a: 1\n\tb: 2\n", "a: |\n   \n  x\n", "a: &x &y 1\n",
-        "a: b\n  c: d\n", "a: b\n  # c\n  d\n"}) {
+        "a: b\n  c: d\n", "a: b\n  # c\n  d\n", "a: &x\xC2\xA0y 1\nb: 2\n"}) {
     std::string shown = text;
     CAPTURE(shown);
     CHECK_FALSE(ParseYamlBlockSubset(text, Options()).has_value());
@@ -241,6 +249,19 @@ TEST_CASE("yaml block subset: anything else goes to libfyaml, which reads it as 
     REQUIRE_FALSE(both.ok());
     CHECK(both.error().ToString() == lib.error().ToString());
   }
+}
+
+TEST_CASE("yaml block subset: flow collections nested past the depth limit on one line") {
+  // The subset reader's first pass over a flow collection builds nothing: it keeps the limit
+  // itself rather than recursing 100,000 deep.
+  const std::string deep = "a: " + std::string(100000, '[') + "\n";
+  CHECK_FALSE(ParseYamlBlockSubset(deep, Options()).has_value());
+  auto d = ParseYaml(deep, Options());
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().ToString().find("nesting deeper than 512 levels") != std::string::npos);
+  // Within the limit, it reads them.
+  std::string nested = "a: " + std::string(500, '[') + std::string(500, ']') + "\n";
+  CHECK(ParseYamlBlockSubset(nested, Options()).has_value());
 }
 
 TEST_CASE("yaml block subset: every YAML file in the repository and the suite reads the same") {
