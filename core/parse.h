@@ -43,8 +43,9 @@ struct ParseOptions {
 Result<Document> ParseDocument(std::string_view text, const ParseOptions& options);
 Result<Document> ParseYaml(std::string_view text, const ParseOptions& options);
 // ParseYaml's two readers, for tests that hold them to the same results. ParseYaml reads the
-// common block subset of YAML itself (block maps and lists of one-line scalars) and gives
-// everything else, errors included, to libfyaml. The subset reader's nullopt: not in it.
+// common block subset of YAML itself (block maps and lists, plain, quoted and literal
+// scalars, one-line flow collections, anchors) and gives everything else, errors included, to
+// libfyaml. The subset reader's nullopt: not in it.
 Result<Document> ParseYamlLibfyaml(std::string_view text, const ParseOptions& options);
 std::optional<Document> ParseYamlBlockSubset(std::string_view text, const ParseOptions& options);
 Result<Document> ParseJson(std::string_view text, const ParseOptions& options);
